@@ -1,0 +1,160 @@
+/**
+ * One error class, one closed set of codes (../../DESIGN.md, "Errors: one taxonomy").
+ *
+ * Only operational failures become an `IdSwitchError`; programmer errors (a
+ * wrong argument type) stay `TypeError`s thrown at once. The message is built
+ * from our own words and the provider's error code/description after
+ * redaction, never from a token, a secret or a whole response body.
+ */
+import { redact } from "./redact.js";
+
+/** Every code an `IdSwitchError` can carry. Narrow on it with `switch (err.code)`. */
+export const ERROR_CODES = [
+  "account_disabled",
+  "account_locked",
+  "credentials_expired",
+  "interaction_required",
+  "access_blocked",
+  "client_suspended",
+  "tenant_unavailable",
+  "session_revoked",
+  "invalid_credentials",
+  "token_invalid",
+  "provider_unavailable",
+  "config_invalid",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Why a token failed verification (`code: "token_invalid"`). */
+export type TokenInvalidReason =
+  | "malformed"
+  | "too_large"
+  | "expired"
+  | "not_yet_valid"
+  | "signature"
+  | "algorithm"
+  | "issuer"
+  | "audience"
+  | "unknown_key"
+  | "token_type"
+  | "claims"
+  | "state"
+  | "nonce"
+  | "response";
+
+/** The provider's own answer, kept for diagnosis. Never holds tokens or secrets. */
+export interface ProviderAnswer {
+  /** HTTP status of the provider's response, where there was one. */
+  readonly status?: number;
+  /** OAuth `error` code, e.g. `invalid_grant`. */
+  readonly error?: string;
+  /** OAuth `error_description`, redacted. */
+  readonly description?: string;
+  /** Provider-specific detail (Entra `error_codes`, `suberror`, …), redacted. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** One problem with a configuration, located by its path in the input. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface IdSwitchErrorOptions {
+  /** The configured provider id this failure belongs to. */
+  provider?: string | undefined;
+  /** Finer detail for some codes, e.g. the `TokenInvalidReason`. */
+  reason?: string | undefined;
+  /** Override the code's default (see `RETRYABLE`). */
+  retryable?: boolean | undefined;
+  /** What the provider said, or the lower-level error that was translated. */
+  cause?: unknown;
+  /** For `config_invalid`: each problem with its path. */
+  issues?: readonly ConfigIssue[] | undefined;
+  /** Seconds the provider asked us to wait (HTTP `Retry-After`). */
+  retryAfter?: number | undefined;
+}
+
+/**
+ * Codes for which trying the same request again later can succeed without
+ * anyone acting. A denial (disabled, locked, wrong password) is never retryable.
+ */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["provider_unavailable"]);
+
+/**
+ * The operational error of idswitch.
+ *
+ * @example
+ * try {
+ *   await provider.refresh(session.tokens);
+ * } catch (err) {
+ *   if (err instanceof IdSwitchError && err.code === "account_disabled") offerTheSpare(err.provider);
+ *   else throw err;
+ * }
+ */
+export class IdSwitchError extends Error {
+  override readonly name: string = "IdSwitchError";
+  readonly code: ErrorCode;
+  readonly provider: string | undefined;
+  readonly reason: string | undefined;
+  readonly retryable: boolean;
+  readonly issues: readonly ConfigIssue[] | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: IdSwitchErrorOptions = {}) {
+    // `cause` set through the options is a non-enumerable own property, so
+    // JSON.stringify and structured logs do not walk into provider answers.
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.provider = options.provider;
+    this.reason = options.reason;
+    this.retryable = options.retryable ?? RETRYABLE.has(code);
+    this.issues = options.issues;
+    this.retryAfter = options.retryAfter;
+  }
+
+  /** The provider's own answer, when the failure came from one. */
+  get providerAnswer(): ProviderAnswer | undefined {
+    const cause = this.cause;
+    return isProviderAnswer(cause) ? cause : undefined;
+  }
+
+  /** A plain, log-safe representation (no cause chain, no stack). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      provider: this.provider,
+      reason: this.reason,
+      retryable: this.retryable,
+      ...(this.issues ? { issues: this.issues } : {}),
+    };
+  }
+}
+
+/** Thrown when every provider that could serve an operation was tried and failed. */
+export class AllProvidersFailedError extends IdSwitchError {
+  override readonly name: string = "AllProvidersFailedError";
+  /** Each provider's failure, in the order they were tried. */
+  readonly attempts: readonly IdSwitchError[];
+
+  constructor(attempts: readonly IdSwitchError[]) {
+    const first = attempts[0];
+    const tried = attempts.map((a) => `${a.provider ?? "?"}: ${a.code}`).join(", ");
+    super(first?.code ?? "provider_unavailable", `every provider failed (${tried})`, {
+      retryable: attempts.length > 0 && attempts.every((a) => a.retryable),
+    });
+    this.attempts = attempts;
+  }
+}
+
+/** Is `value` an `IdSwitchError` (optionally with one of the given codes)? */
+export function isIdSwitchError(value: unknown, ...codes: ErrorCode[]): value is IdSwitchError {
+  return value instanceof IdSwitchError && (codes.length === 0 || codes.includes(value.code));
+}
+
+function isProviderAnswer(value: unknown): value is ProviderAnswer {
+  return typeof value === "object" && value !== null && ("error" in value || "status" in value);
+}

@@ -1,0 +1,54 @@
+/**
+ * One injectable runtime per instance: everything that touches the outside
+ * world or the clock goes through here, so tests and emulators inject a fetch
+ * or a clock instead of patching globals or mocking modules.
+ */
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Runtime {
+  /** The fetch every network call goes through (openid-client and jose included). */
+  readonly fetch: FetchLike;
+  /** The current time in epoch milliseconds. */
+  readonly now: () => number;
+  /** Budget of one network call, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Silent unless the app passes one. */
+  readonly logger: Logger;
+}
+
+export interface RuntimeOptions {
+  fetch?: FetchLike | undefined;
+  now?: (() => number) | undefined;
+  timeoutMs?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+const noop = (): void => {};
+
+/** A logger that drops everything: library code stays quiet by default. */
+export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Fills the gaps in `options` with web-standard defaults. */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError("runtime.timeoutMs must be a positive number of milliseconds");
+  }
+  return Object.freeze({
+    // Late-bound so an app that installs its own global fetch after import is honoured.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    now: options.now ?? Date.now,
+    timeoutMs,
+    logger: options.logger ?? silentLogger,
+  });
+}

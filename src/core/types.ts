@@ -1,0 +1,77 @@
+/**
+ * The shapes every provider returns. All of them are plain JSON data so an
+ * application can keep them in a cookie, a session store or a database and
+ * hand them back later (epoch seconds, never `Date`).
+ */
+
+/** Claims as they came in a verified token. */
+export type Claims = Readonly<Record<string, unknown>>;
+
+/**
+ * Who a verified token says the caller is, the same shape for every provider.
+ *
+ * `(provider, tenant, subject)` identifies a person at a provider and never
+ * changes: Keycloak `sub` within its realm, Entra `oid` within its `tid`.
+ * Email, username and name are display data: they change and are not keys.
+ */
+export interface Principal {
+  /** The configured provider id that issued and verified the token. */
+  readonly provider: string;
+  /** The token's exact `iss`. */
+  readonly issuer: string;
+  /** Stable, immutable id of the person or client within `tenant`. */
+  readonly subject: string;
+  /** Keycloak realm name; Entra tenant id. */
+  readonly tenant: string | undefined;
+  readonly email: string | undefined;
+  /** True only when the provider asserts the email as verified. */
+  readonly emailVerified: boolean;
+  readonly name: string | undefined;
+  readonly username: string | undefined;
+  /** Roles, client-scoped ones as `client:role`. */
+  readonly roles: readonly string[];
+  readonly groups: readonly string[];
+  readonly scopes: readonly string[];
+  /** Token expiry, epoch seconds. */
+  readonly expiresAt: number | undefined;
+  /** The verified claims, for anything not normalised above. */
+  readonly claims: Claims;
+}
+
+/** Tokens from one provider's token endpoint. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  /** Access token expiry, epoch seconds. */
+  readonly expiresAt: number | undefined;
+  readonly refreshToken: string | undefined;
+  readonly idToken: string | undefined;
+  readonly scope: string | undefined;
+}
+
+/**
+ * What a completed sign-in gives the app. The facade adds the app user; a
+ * provider alone returns the principal and the tokens it issued. Tokens are
+ * bound to `provider`: a refresh token is only ever sent back to it.
+ */
+export interface Session {
+  readonly provider: string;
+  readonly principal: Principal;
+  readonly tokens: TokenSet;
+  /** The application's own user id, once identity linking has resolved it. */
+  readonly appUserId?: string;
+}
+
+export type ProviderStatus = "up" | "down";
+
+/** A provider's answer to a cheap health probe (its discovery document). */
+export interface ProviderHealth {
+  readonly provider: string;
+  readonly status: ProviderStatus;
+  /** Milliseconds the probe took. */
+  readonly latencyMs: number;
+  /** Epoch milliseconds of the probe. */
+  readonly checkedAt: number;
+  /** Why the provider is down, as an error code. */
+  readonly error?: string;
+}

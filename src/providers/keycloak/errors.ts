@@ -1,0 +1,86 @@
+/**
+ * Keycloak's real error answers (shared/KEYCLOAK.md §4, checked against a
+ * real 26.7.3 by test/integration/keycloak) and what each one means.
+ * Matched before the generic OAuth table; first match wins, so specific rows
+ * come before broad ones.
+ */
+import type { ErrorRule } from "../oidc/errors.js";
+
+export const KEYCLOAK_ERROR_RULES: readonly ErrorRule[] = [
+  // The person: disabled by an administrator (password grant / refresh / code exchange wordings).
+  { error: "invalid_grant", description: "Account disabled", code: "account_disabled" },
+  { error: "invalid_grant", description: "User disabled", code: "account_disabled" },
+  { error: "invalid_grant", description: "User not found", code: "account_disabled", reason: "user_deleted" },
+  // A required action (update password, verify profile…) is pending: the user must act at Keycloak.
+  {
+    error: "invalid_grant",
+    description: "Account is not fully set up",
+    code: "credentials_expired",
+    reason: "required_action",
+  },
+  // The session: ended, expired, or revoked by a not-before push.
+  {
+    error: "invalid_grant",
+    description: "Session not active",
+    code: "session_revoked",
+    reason: "session_ended",
+  },
+  {
+    error: "invalid_grant",
+    description: "Token is not active",
+    code: "session_revoked",
+    reason: "token_expired",
+  },
+  { error: "invalid_grant", description: "Stale token", code: "session_revoked", reason: "not_before" },
+  {
+    error: "invalid_grant",
+    description: /^Offline (user )?session not (active|found)$/,
+    code: "session_revoked",
+  },
+  // Wrong password: 401. The brute-force lock answers the *same words* with 400, on purpose (no
+  // account-state oracle) — and so does an unknown user. Only the admin API tells them apart:
+  // `provider.accountStatus(subject)`.
+  {
+    status: 401,
+    error: "invalid_grant",
+    description: "Invalid user credentials",
+    code: "invalid_credentials",
+  },
+  {
+    status: 400,
+    error: "invalid_grant",
+    description: "Invalid user credentials",
+    code: "invalid_credentials",
+    reason: "locked_or_unknown_user",
+  },
+  // The application: Keycloak says `unauthorized_client` for a wrong or expired secret and
+  // `invalid_client` for a disabled or deleted client (both 401, same description).
+  {
+    error: "invalid_client",
+    description: "Invalid client or Invalid client credentials",
+    code: "client_suspended",
+    reason: "client_disabled_or_unknown",
+  },
+  {
+    error: "unauthorized_client",
+    description: "Invalid client or Invalid client credentials",
+    code: "client_suspended",
+    reason: "client_credentials_rejected",
+  },
+  // Flows the client is not configured for: our configuration, not a suspension.
+  {
+    error: "unauthorized_client",
+    description:
+      /^(Client not enabled to retrieve service account|Client not allowed for direct access grants|Public client not allowed to retrieve service account)$/,
+    code: "config_invalid",
+  },
+  // The tenant: the realm disabled, or gone.
+  {
+    status: 403,
+    error: "access_denied",
+    description: "Realm not enabled",
+    code: "tenant_unavailable",
+    reason: "realm_disabled",
+  },
+  { status: 404, code: "tenant_unavailable", reason: "realm_not_found" },
+];

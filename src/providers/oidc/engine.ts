@@ -1,0 +1,335 @@
+/**
+ * The one OIDC engine every provider runs on (openid-client for the
+ * protocol, jose for token verification). A provider is this engine plus
+ * data: its claim rules, its error table and its access-token rule.
+ */
+import * as client from "openid-client";
+import { IdSwitchError } from "../../core/errors.js";
+import { guardedFetch } from "../../core/http.js";
+import type { Runtime } from "../../core/runtime.js";
+import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
+import { invalid, type JwtCheck, peekJwt, precheckJwt, verifyJwt } from "../../tokens/verify-jwt.js";
+import type {
+  BeginLoginOptions,
+  ClientCredentialsOptions,
+  CompleteDeviceLoginOptions,
+  DeviceLogin,
+  DeviceLoginOptions,
+  LoginRequest,
+  LogoutUrlOptions,
+  Provider,
+  VerifyOptions,
+} from "../provider.js";
+import type { NormalizeContext } from "./claims.js";
+import { type Discovered, discoverer } from "./discovery.js";
+import { classifyAnswer, classifyOidcError, type ErrorRule } from "./errors.js";
+import { checkLoginState } from "./login-state.js";
+import { type OidcOptions, withOpenid } from "./options.js";
+import { toTokenSet } from "./tokens.js";
+
+/** What makes one provider different from another: data, read by the engine. */
+export interface ProviderRules {
+  /** Claims → Principal. */
+  normalize(claims: Claims, context: NormalizeContext): Principal;
+  /** This provider's real error answers, matched before the generic OAuth table. */
+  readonly errorRules: readonly ErrorRule[];
+  /**
+   * Refuses a verified token that is not an access token (an ID token, a
+   * refresh token). Returns why, or undefined to accept.
+   */
+  rejectAsAccessToken(claims: Claims, header: Readonly<Record<string, unknown>>): string | undefined;
+}
+
+export class OidcProvider implements Provider {
+  readonly id: string;
+  readonly issuer: string;
+  protected readonly options: OidcOptions;
+  protected readonly runtime: Runtime;
+  protected readonly fetch: Runtime["fetch"];
+  readonly #rules: ProviderRules;
+  readonly #discover: () => Promise<Discovered>;
+
+  constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
+    this.id = options.id;
+    this.issuer = options.issuer;
+    this.options = options;
+    this.runtime = runtime;
+    this.#rules = rules;
+    this.fetch = guardedFetch(runtime, options.id);
+    this.#discover = discoverer({
+      issuer: options.issuer,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+      runtime,
+      fetch: this.fetch,
+    });
+  }
+
+  async beginLogin(options: BeginLoginOptions = {}): Promise<LoginRequest> {
+    const redirectUri = options.redirectUri ?? this.options.redirectUri;
+    if (!redirectUri) throw new TypeError(`provider "${this.id}": no redirectUri configured or given`);
+    const { config, metadata } = await this.#discovered();
+    const methods = metadata.code_challenge_methods_supported;
+    if (Array.isArray(methods) && !methods.includes("S256")) {
+      throw new IdSwitchError("config_invalid", `${this.id}: provider does not support PKCE S256`, {
+        provider: this.id,
+      });
+    }
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: withOpenid(this.options.scope, options.scope),
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+    });
+    return {
+      url,
+      provider: this.id,
+      state: {
+        v: 1,
+        provider: this.id,
+        issuer: this.issuer,
+        redirectUri,
+        state,
+        nonce,
+        codeVerifier,
+        ...(options.returnTo === undefined ? {} : { returnTo: options.returnTo }),
+        createdAt: this.#nowSeconds(),
+      },
+    };
+  }
+
+  async completeLogin(callbackUrl: string | URL, loginState: unknown): Promise<Session> {
+    const state = checkLoginState(loginState, {
+      provider: this.id,
+      issuer: this.issuer,
+      nowSeconds: this.#nowSeconds(),
+      maxAgeSeconds: this.options.loginTimeoutSeconds,
+    });
+    const { config } = await this.#discovered();
+    const response = await this.#call(() =>
+      // openid-client checks state, `iss` (RFC 9207, required when the provider
+      // advertises it), the error parameters, PKCE and the ID token's claims.
+      client.authorizationCodeGrant(
+        config,
+        new URL(callbackUrl),
+        {
+          pkceCodeVerifier: state.codeVerifier,
+          expectedState: state.state,
+          expectedNonce: state.nonce,
+          idTokenExpected: true,
+        },
+        { redirect_uri: state.redirectUri },
+      ),
+    );
+    const tokens = toTokenSet(response, this.runtime.now());
+    return { provider: this.id, principal: await this.#principalFromTokens(tokens), tokens };
+  }
+
+  async refresh(session: Session): Promise<Session> {
+    if (session.provider !== this.id) {
+      // Refresh tokens are bound to their issuer; sending one elsewhere leaks it.
+      throw new TypeError(`provider "${this.id}" cannot refresh a session of provider "${session.provider}"`);
+    }
+    const refreshToken = session.tokens.refreshToken;
+    if (!refreshToken) {
+      throw new IdSwitchError("session_revoked", `${this.id}: the session has no refresh token`, {
+        provider: this.id,
+        reason: "no_refresh_token",
+      });
+    }
+    const { config } = await this.#discovered();
+    const response = await this.#call(() => client.refreshTokenGrant(config, refreshToken));
+    const tokens = toTokenSet(response, this.runtime.now(), session.tokens);
+    const principal = await this.#principalFromTokens(tokens);
+    if (principal.subject !== session.principal.subject) {
+      // OIDC Core §12.2: a refreshed ID token must name the same person.
+      throw invalid(this.id, "claims", "refreshed tokens name a different subject");
+    }
+    return { ...session, principal, tokens };
+  }
+
+  async clientCredentials(options: ClientCredentialsOptions = {}): Promise<TokenSet> {
+    const { config } = await this.#discovered();
+    const parameters: Record<string, string> = {};
+    if (options.scope) parameters.scope = options.scope;
+    if (options.resource) parameters.resource = options.resource;
+    const response = await this.#call(() => client.clientCredentialsGrant(config, parameters));
+    return toTokenSet(response, this.runtime.now());
+  }
+
+  async beginDeviceLogin(options: DeviceLoginOptions = {}): Promise<DeviceLogin> {
+    const { config } = await this.#discovered();
+    const response = await this.#call(() =>
+      client.initiateDeviceAuthorization(config, { scope: withOpenid(this.options.scope, options.scope) }),
+    );
+    return {
+      v: 1,
+      provider: this.id,
+      issuer: this.issuer,
+      userCode: response.user_code,
+      verificationUri: response.verification_uri,
+      verificationUriComplete: response.verification_uri_complete,
+      expiresAt: this.#nowSeconds() + response.expires_in,
+      interval: response.interval ?? 5,
+      deviceCode: response.device_code,
+    };
+  }
+
+  async completeDeviceLogin(handle: DeviceLogin, options: CompleteDeviceLoginOptions = {}): Promise<Session> {
+    if (handle.provider !== this.id || handle.issuer !== this.issuer) {
+      throw new TypeError(
+        `provider "${this.id}" cannot complete a device login of provider "${handle.provider}"`,
+      );
+    }
+    const remaining = handle.expiresAt - this.#nowSeconds();
+    if (remaining <= 0) {
+      throw new IdSwitchError("interaction_required", `${this.id}: the device code has expired`, {
+        provider: this.id,
+        reason: "device_code_expired",
+      });
+    }
+    const { config } = await this.#discovered();
+    // Stop polling once the code is dead, even if the provider never says so.
+    const deadline = AbortSignal.timeout((remaining + handle.interval + 5) * 1000);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const response = await this.#call(() =>
+      client.pollDeviceAuthorizationGrant(
+        config,
+        {
+          device_code: handle.deviceCode,
+          user_code: handle.userCode,
+          verification_uri: handle.verificationUri,
+          expires_in: remaining,
+          interval: handle.interval,
+        },
+        undefined,
+        { signal },
+      ),
+    );
+    const tokens = toTokenSet(response, this.runtime.now());
+    return { provider: this.id, principal: await this.#principalFromTokens(tokens), tokens };
+  }
+
+  async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
+    const { config, metadata } = await this.#discovered();
+    if (!metadata.end_session_endpoint) {
+      throw new IdSwitchError("config_invalid", `${this.id}: provider has no end_session_endpoint`, {
+        provider: this.id,
+      });
+    }
+    const postLogout = options.postLogoutRedirectUri ?? this.options.postLogoutRedirectUri;
+    const parameters: Record<string, string> = { client_id: this.options.clientId };
+    // Without id_token_hint many providers (Keycloak) ask the user to confirm the logout.
+    if (session.tokens.idToken) parameters.id_token_hint = session.tokens.idToken;
+    if (postLogout) parameters.post_logout_redirect_uri = postLogout;
+    if (options.state) parameters.state = options.state;
+    return client.buildEndSessionUrl(config, parameters);
+  }
+
+  async verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal> {
+    const audience = options?.audience;
+    if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === "") {
+      throw new TypeError("verifyAccessToken: an audience is required");
+    }
+    const check = this.#jwtCheck(audience);
+    // Refuse foreign issuers and disallowed algorithms before any network call.
+    precheckJwt(peekJwt(token, this.id), check);
+    const { keys } = await this.#discovered();
+    const { payload, header } = await verifyJwt(token, keys, check);
+    const rejection = this.#rules.rejectAsAccessToken(payload, header);
+    if (rejection) throw invalid(this.id, "token_type", rejection);
+    const principal = this.normalizeClaims(payload);
+    const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
+    if (missing.length > 0)
+      throw invalid(this.id, "claims", `token lacks required scopes: ${missing.join(" ")}`);
+    return principal;
+  }
+
+  normalizeClaims(claims: Claims): Principal {
+    return this.#rules.normalize(claims, { provider: this.id, issuer: this.issuer });
+  }
+
+  classifyError(error: unknown): IdSwitchError {
+    return classifyOidcError(error, this.id, this.#rules.errorRules);
+  }
+
+  async health(): Promise<ProviderHealth> {
+    const started = this.runtime.now();
+    const url = new URL(`${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
+    try {
+      const response = await this.fetch(url, { headers: { accept: "application/json" } });
+      await response.body?.cancel();
+      if (!response.ok) throw classifyAnswer({ status: response.status }, this.id, this.#rules.errorRules);
+      return { provider: this.id, status: "up", latencyMs: this.runtime.now() - started, checkedAt: started };
+    } catch (err) {
+      const code = err instanceof IdSwitchError ? err.code : "provider_unavailable";
+      return {
+        provider: this.id,
+        status: "down",
+        latencyMs: this.runtime.now() - started,
+        checkedAt: started,
+        error: code,
+      };
+    }
+  }
+
+  /** Discovery, with its failures classified. */
+  async #discovered(): Promise<Discovered> {
+    return this.#call(() => this.#discover());
+  }
+
+  /** The choke point: every protocol call's failure leaves here as an `IdSwitchError`. */
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw this.classifyError(err);
+    }
+  }
+
+  /**
+   * The principal of a fresh sign-in. The ID token is verified with the
+   * provider's keys even though it came straight from the token endpoint
+   * (defence in depth where that channel is not TLS). A JWT access token
+   * received in the same response is verified too, without an audience — it
+   * came first-hand — and contributes the claims ID tokens often lack (roles).
+   */
+  async #principalFromTokens(tokens: TokenSet): Promise<Principal> {
+    if (!tokens.idToken) throw invalid(this.id, "response", "the provider returned no ID token");
+    const { keys } = await this.#discovered();
+    const id = await verifyJwt(tokens.idToken, keys, {
+      ...this.#jwtCheck(this.options.clientId),
+      requiredClaims: ["exp", "sub"],
+    });
+    const access = await verifyJwt(tokens.accessToken, keys, {
+      ...this.#jwtCheck(undefined),
+      requiredClaims: ["exp"],
+    }).catch(() => undefined);
+    const claims =
+      access && access.payload.sub === id.payload.sub ? { ...access.payload, ...id.payload } : id.payload;
+    return this.normalizeClaims(claims);
+  }
+
+  #jwtCheck(audience: string | readonly string[] | undefined): JwtCheck {
+    return {
+      provider: this.id,
+      issuer: this.issuer,
+      audience,
+      algorithms: this.options.algorithms,
+      now: this.runtime.now(),
+      clockToleranceSeconds: this.options.clockToleranceSeconds,
+    };
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.runtime.now() / 1000);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Translating a provider's failures into the taxonomy, at one choke point.
+ *
+ * Every lower failure — openid-client's `ResponseBodyError`,
+ * `AuthorizationResponseError`, `ClientError`, jose's errors, our guarded
+ * fetch — is reduced to the provider's *answer* (HTTP status, OAuth `error`,
+ * `error_description`), which is then looked up in the provider's own table of
+ * real answers, then in the generic OAuth table below.
+ */
+import {
+  AuthorizationResponseError,
+  ClientError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from "openid-client";
+import {
+  type ErrorCode,
+  IdSwitchError,
+  type ProviderAnswer,
+  type TokenInvalidReason,
+} from "../../core/errors.js";
+import { redact } from "../../core/redact.js";
+
+/** One row of a classification table: a real provider answer and what it means. */
+export interface ErrorRule {
+  readonly status?: number;
+  readonly error?: string;
+  /** Exact `error_description`, or a pattern for descriptions that carry ids. */
+  readonly description?: string | RegExp;
+  readonly code: ErrorCode;
+  readonly reason?: string;
+}
+
+/** RFC 6749 §5.2, §4.1.2.1, RFC 8628 §3.5 and OIDC Core §3.1.2.6 codes, as a fallback for any provider. */
+export const OAUTH_RULES: readonly ErrorRule[] = [
+  { error: "invalid_client", code: "client_suspended" },
+  { error: "unauthorized_client", code: "client_suspended" },
+  { error: "invalid_grant", code: "session_revoked" },
+  { error: "invalid_token", code: "session_revoked" },
+  { error: "access_denied", code: "access_blocked" },
+  { error: "login_required", code: "interaction_required" },
+  { error: "consent_required", code: "interaction_required" },
+  { error: "interaction_required", code: "interaction_required" },
+  { error: "account_selection_required", code: "interaction_required" },
+  { error: "expired_token", code: "interaction_required", reason: "device_code_expired" },
+  { error: "temporarily_unavailable", code: "provider_unavailable" },
+  { error: "server_error", code: "provider_unavailable" },
+  { error: "invalid_scope", code: "config_invalid", reason: "invalid_scope" },
+  { error: "invalid_request", code: "config_invalid", reason: "invalid_request" },
+  { error: "unsupported_grant_type", code: "config_invalid", reason: "unsupported_grant_type" },
+  { error: "unsupported_response_type", code: "config_invalid", reason: "unsupported_response_type" },
+];
+
+/** Finds the first rule that matches every field it names. */
+export function matchRule(rules: readonly ErrorRule[], answer: ProviderAnswer): ErrorRule | undefined {
+  return rules.find(
+    (rule) =>
+      (rule.status === undefined || rule.status === answer.status) &&
+      (rule.error === undefined || rule.error === answer.error) &&
+      (rule.description === undefined || matchesDescription(rule.description, answer.description)),
+  );
+}
+
+function matchesDescription(expected: string | RegExp, actual: string | undefined): boolean {
+  if (actual === undefined) return false;
+  return typeof expected === "string" ? expected === actual : expected.test(actual);
+}
+
+/** Classifies a provider answer: the provider's own rules first, then the OAuth fallback. */
+export function classifyAnswer(
+  answer: ProviderAnswer,
+  provider: string,
+  rules: readonly ErrorRule[],
+): IdSwitchError {
+  const rule = matchRule(rules, answer) ?? matchRule(OAUTH_RULES, answer);
+  const said = [answer.status && `HTTP ${answer.status}`, answer.error, answer.description]
+    .filter(Boolean)
+    .join(" ");
+  if (!rule) {
+    // An answer nobody documented: the provider is not behaving as a provider should.
+    return new IdSwitchError("provider_unavailable", `${provider}: unexpected answer (${said})`, {
+      provider,
+      reason: "unexpected_response",
+      retryable: false,
+      cause: answer,
+    });
+  }
+  return new IdSwitchError(rule.code, `${provider}: ${said}`, {
+    provider,
+    reason: rule.reason,
+    cause: answer,
+  });
+}
+
+/**
+ * Any failure → `IdSwitchError`. Programmer errors (bad arguments) are not
+ * operational and are rethrown as they are.
+ */
+export function classifyOidcError(
+  error: unknown,
+  provider: string,
+  rules: readonly ErrorRule[],
+): IdSwitchError {
+  const known = findIdSwitchError(error);
+  if (known) return known;
+  if (isProgrammerError(error)) throw error;
+  const answer = answerOf(error);
+  if (answer) return classifyAnswer(answer, provider, rules);
+  if (error instanceof ClientError) return fromClientError(error, provider, rules);
+  return new IdSwitchError("provider_unavailable", `${provider}: unexpected failure`, {
+    provider,
+    reason: "unexpected_response",
+    retryable: false,
+    cause: error,
+  });
+}
+
+/** The provider's answer inside an openid-client error, if it carries one. */
+function answerOf(error: unknown): ProviderAnswer | undefined {
+  if (error instanceof ResponseBodyError) {
+    return answer(error.status, error.error, error.error_description);
+  }
+  if (error instanceof AuthorizationResponseError) {
+    return answer(undefined, error.error, error.error_description);
+  }
+  if (error instanceof WWWAuthenticateChallengeError) {
+    const challenge = error.cause[0];
+    return answer(
+      error.response.status,
+      challenge?.parameters.error,
+      challenge?.parameters.error_description,
+    );
+  }
+  return undefined;
+}
+
+function answer(
+  status: number | undefined,
+  error: string | undefined,
+  description: string | undefined,
+): ProviderAnswer {
+  return {
+    ...(status === undefined ? {} : { status }),
+    ...(error === undefined ? {} : { error }),
+    ...(description === undefined ? {} : { description: redact(description) }),
+  };
+}
+
+/** openid-client's own checks: response shape, claim comparisons, timeouts. */
+function fromClientError(error: ClientError, provider: string, rules: readonly ErrorRule[]): IdSwitchError {
+  const cause: unknown = error.cause;
+  switch (error.code) {
+    case "OAUTH_RESPONSE_IS_NOT_CONFORM":
+    case "OAUTH_RESPONSE_IS_NOT_JSON": {
+      // A non-OAuth answer (an HTML error page, a 404 for a missing realm/tenant).
+      const status = cause instanceof Response ? cause.status : undefined;
+      const rule = status === undefined ? undefined : matchRule(rules, { status });
+      if (rule) return classifyAnswer({ status: status as number }, provider, rules);
+      return unavailable(
+        provider,
+        `answered HTTP ${status ?? "?"} where an OAuth response was expected`,
+        error,
+      );
+    }
+    case "OAUTH_PARSE_ERROR":
+    case "OAUTH_INVALID_RESPONSE":
+    case "OAUTH_INVALID_SERVER_METADATA":
+    case "OAUTH_MISSING_SERVER_METADATA":
+      return unavailable(provider, "sent a malformed response", error);
+    case "OAUTH_TIMEOUT":
+      return new IdSwitchError("provider_unavailable", `${provider}: timed out`, {
+        provider,
+        reason: "timeout",
+        cause: error,
+      });
+    case "OAUTH_JWT_CLAIM_COMPARISON_FAILED":
+    case "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED":
+    case "OAUTH_JWT_TIMESTAMP_CHECK_FAILED":
+    case "OAUTH_KEY_SELECTION_FAILED":
+      return new IdSwitchError("token_invalid", `${provider}: ${error.message}`, {
+        provider,
+        reason: comparedField(cause),
+        cause: error,
+      });
+    default:
+      return unavailable(provider, error.message, error);
+  }
+}
+
+function unavailable(provider: string, what: string, cause: unknown): IdSwitchError {
+  return new IdSwitchError("provider_unavailable", `${provider}: ${what}`, {
+    provider,
+    reason: "malformed_response",
+    retryable: false,
+    cause,
+  });
+}
+
+/** oauth4webapi names the compared claim or attribute in the cause; map it to a reason. */
+function comparedField(cause: unknown): TokenInvalidReason {
+  const field =
+    typeof cause === "object" && cause !== null
+      ? (Reflect.get(cause, "claim") ?? Reflect.get(cause, "attribute"))
+      : undefined;
+  switch (field) {
+    case "state":
+      return "state";
+    case "nonce":
+      return "nonce";
+    case "iss":
+      return "issuer";
+    case "aud":
+    case "azp":
+      return "audience";
+    case "exp":
+      return "expired";
+    default:
+      return "response";
+  }
+}
+
+function findIdSwitchError(error: unknown): IdSwitchError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof IdSwitchError) return e;
+  }
+  return undefined;
+}
+
+/** openid-client signals argument misuse with coded `TypeError`s. */
+function isProgrammerError(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return false;
+  const code = Reflect.get(error, "code");
+  return typeof code === "string" && code.startsWith("ERR_INVALID_ARG");
+}

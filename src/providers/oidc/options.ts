@@ -1,0 +1,53 @@
+/**
+ * The options every OIDC-based provider accepts, checked with zod at
+ * construction. Provider factories extend this schema with their own fields.
+ */
+import { z } from "zod";
+import { algorithmList, issuerUrl, nonEmpty, providerId, redirectUrl } from "../../core/config.js";
+import type { RuntimeOptions } from "../../core/runtime.js";
+
+const fn = <F>(what: string) => z.custom<F>((v) => typeof v === "function", `${what} must be a function`);
+
+export const runtimeOptions = z
+  .strictObject({
+    fetch: fn<NonNullable<RuntimeOptions["fetch"]>>("fetch").optional(),
+    now: fn<NonNullable<RuntimeOptions["now"]>>("now").optional(),
+    timeoutMs: z.number().int().positive().max(300_000).optional(),
+    logger: z
+      .custom<NonNullable<RuntimeOptions["logger"]>>(
+        (v) => typeof v === "object" && v !== null,
+        "must be a logger",
+      )
+      .optional(),
+  })
+  .optional();
+
+export const oidcOptionsSchema = z.strictObject({
+  /** The app's name for this provider: "eu", "entra", "partner". */
+  id: providerId,
+  /** Bare issuer URL (no /.well-known/…); https, or http on loopback. */
+  issuer: issuerUrl,
+  clientId: nonEmpty,
+  /** Omit for a public client (device flow, native apps): PKCE then authenticates the exchange. */
+  clientSecret: nonEmpty.optional(),
+  /** This provider's own callback URL (one per provider: mix-up defence). */
+  redirectUri: redirectUrl.optional(),
+  postLogoutRedirectUri: redirectUrl.optional(),
+  /** Scopes asked for at sign-in. `openid` is always included. */
+  scope: z.string().default("openid profile email"),
+  /** JWS algorithms accepted on ID and access tokens. Asymmetric only. */
+  algorithms: algorithmList.default(["RS256", "PS256", "ES256"]),
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
+  loginTimeoutSeconds: z.number().int().positive().max(3600).default(600),
+  runtime: runtimeOptions,
+});
+
+export type OidcOptionsInput = z.input<typeof oidcOptionsSchema>;
+export type OidcOptions = z.output<typeof oidcOptionsSchema>;
+
+/** Ensures `openid` is requested exactly once. */
+export function withOpenid(scope: string, extra?: string): string {
+  const scopes = new Set(["openid", ...scope.split(" "), ...(extra ?? "").split(" ")].filter(Boolean));
+  return [...scopes].join(" ");
+}

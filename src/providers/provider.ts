@@ -1,0 +1,131 @@
+/**
+ * The contract every identity provider implements. The facade composes
+ * providers through this interface alone; it never asks which provider it
+ * holds — what differs between Keycloak, Entra ID and a plain OIDC server
+ * lives in each provider's own folder as data (claim rules, error tables).
+ */
+import type { IdSwitchError } from "../core/errors.js";
+import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
+
+export interface BeginLoginOptions {
+  /** Where the provider sends the browser back; defaults to the provider's configured `redirectUri`. */
+  redirectUri?: string | undefined;
+  /** Where the app wants to go after sign-in; carried in the state, not sent to the provider. */
+  returnTo?: string | undefined;
+  /** Pre-fills the username at the provider (`login_hint`). */
+  loginHint?: string | undefined;
+  /** Extra scopes on top of the provider's configured ones. */
+  scope?: string | undefined;
+  /** OIDC `prompt`, e.g. `login` to force re-authentication. */
+  prompt?: string | undefined;
+}
+
+/**
+ * What the app keeps between `beginLogin` and `completeLogin` (in its own
+ * session, server side or in an encrypted cookie). Plain JSON. It holds the
+ * PKCE verifier, so it must not be exposed to the browser in clear.
+ */
+export interface LoginState {
+  readonly v: 1;
+  /** The provider this sign-in was started at: a callback is only accepted by it (mix-up defence). */
+  readonly provider: string;
+  readonly issuer: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly returnTo?: string;
+  /** Epoch seconds; a state older than the provider's `loginTimeout` is refused. */
+  readonly createdAt: number;
+}
+
+export interface LoginRequest {
+  /** Send the browser here. */
+  readonly url: URL;
+  readonly provider: string;
+  readonly state: LoginState;
+}
+
+export interface ClientCredentialsOptions {
+  scope?: string | undefined;
+  /** RFC 8707 resource indicator. */
+  resource?: string | undefined;
+}
+
+export interface DeviceLoginOptions {
+  scope?: string | undefined;
+}
+
+/** A pending device sign-in (RFC 8628). Plain JSON; `deviceCode` is a credential, keep it server side. */
+export interface DeviceLogin {
+  readonly v: 1;
+  readonly provider: string;
+  readonly issuer: string;
+  /** Show this to the user… */
+  readonly userCode: string;
+  /** …with this address to open. */
+  readonly verificationUri: string;
+  readonly verificationUriComplete: string | undefined;
+  /** Epoch seconds after which the code is dead. */
+  readonly expiresAt: number;
+  /** Seconds to wait between polls. */
+  readonly interval: number;
+  readonly deviceCode: string;
+}
+
+export interface CompleteDeviceLoginOptions {
+  /** Stops polling. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface VerifyOptions {
+  /** Required: the audience (API identifier) the token must be issued for. */
+  audience: string | readonly string[];
+  /** Scopes that must all be present. */
+  requiredScopes?: readonly string[] | undefined;
+}
+
+export interface LogoutUrlOptions {
+  postLogoutRedirectUri?: string | undefined;
+  state?: string | undefined;
+}
+
+/** What a provider with admin access knows about an account that its token endpoint will not say. */
+export interface AccountStatus {
+  readonly provider: string;
+  readonly subject: string;
+  readonly status: "active" | "disabled" | "locked" | "not_found";
+  /** For `locked`: failed attempts the provider counted. */
+  readonly failures?: number;
+}
+
+export interface Provider {
+  /** The app's name for this provider ("entra", "eu"). */
+  readonly id: string;
+  /** The issuer identifier, compared exactly with a token's `iss`. */
+  readonly issuer: string;
+
+  /** Starts an authorization-code sign-in with PKCE (S256), state and nonce. */
+  beginLogin(options?: BeginLoginOptions): Promise<LoginRequest>;
+  /** Checks the callback (state, `iss`, errors), exchanges the code, validates the ID token. */
+  completeLogin(callbackUrl: string | URL, state: LoginState): Promise<Session>;
+  /** Refreshes at the provider that issued the tokens; never elsewhere. */
+  refresh(session: Session): Promise<Session>;
+  /** Tokens for the application itself. */
+  clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>;
+  beginDeviceLogin(options?: DeviceLoginOptions): Promise<DeviceLogin>;
+  /** Polls until the user approves, denies, or the code expires. */
+  completeDeviceLogin(handle: DeviceLogin, options?: CompleteDeviceLoginOptions): Promise<Session>;
+  /** RP-initiated logout URL (`id_token_hint`, `post_logout_redirect_uri`). */
+  logoutUrl(session: Session, options?: LogoutUrlOptions): Promise<URL>;
+  /** Verifies an access token issued by this provider: signature, exact `iss`, audience, algorithm, time. */
+  verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal>;
+  /** Turns verified claims into a `Principal` by this provider's rules. */
+  normalizeClaims(claims: Claims): Principal;
+  /** Translates any failure of this provider into the taxonomy. */
+  classifyError(error: unknown): IdSwitchError;
+  /** A cheap probe: the discovery document. */
+  health(): Promise<ProviderHealth>;
+  /** Admin-backed account state, where the provider was given admin access. */
+  accountStatus?(subject: string): Promise<AccountStatus>;
+}
