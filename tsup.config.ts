@@ -7,7 +7,8 @@ export default defineConfig({
   format: ["esm"],
   target: "es2022",
   platform: "neutral",
-  dts: { compilerOptions: { composite: false } },
+  // tsup sets `baseUrl` for declaration builds, which TypeScript 6 deprecates.
+  dts: { compilerOptions: { composite: false, ignoreDeprecations: "6.0" } },
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -1,0 +1,55 @@
+/**
+ * A minimal OIDC issuer served through an injected fetch (no sockets): a
+ * discovery document, a JWKS, and a signer. For the engine's unit tests only —
+ * Keycloak behaviour is proven against the real Keycloak in test/integration.
+ */
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+
+export interface FakeIssuer {
+  readonly issuer: string;
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Every URL fetched, in order. */
+  readonly requests: string[];
+  sign(payload: JWTPayload, header?: { alg?: string; kid?: string; typ?: string }): Promise<string>;
+  readonly publicJwk: JsonWebKey & { kid: string };
+}
+
+export async function createFakeIssuer(issuer = "https://idp.example.test/realms/acme"): Promise<FakeIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig" };
+  const requests: string[] = [];
+  const documents: Record<string, unknown> = {
+    [`${issuer}/.well-known/openid-configuration`]: {
+      issuer,
+      authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
+      token_endpoint: `${issuer}/protocol/openid-connect/token`,
+      jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+      end_session_endpoint: `${issuer}/protocol/openid-connect/logout`,
+      code_challenge_methods_supported: ["plain", "S256"],
+      response_types_supported: ["code"],
+      id_token_signing_alg_values_supported: ["RS256"],
+    },
+    [`${issuer}/protocol/openid-connect/certs`]: { keys: [publicJwk] },
+  };
+  return {
+    issuer,
+    requests,
+    publicJwk,
+    async fetch(input) {
+      const url = input instanceof Request ? input.url : String(input);
+      requests.push(url);
+      const body = documents[url];
+      if (!body) return new Response("not found", { status: 404 });
+      return Response.json(body);
+    },
+    async sign(payload, header = {}) {
+      return new SignJWT({ iss: issuer, ...payload })
+        .setProtectedHeader({
+          alg: header.alg ?? "RS256",
+          kid: header.kid ?? "key-1",
+          typ: header.typ ?? "JWT",
+        })
+        .sign(privateKey);
+    },
+  };
+}
