@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "test/types/**/*.test-d.ts"],
+          include: ["test/unit/**/*.test.ts"],
           typecheck: {
             enabled: true,
             include: ["test/types/**/*.test-d.ts"],

@@ -16,6 +16,7 @@ import type {
   DeviceLogin,
   DeviceLoginOptions,
   LoginRequest,
+  LoginState,
   LogoutUrlOptions,
   Provider,
   VerifyOptions,
@@ -106,7 +107,8 @@ export class OidcProvider implements Provider {
     };
   }
 
-  async completeLogin(callbackUrl: string | URL, loginState: unknown): Promise<Session> {
+  async completeLogin(callbackUrl: string | URL, loginState: LoginState): Promise<Session> {
+    // Validated at run time too: the state comes back from a cookie or a store.
     const state = checkLoginState(loginState, {
       provider: this.id,
       issuer: this.issuer,
