@@ -1,0 +1,75 @@
+// Vitest globalSetup for the integration project: one real Keycloak for the whole run.
+//
+// KEYCLOAK_URL set   → reuse that server (e.g. one started with `node scripts/keycloak.mjs start`);
+//                      KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD override admin/admin.
+// KEYCLOAK_URL unset → unpack (if needed) and start Keycloak 26.7.3 with the test fixtures, stop it at the end.
+//
+// Any failure throws: the integration suite must fail loudly, never skip.
+
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    keycloakUrl: string;
+    keycloakAdmin: { username: string; password: string };
+  }
+}
+
+interface StartedKeycloak {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** The parts of scripts/keycloak.mjs used here (the script is plain JS without type declarations). */
+interface KeycloakScript {
+  ensureKeycloakDistribution(options?: { version?: string; cacheDir?: string }): Promise<string>;
+  startKeycloak(options?: { adminUser?: string; adminPassword?: string }): Promise<StartedKeycloak>;
+}
+
+// Imported through a computed URL so TypeScript does not look for declarations of the .mjs file.
+const SCRIPT_URL = new URL("../../scripts/keycloak.mjs", import.meta.url).href;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const admin = {
+    username: process.env.KEYCLOAK_ADMIN_USER ?? "admin",
+    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
+  };
+  const external = process.env.KEYCLOAK_URL;
+  let url: string;
+  let teardown = async (): Promise<void> => {};
+
+  if (external) {
+    url = external.replace(/\/+$/, "");
+    await assertIdswitchRealm(url);
+    process.stderr.write(`[keycloak] using ${url} from KEYCLOAK_URL\n`);
+  } else {
+    const script = (await import(SCRIPT_URL)) as KeycloakScript;
+    await script.ensureKeycloakDistribution();
+    // Prints "[keycloak] ready at <url> in <n> s (pid, log)" to stderr itself.
+    const server = await script.startKeycloak({ adminUser: admin.username, adminPassword: admin.password });
+    url = server.url;
+    teardown = () => server.stop();
+  }
+
+  project.provide("keycloakUrl", url);
+  project.provide("keycloakAdmin", admin);
+  return teardown;
+}
+
+/** A reused server must be the test bed: its `idswitch` realm answers with the issuer we will compare against. */
+async function assertIdswitchRealm(url: string): Promise<void> {
+  const discovery = `${url}/realms/idswitch/.well-known/openid-configuration`;
+  let issuer: unknown;
+  try {
+    const response = await fetch(discovery, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    issuer = ((await response.json()) as { issuer?: unknown }).issuer;
+  } catch (error) {
+    throw new Error(`KEYCLOAK_URL=${url} does not serve ${discovery}: ${(error as Error).message}`);
+  }
+  if (issuer !== `${url}/realms/idswitch`) {
+    throw new Error(
+      `KEYCLOAK_URL=${url}: realm idswitch has issuer ${String(issuer)}, expected ${url}/realms/idswitch`,
+    );
+  }
+}
