@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
-const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
+const run = (cmd, args, cwd = root) =>
+  execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
 
 run("npm", ["run", "build", "--silent"]);
 const scratch = mkdtempSync(join(tmpdir(), "idswitch-dist-"));
@@ -19,7 +20,10 @@ try {
     const leaked = shipped.filter((p) => forbidden.test(p));
     if (leaked.length > 0) throw new Error(`tarball ships ${leaked.join(", ")}`);
   }
-  writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  writeFileSync(
+    join(scratch, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--silent", join(scratch, tarball.filename)], scratch);
 
   writeFileSync(
@@ -44,7 +48,15 @@ export async function check(token: string): Promise<Principal | ErrorCode> {
   );
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   // A consumer without Node typings: the declarations must stand on web-standard types alone.
-  const compilerOptions = { noEmit: true, strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [] };
+  const compilerOptions = {
+    noEmit: true,
+    strict: true,
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    target: "es2022",
+    lib: ["es2022", "dom"],
+    types: [],
+  };
   writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["consumer.ts"] }));
   run("node", [tsc, "-p", "tsconfig.json"], scratch);
   console.log("types ok");

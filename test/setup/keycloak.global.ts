@@ -6,17 +6,22 @@
 //
 // Any failure throws: the integration suite must fail loudly, never skip.
 
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
     keycloakUrl: string;
     keycloakAdmin: { username: string; password: string };
+    /** Process group of the Keycloak under test, so a test can freeze it (SIGSTOP) and resume it; null if unknown. */
+    keycloakPid: number | null;
   }
 }
 
 interface StartedKeycloak {
   url: string;
+  pid: number;
   stop: () => Promise<void>;
 }
 
@@ -24,6 +29,7 @@ interface StartedKeycloak {
 interface KeycloakScript {
   ensureKeycloakDistribution(options?: { version?: string; cacheDir?: string }): Promise<string>;
   startKeycloak(options?: { adminUser?: string; adminPassword?: string }): Promise<StartedKeycloak>;
+  defaultCacheDir(): string;
 }
 
 // Imported through a computed URL so TypeScript does not look for declarations of the .mjs file.
@@ -36,23 +42,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   const external = process.env.KEYCLOAK_URL;
   let url: string;
+  let pid: number | null = null;
   let teardown = async (): Promise<void> => {};
 
   if (external) {
     url = external.replace(/\/+$/, "");
     await assertIdswitchRealm(url);
     process.stderr.write(`[keycloak] using ${url} from KEYCLOAK_URL\n`);
+    pid = await externalPid(url);
   } else {
     const script = (await import(SCRIPT_URL)) as KeycloakScript;
     await script.ensureKeycloakDistribution();
     // Prints "[keycloak] ready at <url> in <n> s (pid, log)" to stderr itself.
     const server = await script.startKeycloak({ adminUser: admin.username, adminPassword: admin.password });
     url = server.url;
+    pid = server.pid;
     teardown = () => server.stop();
   }
 
   project.provide("keycloakUrl", url);
   project.provide("keycloakAdmin", admin);
+  project.provide("keycloakPid", pid);
   return teardown;
 }
 
@@ -71,5 +81,20 @@ async function assertIdswitchRealm(url: string): Promise<void> {
     throw new Error(
       `KEYCLOAK_URL=${url}: realm idswitch has issuer ${String(issuer)}, expected ${url}/realms/idswitch`,
     );
+  }
+}
+
+/**
+ * The pid of a reused server: KEYCLOAK_PID, or the pid file that
+ * `node scripts/keycloak.mjs start` wrote for this very URL.
+ */
+async function externalPid(url: string): Promise<number | null> {
+  if (process.env.KEYCLOAK_PID) return Number(process.env.KEYCLOAK_PID);
+  const script = (await import(SCRIPT_URL)) as KeycloakScript;
+  try {
+    const record = JSON.parse(await readFile(join(script.defaultCacheDir(), "keycloak.pid.json"), "utf8"));
+    return record.url === url && typeof record.pid === "number" ? record.pid : null;
+  } catch {
+    return null;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import {
   type ErrorCode,
-  IdSwitchError,
+  type IdSwitchError,
   isIdSwitchError,
   type KeycloakProvider,
   keycloak,

@@ -43,8 +43,10 @@ describe("guardedFetch", () => {
   });
 
   it("treats 5xx and 429 as outages, keeping Retry-After", async () => {
-    const answer = (status: number, headers: HeadersInit = {}) => async () =>
-      new Response("busy", { status, headers });
+    const answer =
+      (status: number, headers: HeadersInit = {}) =>
+      async () =>
+        new Response("busy", { status, headers });
     const e503 = await failure(guardedFetch(runtimeWith(answer(503)), "eu")("https://idp.example/x"));
     expect(e503).toMatchObject({ code: "provider_unavailable", reason: "server_error" });
     const e429 = await failure(

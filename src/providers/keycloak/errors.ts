@@ -37,21 +37,14 @@ export const KEYCLOAK_ERROR_RULES: readonly ErrorRule[] = [
     description: /^Offline (user )?session not (active|found)$/,
     code: "session_revoked",
   },
-  // Wrong password: 401. The brute-force lock answers the *same words* with 400, on purpose (no
-  // account-state oracle) — and so does an unknown user. Only the admin API tells them apart:
-  // `provider.accountStatus(subject)`.
+  // Wrong password, brute-force lock and unknown user: Keycloak 26.7.3 answers all three with the
+  // same 400 and the same words, on purpose (no account-state oracle; older releases sent 401 for a
+  // wrong password). Only the admin API tells them apart: `provider.accountStatus(subject)`.
   {
-    status: 401,
     error: "invalid_grant",
     description: "Invalid user credentials",
     code: "invalid_credentials",
-  },
-  {
-    status: 400,
-    error: "invalid_grant",
-    description: "Invalid user credentials",
-    code: "invalid_credentials",
-    reason: "locked_or_unknown_user",
+    reason: "wrong_password_or_locked",
   },
   // The application: Keycloak says `unauthorized_client` for a wrong or expired secret and
   // `invalid_client` for a disabled or deleted client (both 401, same description).

@@ -203,18 +203,31 @@ export class OidcProvider implements Provider {
     const deadline = AbortSignal.timeout((remaining + handle.interval + 5) * 1000);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const response = await this.#call(() =>
-      client.pollDeviceAuthorizationGrant(
-        config,
-        {
-          device_code: handle.deviceCode,
-          user_code: handle.userCode,
-          verification_uri: handle.verificationUri,
-          expires_in: remaining,
-          interval: handle.interval,
-        },
-        undefined,
-        { signal },
-      ),
+      settleOnAbort(
+        client.pollDeviceAuthorizationGrant(
+          config,
+          {
+            device_code: handle.deviceCode,
+            user_code: handle.userCode,
+            verification_uri: handle.verificationUri,
+            expires_in: remaining,
+            interval: handle.interval,
+          },
+          undefined,
+          { signal },
+        ),
+        signal,
+      ).catch((err: unknown) => {
+        if (!deadline.aborted) throw err;
+        throw new IdSwitchError(
+          "interaction_required",
+          `${this.id}: the device code expired before approval`,
+          {
+            provider: this.id,
+            reason: "device_code_expired",
+          },
+        );
+      }),
     );
     const tokens = toTokenSet(response, this.runtime.now());
     return { provider: this.id, principal: await this.#principalFromTokens(tokens), tokens };
@@ -334,4 +347,17 @@ export class OidcProvider implements Provider {
   #nowSeconds(): number {
     return Math.floor(this.runtime.now() / 1000);
   }
+}
+
+/**
+ * openid-client notices an aborted poll only between its waits (up to 5 s);
+ * settle at once instead, so "stop waiting" means stop now.
+ */
+function settleOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

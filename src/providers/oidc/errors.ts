@@ -104,6 +104,9 @@ export function classifyOidcError(
   const known = findIdSwitchError(error);
   if (known) return known;
   if (isProgrammerError(error)) throw error;
+  // The caller cancelled (device polling stopped): theirs to handle, and never an outage.
+  if (error instanceof ClientError && error.code === "OAUTH_ABORT") throw error.cause;
+  if (error instanceof Error && error.name === "AbortError") throw error;
   const answer = answerOf(error);
   if (answer) return classifyAnswer(answer, provider, rules);
   if (error instanceof ClientError) return fromClientError(error, provider, rules);
@@ -162,8 +165,12 @@ function fromClientError(error: ClientError, provider: string, rules: readonly E
         error,
       );
     }
+    case "OAUTH_INVALID_RESPONSE": {
+      const rejected = callbackRejection(error, provider);
+      if (rejected) return rejected;
+      return unavailable(provider, "sent a malformed response", error);
+    }
     case "OAUTH_PARSE_ERROR":
-    case "OAUTH_INVALID_RESPONSE":
     case "OAUTH_INVALID_SERVER_METADATA":
     case "OAUTH_MISSING_SERVER_METADATA":
       return unavailable(provider, "sent a malformed response", error);
@@ -185,6 +192,35 @@ function fromClientError(error: ClientError, provider: string, rules: readonly E
     default:
       return unavailable(provider, error.message, error);
   }
+}
+
+/**
+ * oauth4webapi reports a callback that fails its checks (state, RFC 9207
+ * `iss`) with the same code as a malformed response; the callback's
+ * `parameters` in the cause tell them apart. Such a callback is an attack or
+ * a mix-up, never an outage.
+ */
+function callbackRejection(error: ClientError, provider: string): IdSwitchError | undefined {
+  const inner: unknown = error.cause;
+  const detail: unknown = inner instanceof Error ? inner.cause : undefined;
+  if (
+    !(inner instanceof Error) ||
+    typeof detail !== "object" ||
+    detail === null ||
+    !("parameters" in detail)
+  ) {
+    return undefined;
+  }
+  const reason: TokenInvalidReason = /"state"/.test(inner.message)
+    ? "state"
+    : /"iss"/.test(inner.message)
+      ? "issuer"
+      : "response";
+  return new IdSwitchError("token_invalid", `${provider}: callback rejected (${inner.message})`, {
+    provider,
+    reason,
+    cause: error,
+  });
 }
 
 function unavailable(provider: string, what: string, cause: unknown): IdSwitchError {
