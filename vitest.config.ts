@@ -2,14 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // No library code may log by default; fail on stray console output instead of hiding it.
-    onConsoleLog: () => false,
     reporters: ["default", "junit"],
     outputFile: { junit: "reports/junit.xml" },
     projects: [
       {
         test: {
           name: "unit",
+          setupFiles: ["test/setup/fail-on-console.ts"],
           include: ["test/unit/**/*.test.ts"],
           typecheck: {
             enabled: true,
@@ -21,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          setupFiles: ["test/setup/fail-on-console.ts"],
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/setup/keycloak.global.ts"],
           // One real Keycloak is shared; files mutate its state (users, clients), so

@@ -56,15 +56,19 @@ export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): void {
   }
 }
 
-/** Verifies `token` against `keys`; every failure becomes an `IdSwitchError`. */
+/**
+ * Verifies `token`; every failure becomes an `IdSwitchError`. `keys` is only
+ * asked for once the pre-checks pass, so a foreign token costs no request.
+ */
 export async function verifyJwt(
   token: string,
-  keys: jose.JWTVerifyGetKey,
+  keys: () => Promise<jose.JWTVerifyGetKey>,
   check: JwtCheck,
 ): Promise<VerifiedJwt> {
   precheckJwt(peekJwt(token, check.provider), check);
+  const keySet = await keys();
   try {
-    const { payload, protectedHeader } = await jose.jwtVerify(token, keys, {
+    const { payload, protectedHeader } = await jose.jwtVerify(token, keySet, {
       issuer: check.issuer,
       ...(check.audience === undefined ? {} : { audience: check.audience as string | string[] }),
       algorithms: [...check.algorithms],

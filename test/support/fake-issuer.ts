@@ -12,6 +12,8 @@ export interface FakeIssuer {
   readonly requests: string[];
   sign(payload: JWTPayload, header?: { alg?: string; kid?: string; typ?: string }): Promise<string>;
   readonly publicJwk: JsonWebKey & { kid: string };
+  /** Answers POSTs to the token endpoint; tests set it. */
+  token: (form: URLSearchParams) => Promise<Response>;
 }
 
 export async function createFakeIssuer(issuer = "https://idp.example.test/realms/acme"): Promise<FakeIssuer> {
@@ -31,13 +33,17 @@ export async function createFakeIssuer(issuer = "https://idp.example.test/realms
     },
     [`${issuer}/protocol/openid-connect/certs`]: { keys: [publicJwk] },
   };
-  return {
+  const fake: FakeIssuer = {
     issuer,
     requests,
     publicJwk,
-    async fetch(input) {
+    token: async () => Response.json({ error: "unsupported_grant_type" }, { status: 400 }),
+    async fetch(input, init) {
       const url = input instanceof Request ? input.url : String(input);
       requests.push(url);
+      if (url === `${issuer}/protocol/openid-connect/token` && init?.method === "POST") {
+        return fake.token(new URLSearchParams(String(init.body)));
+      }
       const body = documents[url];
       if (!body) return new Response("not found", { status: 404 });
       return Response.json(body);
@@ -52,4 +58,5 @@ export async function createFakeIssuer(issuer = "https://idp.example.test/realms
         .sign(privateKey);
     },
   };
+  return fake;
 }

@@ -4,11 +4,12 @@
  * through Keycloak's real login form.
  */
 import { randomUUID } from "node:crypto";
-import { expect, inject } from "vitest";
+import { inject } from "vitest";
 import {
   type KeycloakProvider,
   type KeycloakProviderOptions,
   keycloak,
+  type LoginState,
   type Session,
 } from "../../src/index.js";
 import { KeycloakAdmin } from "./keycloak-admin.js";
@@ -65,24 +66,26 @@ export async function newUser(options: { groups?: string[]; realmRoles?: string[
   return { id, username, password };
 }
 
-/** A full authorization-code sign-in: beginLogin → Keycloak's login form → completeLogin. */
+/** beginLogin → Keycloak's real login form → the callback URL the browser would bring back. */
+export async function callbackFor(
+  provider: KeycloakProvider,
+  user: { username: string; password: string },
+): Promise<{ callback: URL; state: LoginState }> {
+  const { url, state } = await provider.beginLogin();
+  const result = await signInThroughLoginForm(url.href, user, { redirectUriPrefix: REDIRECT_URI });
+  if (!("callbackUrl" in result)) {
+    throw new Error(`sign-in did not reach the callback: ${JSON.stringify(result)}`);
+  }
+  return { callback: new URL(result.callbackUrl), state };
+}
+
+/** A full authorization-code sign-in, ending with completeLogin. */
 export async function signIn(
   provider: KeycloakProvider,
   user: { username: string; password: string },
 ): Promise<Session> {
-  const { url, state } = await provider.beginLogin();
-  const result = await signInThroughLoginForm(url.href, user, { redirectUriPrefix: REDIRECT_URI });
-  if (!("callbackUrl" in result))
-    throw new Error(`sign-in did not reach the callback: ${JSON.stringify(result)}`);
-  return provider.completeLogin(result.callbackUrl, state);
+  const { callback, state } = await callbackFor(provider, user);
+  return provider.completeLogin(callback, state);
 }
 
-/** Awaits a rejection and returns it, failing the test if the promise resolved. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  const outcome = await promise.then(
-    () => ({ resolved: true as const }),
-    (error: unknown) => ({ resolved: false as const, error }),
-  );
-  expect(outcome.resolved, "expected the operation to fail").toBe(false);
-  return outcome.resolved ? undefined : outcome.error;
-}
+export { idSwitchErrorOf, rejectionOf } from "./rejection.js";

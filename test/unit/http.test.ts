@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { guardedFetch, parseRetryAfter } from "../../src/core/http.js";
 import { createRuntime } from "../../src/core/runtime.js";
-import { IdSwitchError } from "../../src/index.js";
+import { idSwitchErrorOf } from "../support/rejection.js";
 
 const runtimeWith = (fetch: typeof globalThis.fetch, timeoutMs = 200) =>
   createRuntime({ fetch, timeoutMs, now: () => Date.parse("2026-11-28T12:00:00Z") });
-
-async function failure(promise: Promise<unknown>): Promise<IdSwitchError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(IdSwitchError);
-  return err as IdSwitchError;
-}
 
 describe("guardedFetch", () => {
   it("turns a refused connection into a retryable provider_unavailable", async () => {
@@ -21,7 +12,7 @@ describe("guardedFetch", () => {
       runtimeWith(async () => Promise.reject(new TypeError("fetch failed"))),
       "eu",
     );
-    const err = await failure(fetch("https://idp.example/token?code=secret-code"));
+    const err = await idSwitchErrorOf(fetch("https://idp.example/token?code=secret-code"));
     expect(err).toMatchObject({
       code: "provider_unavailable",
       provider: "eu",
@@ -37,7 +28,7 @@ describe("guardedFetch", () => {
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
       );
     const started = performance.now();
-    const err = await failure(guardedFetch(runtimeWith(hang, 100), "eu")("https://idp.example/x"));
+    const err = await idSwitchErrorOf(guardedFetch(runtimeWith(hang, 100), "eu")("https://idp.example/x"));
     expect(err.reason).toBe("timeout");
     expect(performance.now() - started).toBeLessThan(5_000);
   });
@@ -47,9 +38,9 @@ describe("guardedFetch", () => {
       (status: number, headers: HeadersInit = {}) =>
       async () =>
         new Response("busy", { status, headers });
-    const e503 = await failure(guardedFetch(runtimeWith(answer(503)), "eu")("https://idp.example/x"));
+    const e503 = await idSwitchErrorOf(guardedFetch(runtimeWith(answer(503)), "eu")("https://idp.example/x"));
     expect(e503).toMatchObject({ code: "provider_unavailable", reason: "server_error" });
-    const e429 = await failure(
+    const e429 = await idSwitchErrorOf(
       guardedFetch(runtimeWith(answer(429, { "retry-after": "7" })), "eu")("https://idp.example/x"),
     );
     expect(e429).toMatchObject({ code: "provider_unavailable", reason: "rate_limited", retryAfter: 7 });

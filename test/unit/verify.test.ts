@@ -1,7 +1,8 @@
 import { base64url, SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import { IdSwitchError, oidc } from "../../src/index.js";
+import { oidc } from "../../src/index.js";
 import { createFakeIssuer, type FakeIssuer } from "../support/fake-issuer.js";
+import { idSwitchErrorOf } from "../support/rejection.js";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const nowSeconds = Math.floor(NOW / 1000);
@@ -29,15 +30,6 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function rejection(promise: Promise<unknown>): Promise<IdSwitchError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(IdSwitchError);
-  return err as IdSwitchError;
-}
-
 describe("verifyAccessToken (generic OIDC engine)", () => {
   it("accepts a valid token and normalises it", async () => {
     const principal = await provider().verifyAccessToken(await idp.sign(claims({ scope: "read write" })), {
@@ -48,7 +40,7 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
 
   it("rejects a token of an unknown issuer before any network call", async () => {
     const token = await idp.sign(claims({ iss: "https://evil.example" }));
-    const err = await rejection(provider().verifyAccessToken(token, { audience: "api" }));
+    const err = await idSwitchErrorOf(provider().verifyAccessToken(token, { audience: "api" }));
     expect(err.reason).toBe("issuer");
     expect(idp.requests).toEqual([]);
   });
@@ -60,7 +52,7 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
   });
 
   it("rejects the wrong audience", async () => {
-    const err = await rejection(
+    const err = await idSwitchErrorOf(
       provider().verifyAccessToken(await idp.sign(claims({ aud: "other" })), { audience: "api" }),
     );
     expect(err.reason).toBe("audience");
@@ -69,14 +61,16 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
   it("rejects an expired token by the injected clock", async () => {
     const token = await idp.sign(claims());
     clock = NOW + 10 * 60_000;
-    const err = await rejection(provider().verifyAccessToken(token, { audience: "api" }));
+    const err = await idSwitchErrorOf(provider().verifyAccessToken(token, { audience: "api" }));
     expect(err.reason).toBe("expired");
   });
 
   it("rejects alg none without fetching keys", async () => {
     const header = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
     const payload = base64url.encode(JSON.stringify({ iss: idp.issuer, ...claims() }));
-    const err = await rejection(provider().verifyAccessToken(`${header}.${payload}.`, { audience: "api" }));
+    const err = await idSwitchErrorOf(
+      provider().verifyAccessToken(`${header}.${payload}.`, { audience: "api" }),
+    );
     expect(err.reason).toBe("algorithm");
     expect(idp.requests).toEqual([]);
   });
@@ -86,7 +80,7 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
     const forged = await new SignJWT({ iss: idp.issuer, ...claims() })
       .setProtectedHeader({ alg: "HS256", kid: "key-1" })
       .sign(secret);
-    const err = await rejection(provider().verifyAccessToken(forged, { audience: "api" }));
+    const err = await idSwitchErrorOf(provider().verifyAccessToken(forged, { audience: "api" }));
     expect(err.reason).toBe("algorithm");
   });
 
@@ -94,19 +88,19 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
     const token = await idp.sign(claims());
     const [h, p, s] = token.split(".") as [string, string, string];
     const tampered = `${h}.${p}.${s.slice(0, -4)}${s.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`;
-    const err = await rejection(provider().verifyAccessToken(tampered, { audience: "api" }));
+    const err = await idSwitchErrorOf(provider().verifyAccessToken(tampered, { audience: "api" }));
     expect(err.reason).toBe("signature");
   });
 
   it("rejects an ID token presented as an access token", async () => {
-    const err = await rejection(
+    const err = await idSwitchErrorOf(
       provider().verifyAccessToken(await idp.sign(claims({ nonce: "n-1" })), { audience: "api" }),
     );
     expect(err.reason).toBe("token_type");
   });
 
   it("rejects an unknown key id", async () => {
-    const err = await rejection(
+    const err = await idSwitchErrorOf(
       provider().verifyAccessToken(await idp.sign(claims(), { kid: "nope" }), { audience: "api" }),
     );
     expect(err.reason).toBe("unknown_key");
@@ -114,10 +108,10 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
 
   it("rejects oversized and malformed tokens before parsing", async () => {
     const big = `${"a".repeat(20_000)}.b.c`;
-    expect((await rejection(provider().verifyAccessToken(big, { audience: "api" }))).reason).toBe(
+    expect((await idSwitchErrorOf(provider().verifyAccessToken(big, { audience: "api" }))).reason).toBe(
       "too_large",
     );
-    expect((await rejection(provider().verifyAccessToken("a.b", { audience: "api" }))).reason).toBe(
+    expect((await idSwitchErrorOf(provider().verifyAccessToken("a.b", { audience: "api" }))).reason).toBe(
       "malformed",
     );
     expect(idp.requests).toEqual([]);
@@ -125,7 +119,7 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
 
   it("enforces required scopes", async () => {
     const token = await idp.sign(claims({ scope: "read" }));
-    const err = await rejection(
+    const err = await idSwitchErrorOf(
       provider().verifyAccessToken(token, { audience: "api", requiredScopes: ["write"] }),
     );
     expect(err.message).toContain("write");

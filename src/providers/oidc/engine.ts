@@ -8,7 +8,7 @@ import { IdSwitchError } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
-import { invalid, type JwtCheck, peekJwt, precheckJwt, verifyJwt } from "../../tokens/verify-jwt.js";
+import { invalid, type JwtCheck, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
   BeginLoginOptions,
   ClientCredentialsOptions,
@@ -132,7 +132,7 @@ export class OidcProvider implements Provider {
       ),
     );
     const tokens = toTokenSet(response, this.runtime.now());
-    return { provider: this.id, principal: await this.#principalFromTokens(tokens), tokens };
+    return { provider: this.id, principal: await this.#principalFrom(tokens, response.id_token), tokens };
   }
 
   async refresh(session: Session): Promise<Session> {
@@ -150,7 +150,7 @@ export class OidcProvider implements Provider {
     const { config } = await this.#discovered();
     const response = await this.#call(() => client.refreshTokenGrant(config, refreshToken));
     const tokens = toTokenSet(response, this.runtime.now(), session.tokens);
-    const principal = await this.#principalFromTokens(tokens);
+    const principal = await this.#principalFrom(tokens, response.id_token, session.principal);
     if (principal.subject !== session.principal.subject) {
       // OIDC Core §12.2: a refreshed ID token must name the same person.
       throw invalid(this.id, "claims", "refreshed tokens name a different subject");
@@ -230,7 +230,7 @@ export class OidcProvider implements Provider {
       }),
     );
     const tokens = toTokenSet(response, this.runtime.now());
-    return { provider: this.id, principal: await this.#principalFromTokens(tokens), tokens };
+    return { provider: this.id, principal: await this.#principalFrom(tokens, response.id_token), tokens };
   }
 
   async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
@@ -254,11 +254,9 @@ export class OidcProvider implements Provider {
     if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === "") {
       throw new TypeError("verifyAccessToken: an audience is required");
     }
-    const check = this.#jwtCheck(audience);
-    // Refuse foreign issuers and disallowed algorithms before any network call.
-    precheckJwt(peekJwt(token, this.id), check);
-    const { keys } = await this.#discovered();
-    const { payload, header } = await verifyJwt(token, keys, check);
+    // Foreign issuers and disallowed algorithms are refused before the keys (a network call) are asked for.
+    const keys = async () => (await this.#discovered()).keys;
+    const { payload, header } = await verifyJwt(token, keys, this.#jwtCheck(audience));
     const rejection = this.#rules.rejectAsAccessToken(payload, header);
     if (rejection) throw invalid(this.id, "token_type", rejection);
     const principal = this.normalizeClaims(payload);
@@ -311,26 +309,33 @@ export class OidcProvider implements Provider {
   }
 
   /**
-   * The principal of a fresh sign-in. The ID token is verified with the
+   * The principal behind a token response. The ID token is verified with the
    * provider's keys even though it came straight from the token endpoint
-   * (defence in depth where that channel is not TLS). A JWT access token
-   * received in the same response is verified too, without an audience — it
-   * came first-hand — and contributes the claims ID tokens often lack (roles).
+   * (defence in depth where that channel is not TLS). A JWT access token from
+   * the same response is verified too, without an audience — it came
+   * first-hand — and adds the claims ID tokens often lack (Keycloak roles).
+   * A refresh answered without a new ID token keeps the previous identity.
    */
-  async #principalFromTokens(tokens: TokenSet): Promise<Principal> {
-    if (!tokens.idToken) throw invalid(this.id, "response", "the provider returned no ID token");
-    const { keys } = await this.#discovered();
-    const id = await verifyJwt(tokens.idToken, keys, {
+  async #principalFrom(
+    tokens: TokenSet,
+    idToken: string | undefined,
+    previous?: Principal,
+  ): Promise<Principal> {
+    const keys = async () => (await this.#discovered()).keys;
+    const access = await verifyJwt(tokens.accessToken, keys, this.#jwtCheck(undefined)).catch(
+      () => undefined,
+    );
+    if (!idToken) {
+      if (!previous) throw invalid(this.id, "response", "the provider returned no ID token");
+      const sameSubject = access && access.payload.sub === previous.claims.sub;
+      return sameSubject ? this.normalizeClaims({ ...previous.claims, ...access.payload }) : previous;
+    }
+    const id = await verifyJwt(idToken, keys, {
       ...this.#jwtCheck(this.options.clientId),
       requiredClaims: ["exp", "sub"],
     });
-    const access = await verifyJwt(tokens.accessToken, keys, {
-      ...this.#jwtCheck(undefined),
-      requiredClaims: ["exp"],
-    }).catch(() => undefined);
-    const claims =
-      access && access.payload.sub === id.payload.sub ? { ...access.payload, ...id.payload } : id.payload;
-    return this.normalizeClaims(claims);
+    const sameSubject = access && access.payload.sub === id.payload.sub;
+    return this.normalizeClaims(sameSubject ? { ...access.payload, ...id.payload } : id.payload);
   }
 
   #jwtCheck(audience: string | readonly string[] | undefined): JwtCheck {

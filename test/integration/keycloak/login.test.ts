@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { IdSwitchError } from "../../../src/index.js";
 import {
   appProvider,
+  callbackFor,
   issuerOf,
   newUser,
   POST_LOGOUT_URI,
@@ -13,7 +14,6 @@ import {
   rejectionOf,
   signIn,
 } from "../../support/keycloak-env.js";
-import { signInThroughLoginForm } from "../../support/keycloak-login.js";
 
 const alice = { username: "alice", password: "alice-pw" };
 
@@ -85,22 +85,16 @@ describe("Keycloak sign-in (authorization code + PKCE)", () => {
 
   it("refuses a callback whose state does not match", async () => {
     const provider = appProvider();
-    const { url, state } = await provider.beginLogin();
-    const result = await signInThroughLoginForm(url.href, alice, { redirectUriPrefix: REDIRECT_URI });
-    if (!("callbackUrl" in result)) throw new Error("no callback");
-    const forged = new URL(result.callbackUrl);
-    forged.searchParams.set("state", "attacker-state");
-    const err = await rejectionOf(provider.completeLogin(forged, state));
+    const { callback, state } = await callbackFor(provider, alice);
+    callback.searchParams.set("state", "attacker-state");
+    const err = await rejectionOf(provider.completeLogin(callback, state));
     expect(err).toBeInstanceOf(IdSwitchError);
     expect(err).toMatchObject({ code: "token_invalid", reason: "state" });
   });
 
   it("refuses a callback whose RFC 9207 iss names another issuer (mix-up)", async () => {
     const provider = appProvider();
-    const { url, state } = await provider.beginLogin();
-    const result = await signInThroughLoginForm(url.href, alice, { redirectUriPrefix: REDIRECT_URI });
-    if (!("callbackUrl" in result)) throw new Error("no callback");
-    const callback = new URL(result.callbackUrl);
+    const { callback, state } = await callbackFor(provider, alice);
     expect(callback.searchParams.get("iss")).toBe(issuerOf()); // Keycloak sends it
     callback.searchParams.set("iss", issuerOf("other"));
     const err = await rejectionOf(provider.completeLogin(callback, state));
@@ -117,11 +111,9 @@ describe("Keycloak sign-in (authorization code + PKCE)", () => {
 
   it("classifies a replayed authorization code", async () => {
     const provider = appProvider();
-    const { url, state } = await provider.beginLogin();
-    const result = await signInThroughLoginForm(url.href, alice, { redirectUriPrefix: REDIRECT_URI });
-    if (!("callbackUrl" in result)) throw new Error("no callback");
-    await provider.completeLogin(result.callbackUrl, state);
-    const err = await rejectionOf(provider.completeLogin(result.callbackUrl, state));
+    const { callback, state } = await callbackFor(provider, alice);
+    await provider.completeLogin(callback, state);
+    const err = await rejectionOf(provider.completeLogin(callback, state));
     // Keycloak: 400 invalid_grant "Code not valid" — the grant is gone, sign in again.
     expect(err).toMatchObject({
       code: "session_revoked",
