@@ -4,7 +4,7 @@
  * with a cooldown so a flood of made-up `kid`s cannot turn into a flood of
  * requests to the provider.
  */
-import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, type RemoteJWKSet } from "jose";
 import type { FetchLike } from "../core/runtime.js";
 
 export interface RemoteKeysOptions {
@@ -16,7 +16,7 @@ export interface RemoteKeysOptions {
   readonly maxAgeMs?: number;
 }
 
-export function remoteKeys(jwksUri: string, options: RemoteKeysOptions): JWTVerifyGetKey {
+export function remoteKeys(jwksUri: string, options: RemoteKeysOptions): RemoteJWKSet {
   return createRemoteJWKSet(new URL(jwksUri), {
     timeoutDuration: options.timeoutMs,
     cooldownDuration: options.cooldownMs ?? 30_000,

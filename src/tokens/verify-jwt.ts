@@ -10,9 +10,16 @@ import { IdSwitchError, type TokenInvalidReason } from "../core/errors.js";
 /** Far above any real access token (Entra's with many groups is ~6 KiB); stops parser abuse early. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
+/**
+ * The one issuer a token may have: a fixed string, or — for providers whose
+ * issuer depends on the token (Entra's per-tenant issuers) — a rule that
+ * derives it from the unverified claims, or refuses (undefined).
+ */
+export type ExpectedIssuer = string | ((unverified: jose.JWTPayload) => string | undefined);
+
 export interface JwtCheck {
   readonly provider: string;
-  readonly issuer: string;
+  readonly issuer: ExpectedIssuer;
   /** Omitted only for a token received first-hand from the provider's token endpoint. */
   readonly audience?: string | readonly string[] | undefined;
   readonly algorithms: readonly string[];
@@ -46,14 +53,16 @@ export function peekJwt(token: string, provider: string): VerifiedJwt {
  * list (no `none`, no HMAC keyed with a public key) and `iss` must be exactly
  * this provider's issuer, so a foreign token never makes us fetch anything.
  */
-export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): void {
+export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): string {
   const alg = peeked.header.alg;
   if (typeof alg !== "string" || !check.algorithms.includes(alg)) {
     throw invalid(check.provider, "algorithm", `algorithm ${JSON.stringify(alg ?? null)} is not allowed`);
   }
-  if (peeked.payload.iss !== check.issuer) {
+  const expected = typeof check.issuer === "string" ? check.issuer : check.issuer(peeked.payload);
+  if (expected === undefined || peeked.payload.iss !== expected) {
     throw invalid(check.provider, "issuer", "token was not issued by this provider");
   }
+  return expected;
 }
 
 /**
@@ -65,11 +74,11 @@ export async function verifyJwt(
   keys: () => Promise<jose.JWTVerifyGetKey>,
   check: JwtCheck,
 ): Promise<VerifiedJwt> {
-  precheckJwt(peekJwt(token, check.provider), check);
+  const issuer = precheckJwt(peekJwt(token, check.provider), check);
   const keySet = await keys();
   try {
     const { payload, protectedHeader } = await jose.jwtVerify(token, keySet, {
-      issuer: check.issuer,
+      issuer,
       ...(check.audience === undefined ? {} : { audience: check.audience as string | string[] }),
       algorithms: [...check.algorithms],
       currentDate: new Date(check.now),

@@ -16,9 +16,12 @@ export interface FakeIssuer {
   token: (form: URLSearchParams) => Promise<Response>;
 }
 
-export async function createFakeIssuer(issuer = "https://idp.example.test/realms/acme"): Promise<FakeIssuer> {
+export async function createFakeIssuer(
+  issuer = "https://idp.example.test/realms/acme",
+  jwkExtras: Record<string, unknown> = {},
+): Promise<FakeIssuer> {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig" };
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig", ...jwkExtras };
   const requests: string[] = [];
   const documents: Record<string, unknown> = {
     [`${issuer}/.well-known/openid-configuration`]: {

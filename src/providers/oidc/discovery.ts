@@ -3,7 +3,7 @@
  * concurrent first calls make one request) and forgotten on failure, so the
  * next call tries again instead of caching an outage.
  */
-import type { JWTVerifyGetKey } from "jose";
+import type { RemoteJWKSet } from "jose";
 import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
@@ -12,7 +12,7 @@ import { remoteKeys } from "../../tokens/remote-keys.js";
 export interface Discovered {
   readonly config: client.Configuration;
   readonly metadata: client.ServerMetadata;
-  readonly keys: JWTVerifyGetKey;
+  readonly keys: RemoteJWKSet;
 }
 
 export interface DiscoveryInput {

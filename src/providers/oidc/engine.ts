@@ -39,6 +39,17 @@ export interface ProviderRules {
    * refresh token). Returns why, or undefined to accept.
    */
   rejectAsAccessToken(claims: Claims, header: Readonly<Record<string, unknown>>): string | undefined;
+  /**
+   * The issuer a token must carry, derived from its unverified claims, for
+   * providers with more than one (Entra: v1 and v2 issuers). Undefined
+   * refuses the token before any network call. Default: the configured issuer.
+   */
+  expectedIssuer?(unverified: Claims): string | undefined;
+  /**
+   * Checks after the signature, with the published key that verified it
+   * (Entra: the key's own `issuer` member). Returns why to refuse, or undefined.
+   */
+  checkVerified?(claims: Claims, key: Readonly<Record<string, unknown>> | undefined): string | undefined;
 }
 
 export class OidcProvider implements Provider {
@@ -259,6 +270,14 @@ export class OidcProvider implements Provider {
     const { payload, header } = await verifyJwt(token, keys, this.#jwtCheck(audience));
     const rejection = this.#rules.rejectAsAccessToken(payload, header);
     if (rejection) throw invalid(this.id, "token_type", rejection);
+    if (this.#rules.checkVerified) {
+      const jwk = (await keys()).jwks()?.keys.find((k) => k.kid === header.kid);
+      const refusal = this.#rules.checkVerified(
+        payload,
+        jwk as Readonly<Record<string, unknown>> | undefined,
+      );
+      if (refusal) throw invalid(this.id, "issuer", refusal);
+    }
     const principal = this.normalizeClaims(payload);
     const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
     if (missing.length > 0)
@@ -339,9 +358,10 @@ export class OidcProvider implements Provider {
   }
 
   #jwtCheck(audience: string | readonly string[] | undefined): JwtCheck {
+    const rules = this.#rules;
     return {
       provider: this.id,
-      issuer: this.issuer,
+      issuer: rules.expectedIssuer ? (unverified) => rules.expectedIssuer?.(unverified) : this.issuer,
       audience,
       algorithms: this.options.algorithms,
       now: this.runtime.now(),

@@ -27,6 +27,8 @@ export interface ErrorRule {
   readonly error?: string;
   /** Exact `error_description`, or a pattern for descriptions that carry ids. */
   readonly description?: string | RegExp;
+  /** Anything else the answer must satisfy (a provider's own error numbers, say). */
+  readonly when?: (answer: ProviderAnswer) => boolean;
   readonly code: ErrorCode;
   readonly reason?: string;
 }
@@ -57,7 +59,8 @@ export function matchRule(rules: readonly ErrorRule[], answer: ProviderAnswer): 
     (rule) =>
       (rule.status === undefined || rule.status === answer.status) &&
       (rule.error === undefined || rule.error === answer.error) &&
-      (rule.description === undefined || matchesDescription(rule.description, answer.description)),
+      (rule.description === undefined || matchesDescription(rule.description, answer.description)) &&
+      (rule.when === undefined || rule.when(answer)),
   );
 }
 
@@ -121,7 +124,7 @@ export function classifyOidcError(
 /** The provider's answer inside an openid-client error, if it carries one. */
 function answerOf(error: unknown): ProviderAnswer | undefined {
   if (error instanceof ResponseBodyError) {
-    return answer(error.status, error.error, error.error_description);
+    return { ...answer(error.status, error.error, error.error_description), details: detailsOf(error.cause) };
   }
   if (error instanceof AuthorizationResponseError) {
     return answer(undefined, error.error, error.error_description);
@@ -147,6 +150,30 @@ function answer(
     ...(error === undefined ? {} : { error }),
     ...(description === undefined ? {} : { description: redact(description) }),
   };
+}
+
+/**
+ * The rest of an error body (Entra's `error_codes`, `suberror`, `trace_id`…):
+ * scalars and lists of scalars only, strings redacted, so nothing token-like
+ * or deeply nested rides along into logs.
+ */
+function detailsOf(body: Record<string, unknown>): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === "error" || key === "error_description") continue;
+    const safe = safeValue(value);
+    if (safe !== undefined) details[key] = safe;
+  }
+  return details;
+}
+
+function safeValue(value: unknown): unknown {
+  if (typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === "number" || typeof v === "string")) {
+    return value.map((v) => (typeof v === "string" ? redact(v) : v));
+  }
+  return undefined;
 }
 
 /** openid-client's own checks: response shape, claim comparisons, timeouts. */
