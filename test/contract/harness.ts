@@ -3,7 +3,13 @@
  * provider (the real Keycloak, the Entra emulator, …) supplies one harness;
  * the suite itself never knows which provider it is testing.
  */
-import type { DeviceLogin, Provider, RuntimeOptions, Session } from "../../src/index.js";
+import type {
+  ClientCredentialsOptions,
+  DeviceLogin,
+  Provider,
+  RuntimeOptions,
+  Session,
+} from "../../src/index.js";
 
 export interface ContractUser {
   readonly id: string;
@@ -22,6 +28,8 @@ export interface ContractHarness {
   readonly name: string;
   /** The API audience the provider's access tokens are issued for. */
   readonly audience: string;
+  /** What a client-credentials request for `audience` needs at this provider (Entra: `<api>/.default`). */
+  readonly clientCredentials: ClientCredentialsOptions;
   /** A confidential web client with a redirect URI (authorization code + refresh). */
   webProvider(overrides?: ProviderOverrides): Provider;
   /** A confidential client allowed to use client credentials for `audience`. */

@@ -8,7 +8,7 @@ import { idSwitchErrorOf } from "../support/rejection.js";
 import { type ContractHarness, signInWith } from "./harness.js";
 
 export function describeProviderContract(harness: ContractHarness): void {
-  const { audience } = harness;
+  const { audience, clientCredentials } = harness;
 
   describe(`provider contract: ${harness.name}`, () => {
     it("signs a user in through the provider's own page", async () => {
@@ -28,7 +28,7 @@ export function describeProviderContract(harness: ContractHarness): void {
     });
 
     it("issues client-credentials tokens that verify for the API", async () => {
-      const tokens = await harness.serviceProvider().clientCredentials();
+      const tokens = await harness.serviceProvider().clientCredentials(clientCredentials);
       const principal = await harness.serviceProvider().verifyAccessToken(tokens.accessToken, { audience });
       expect(principal.subject).toBeTruthy();
     });
@@ -106,7 +106,7 @@ export function describeProviderContract(harness: ContractHarness): void {
 
       it("a wrong client secret is client_suspended", async () => {
         const err = await idSwitchErrorOf(
-          harness.serviceProvider({ clientSecret: "not-the-secret" }).clientCredentials(),
+          harness.serviceProvider({ clientSecret: "not-the-secret" }).clientCredentials(clientCredentials),
         );
         expect(err).toMatchObject({ code: "client_suspended", retryable: false });
         expect(`${err.message} ${JSON.stringify(err)}`).not.toContain("not-the-secret");
@@ -114,7 +114,7 @@ export function describeProviderContract(harness: ContractHarness): void {
     });
 
     it("an unreachable provider is provider_unavailable, retryable", async () => {
-      const err = await idSwitchErrorOf(harness.unreachableProvider().clientCredentials());
+      const err = await idSwitchErrorOf(harness.unreachableProvider().clientCredentials(clientCredentials));
       expect(err).toMatchObject({ code: "provider_unavailable", retryable: true });
     });
   });

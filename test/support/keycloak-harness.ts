@@ -1,5 +1,4 @@
 /** The real Keycloak as a provider under the contract suite. */
-import { createServer } from "node:net";
 import { expect } from "vitest";
 import { keycloak } from "../../src/index.js";
 import type { ContractHarness } from "../contract/harness.js";
@@ -14,11 +13,13 @@ import {
   serviceProvider,
 } from "./keycloak-env.js";
 import { approveDeviceLogin, signInThroughLoginForm } from "./keycloak-login.js";
+import { closedLoopbackPort } from "./ports.js";
 
 export function keycloakHarness(): ContractHarness {
   return {
     name: "Keycloak 26.7.3 (real)",
     audience: "api",
+    clientCredentials: {},
     webProvider: (overrides = {}) => appProvider(overrides),
     serviceProvider: (overrides = {}) => serviceProvider(overrides),
     deviceProvider: () => keycloak({ id: "eu", issuer: issuerOf(), clientId: "cli" }),
@@ -54,11 +55,4 @@ export function keycloakHarness(): ContractHarness {
   };
 }
 
-/** A loopback port nothing listens on (bound once, then released). */
-const closedPort = await new Promise<number>((resolve) => {
-  const server = createServer();
-  server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
-});
+const closedPort = await closedLoopbackPort();
