@@ -20,6 +20,7 @@ export interface DiscoveryInput {
   readonly clientId: string;
   readonly clientSecret: string | undefined;
   readonly clockToleranceSeconds: number;
+  readonly keySetCooldownSeconds: number;
   readonly runtime: Runtime;
   readonly fetch: FetchLike;
 }
@@ -61,6 +62,10 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
       reason: "discovery",
     });
   }
-  const keys = remoteKeys(server.jwks_uri, { fetch: input.fetch, timeoutMs: runtime.timeoutMs });
+  const keys = remoteKeys(server.jwks_uri, {
+    fetch: input.fetch,
+    timeoutMs: runtime.timeoutMs,
+    cooldownMs: input.keySetCooldownSeconds * 1000,
+  });
   return { config, metadata: server, keys };
 }

@@ -23,7 +23,7 @@ import type {
 } from "../provider.js";
 import type { NormalizeContext } from "./claims.js";
 import { type Discovered, discoverer } from "./discovery.js";
-import { classifyAnswer, classifyOidcError, type ErrorRule } from "./errors.js";
+import { classifyAnswer, classifyOidcError, type ErrorRule, withAnswerBody } from "./errors.js";
 import { checkLoginState } from "./login-state.js";
 import { type OidcOptions, withOpenid } from "./options.js";
 import { toTokenSet } from "./tokens.js";
@@ -73,6 +73,7 @@ export class OidcProvider implements Provider {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       clockToleranceSeconds: options.clockToleranceSeconds,
+      keySetCooldownSeconds: options.keySetCooldownSeconds,
       runtime,
       fetch: this.fetch,
     });
@@ -323,7 +324,7 @@ export class OidcProvider implements Provider {
     try {
       return await operation();
     } catch (err) {
-      throw this.classifyError(err);
+      throw this.classifyError(await withAnswerBody(err));
     }
   }
 

@@ -121,8 +121,46 @@ export function classifyOidcError(
   });
 }
 
+/**
+ * An error whose provider answer was read from a response openid-client left
+ * unread (discovery answered with an error body instead of a document).
+ */
+class ReadAnswerError extends Error {
+  constructor(readonly answer: ProviderAnswer) {
+    super("provider answered with an error");
+  }
+}
+
+const MAX_ERROR_BODY = 16 * 1024;
+
+/**
+ * openid-client reports a non-200 discovery or JWKS answer without reading
+ * its body; Entra explains such refusals there (AADSTS90002 for an unknown
+ * tenant). Reads the JSON error body, bounded, so the provider's table can
+ * classify it. Anything else is returned unchanged.
+ */
+export async function withAnswerBody(error: unknown): Promise<unknown> {
+  const response = error instanceof ClientError ? error.cause : undefined;
+  if (!(response instanceof Response) || response.bodyUsed) return error;
+  try {
+    const text = await response.text();
+    const body: unknown = text.length <= MAX_ERROR_BODY ? JSON.parse(text) : undefined;
+    if (typeof body !== "object" || body === null || typeof Reflect.get(body, "error") !== "string")
+      return error;
+    const record = body as Record<string, unknown>;
+    const description = typeof record.error_description === "string" ? record.error_description : undefined;
+    return new ReadAnswerError({
+      ...answer(response.status, record.error as string, description),
+      details: detailsOf(record),
+    });
+  } catch {
+    return error;
+  }
+}
+
 /** The provider's answer inside an openid-client error, if it carries one. */
 function answerOf(error: unknown): ProviderAnswer | undefined {
+  if (error instanceof ReadAnswerError) return error.answer;
   if (error instanceof ResponseBodyError) {
     return { ...answer(error.status, error.error, error.error_description), details: detailsOf(error.cause) };
   }

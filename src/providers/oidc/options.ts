@@ -38,6 +38,13 @@ export const oidcOptionsSchema = z.strictObject({
   /** JWS algorithms accepted on ID and access tokens. Asymmetric only. */
   algorithms: algorithmList.default(["RS256", "PS256", "ES256"]),
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  /**
+   * After fetching the key set, how long a token with an unknown `kid` must
+   * wait before it may trigger another fetch: a key rotation is picked up
+   * after at most this long, while a flood of made-up `kid`s cannot hammer
+   * the provider.
+   */
+  keySetCooldownSeconds: z.number().min(0).max(3600).default(30),
   /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
   loginTimeoutSeconds: z.number().int().positive().max(3600).default(600),
   runtime: runtimeOptions,
