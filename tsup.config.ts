@@ -1,17 +1,32 @@
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
 
-// One entry per public entry point; the root entry must stay free of drivers
-// and frameworks (they get their own entries as they arrive).
-export default defineConfig({
-  entry: { index: "src/index.ts" },
+const shared: Options = {
   format: ["esm"],
   target: "es2022",
-  platform: "neutral",
   // tsup sets `baseUrl` for declaration builds, which TypeScript 6 deprecates.
   dts: { compilerOptions: { composite: false, ignoreDeprecations: "6.0" } },
   sourcemap: true,
-  clean: true,
   splitting: true,
   treeshake: true,
-  tsconfig: "tsconfig.json",
-});
+};
+
+// One entry per public entry point. The root entry stays web-standard and
+// free of drivers and frameworks; Node-only entries build separately, so
+// nothing of theirs can leak into it.
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: "src/index.ts" },
+    platform: "neutral",
+    tsconfig: "tsconfig.json",
+    clean: true,
+  },
+  {
+    ...shared,
+    entry: { "testing/index": "src/testing/index.ts" },
+    platform: "node",
+    tsconfig: "tsconfig.node.json",
+    // The testing kit drives the public API like any consumer: import it, do not bundle a copy.
+    external: ["idswitch"],
+  },
+]);

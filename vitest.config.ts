@@ -19,9 +19,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Emulated providers: real HTTP servers on loopback, started by each test file.
+          name: "emulators",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/integration/entra/**/*.test.ts", "test/integration/entra-emulator/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: "integration",
           setupFiles: ["test/setup/fail-on-console.ts"],
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/keycloak/**/*.test.ts"],
           globalSetup: ["test/setup/keycloak.global.ts"],
           // One real Keycloak is shared; files mutate its state (users, clients), so
           // they run one after another and each test creates the users it changes.

@@ -1,0 +1,33 @@
+/**
+ * What every endpoint of one emulator shares: its configuration, directory,
+ * keys, protocol state and clock. One `Core` per emulator — nothing is
+ * module-level, so several emulators run side by side in one process.
+ */
+import type { Directory } from "./directory.js";
+import type { ErrorStyle } from "./errors.js";
+import type { KeyRing } from "./keys.js";
+import type { GrantStore } from "./store.js";
+
+export interface EmulatorConfig extends ErrorStyle {
+  readonly v1IssuerBase: string;
+  readonly accessTokenLifetimeSeconds: number | undefined;
+  readonly lockoutThreshold: number;
+}
+
+export interface Core {
+  readonly config: EmulatorConfig;
+  readonly directory: Directory;
+  readonly keys: KeyRing;
+  readonly store: GrantStore;
+  readonly now: () => number;
+}
+
+/** v2 issuer: `{authority}/{tid}/v2.0` (§1.5). */
+export function issuerV2(core: Core, tid: string): string {
+  return `${core.config.url}/${tid}/v2.0`;
+}
+
+/** v1 issuer: `{v1 base}/{tid}/` with the trailing slash (§1.5; see `v1IssuerBase`). */
+export function issuerV1(core: Core, tid: string): string {
+  return `${core.config.v1IssuerBase}/${tid}/`;
+}

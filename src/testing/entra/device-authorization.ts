@@ -1,0 +1,65 @@
+/**
+ * `POST /{tenant}/oauth2/v2.0/devicecode` (ENTRA.md §4.1): integer
+ * `expires_in` (900) and `interval` (5), `verification_uri` pointing at the
+ * emulator's stand-in for https://microsoft.com/devicelogin, and no
+ * `verification_uri_complete` — Entra does not return one.
+ */
+import { TENANT_STATE } from "./aadsts.js";
+import { findClient } from "./client-auth.js";
+import type { Core } from "./core.js";
+import type { Authority } from "./directory.js";
+import { EntraProblem, fail, problemJson } from "./errors.js";
+import { clientTenantOf } from "./grant-support.js";
+import { json, type Reply, type RequestContext, tokenHeaders } from "./http.js";
+import { parseScopes } from "./scopes.js";
+import { authorityLabel } from "./sign-in.js";
+import { requireResourceIn } from "./tokens.js";
+
+const DEVICE_CODE_SECONDS = 900;
+const INTERVAL_SECONDS = 5;
+
+export function deviceAuthorizationReply(core: Core, ctx: RequestContext, authority: Authority): Reply {
+  try {
+    if (ctx.method !== "POST") fail("method_not_allowed", { method: ctx.method });
+    if (authority.kind === "tenant") {
+      const refusal = TENANT_STATE[authority.tenant.state];
+      if (refusal) fail(refusal, { tenant: authority.segment });
+    }
+    const client = findClient(
+      core,
+      ctx.form.get("client_id") ?? undefined,
+      clientTenantOf(authority),
+      authorityLabel(authority),
+    );
+    if ((authority.kind === "common" || authority.kind === "organizations") && !client.multiTenant) {
+      fail("not_multi_tenant", { clientId: client.clientId, appName: client.displayName });
+    }
+    const scope = ctx.form.get("scope");
+    if (!scope) fail("missing_parameter", { name: "scope" });
+    const scopes = parseScopes(scope, core.directory);
+    if (authority.kind === "tenant") requireResourceIn(core, scopes.resource, authority.tenant);
+    const flow = core.store.startDeviceFlow({
+      authority,
+      client,
+      scopes,
+      expiresAt: ctx.now + DEVICE_CODE_SECONDS * 1000,
+      correlationId: ctx.correlationId,
+    });
+    const verificationUri = `${core.config.url}/devicelogin`;
+    return json(
+      200,
+      {
+        user_code: flow.userCode,
+        device_code: flow.deviceCode,
+        verification_uri: verificationUri,
+        expires_in: DEVICE_CODE_SECONDS,
+        interval: INTERVAL_SECONDS,
+        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${flow.userCode} to authenticate.`,
+      },
+      tokenHeaders(ctx),
+    );
+  } catch (problem) {
+    if (!(problem instanceof EntraProblem)) throw problem;
+    return problemJson(core.config, ctx, problem);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * `createEntraEmulator()`: a Microsoft Entra ID (login.microsoftonline.com)
+ * stand-in on 127.0.0.1 for tests. It serves the v2 protocol — discovery,
+ * keys, authorize with a sign-in page, token (code, refresh, client
+ * credentials, device code), device code, logout — with the payload shapes
+ * and AADSTS answers of shared/ENTRA.md, and lets a test set account, app and
+ * tenant states, rotate keys and inject faults.
+ */
+import { type Core, issuerV1, issuerV2 } from "./core.js";
+import { Directory } from "./directory.js";
+import { FaultPlan } from "./faults.js";
+import { KeyRing } from "./keys.js";
+import { startServer } from "./server.js";
+import { GrantStore } from "./store.js";
+import type {
+  EntraApp,
+  EntraAppOptions,
+  EntraAppState,
+  EntraEmulatorOptions,
+  EntraFault,
+  EntraPasswordChange,
+  EntraRequest,
+  EntraTenant,
+  EntraTenantOptions,
+  EntraTenantState,
+  EntraUser,
+  EntraUserOptions,
+  EntraUserState,
+} from "./types.js";
+
+/** A running emulator. Create it with {@link createEntraEmulator}. */
+export interface EntraEmulator {
+  /**
+   * `http://127.0.0.1:PORT` — stands in for `https://login.microsoftonline.com`.
+   *
+   * @example
+   * const discovery = await fetch(`${entra.url}/common/v2.0/.well-known/openid-configuration`);
+   */
+  readonly url: string;
+
+  /**
+   * The base of v1 issuers (the `v1IssuerBase` option; the emulator's own `url` by default). Real v1 issuers
+   * are on `https://sts.windows.net`, another host than the authority (ENTRA.md §1.5).
+   *
+   * @example
+   * entraId({ id: "entra", tenantId, clientId, authority: entra.url, v1IssuerBase: entra.v1IssuerBase });
+   */
+  readonly v1IssuerBase: string;
+
+  /**
+   * `${url}/${tenant}`; `tenant` is a tenant id, `common`, `organizations`, `consumers` or a verified domain.
+   *
+   * @example
+   * entraId({ id: "entra", tenantId: tenant.id, clientId, authority: entra.url }); // the SDK adds the tenant
+   * entra.authority("organizations"); // "http://127.0.0.1:PORT/organizations"
+   */
+  authority(tenant: string): string;
+
+  /**
+   * The v2 issuer of a tenant, `${url}/${tid}/v2.0` (ENTRA.md §1.5).
+   *
+   * @example
+   * expect(claims.iss).toBe(entra.issuerV2(tenant.id));
+   */
+  issuerV2(tid: string): string;
+
+  /**
+   * The v1 issuer of a tenant, `${v1IssuerBase}/${tid}/` with the trailing
+   * slash. Real v1 issuers are on another host (`https://sts.windows.net`);
+   * by default the emulator uses its own origin, so an SDK must take the v1
+   * issuer base as configuration — see `v1IssuerBase`.
+   *
+   * @example
+   * expect(accessToken.iss).toBe(entra.issuerV1(tenant.id)); // a v1 token (the API's accessTokenVersion is 1)
+   */
+  issuerV1(tid: string): string;
+
+  /**
+   * Creates a tenant (directory).
+   *
+   * @example
+   * const tenant = entra.addTenant({ domain: "contoso.onmicrosoft.com" });
+   */
+  addTenant(options?: EntraTenantOptions): EntraTenant;
+
+  /**
+   * Registers an application (and its service principal in its home tenant).
+   *
+   * @example
+   * const api = entra.addApp({ tenantId: tenant.id, accessTokenVersion: 2, appRoles: ["Orders.Read"] });
+   * const web = entra.addApp({ tenantId: tenant.id, secret: "s3cret", redirectUris: ["http://localhost:3000/cb"] });
+   */
+  addApp(options: EntraAppOptions): EntraApp;
+
+  /**
+   * Creates a user in a tenant.
+   *
+   * @example
+   * const user = entra.addUser({ tenantId: tenant.id, userPrincipalName: "ada@contoso.onmicrosoft.com", password: "pw" });
+   * user.oid; // the subject an SDK should key on, with user.tid
+   */
+  addUser(options: EntraUserOptions): EntraUser;
+
+  /**
+   * Grants application permissions (app roles of `apiClientId`) to a client: they appear as `roles` in its
+   * client-credentials tokens.
+   *
+   * @example
+   * entra.grantAppRoles(service.clientId, api.clientId, ["Orders.Read"]);
+   */
+  grantAppRoles(clientAppId: string, apiClientId: string, roles: readonly string[]): void;
+
+  /**
+   * Puts an account in a state; the sign-in page and the token endpoint answer with its AADSTS code.
+   * `"tokens_revoked"` revokes the refresh tokens issued so far (50173) and leaves the account usable.
+   *
+   * @example
+   * entra.setUserState(user.oid, "disabled"); // next refresh: invalid_grant AADSTS50057
+   */
+  setUserState(oid: string, state: EntraUserState): void;
+
+  /**
+   * @example
+   * entra.setAppState(web.clientId, "secret_expired"); // invalid_client AADSTS7000222, HTTP 401
+   */
+  setAppState(clientId: string, state: EntraAppState): void;
+
+  /**
+   * @example
+   * entra.setTenantState(tenant.id, "blocked"); // AADSTS5000225
+   */
+  setTenantState(tenantId: string, state: EntraTenantState): void;
+
+  /**
+   * Changes a password; refresh tokens die as the ENTRA.md §7 matrix says for `how` (default `"user_change"`:
+   * public clients' tokens revoked, confidential clients' alive). Also ends `password_expired`.
+   *
+   * @example
+   * entra.changePassword(user.oid, "new-pw", "admin_reset_entra"); // every refresh token: 50173
+   */
+  changePassword(oid: string, password: string, how?: EntraPasswordChange): void;
+
+  /**
+   * Conditional Access sign-in frequency for a tenant; refresh tokens of older sign-ins get 70043.
+   *
+   * @example
+   * entra.setSignInFrequency(tenant.id, 3600);
+   */
+  setSignInFrequency(tenantId: string, seconds: number | undefined): void;
+
+  /**
+   * A new key signs from now on and is published at once; the old one stays published unless `retireOld`
+   * (what broke clients in March 2021: a key removed while its tokens still circulated). Resolves to the new `kid`.
+   *
+   * @example
+   * const { kid } = await entra.rotateSigningKey({ retireOld: true });
+   */
+  rotateSigningKey(options?: { readonly retireOld?: boolean }): Promise<{ readonly kid: string }>;
+
+  /**
+   * Makes an endpoint misbehave until {@link EntraEmulator.clearFaults} (or for `times` requests).
+   *
+   * @example
+   * entra.fault({ endpoint: "token", mode: "http503", retryAfterSeconds: 2, times: 1 });
+   * entra.fault({ endpoint: "all", mode: "refused" });
+   */
+  fault(fault: EntraFault): void;
+
+  /**
+   * @example
+   * entra.clearFaults();
+   */
+  clearFaults(): void;
+
+  /**
+   * Every request that reached the emulator, in order (faulted ones carry `fault`).
+   *
+   * @example
+   * expect(entra.requests).toEqual([]); // nothing was fetched
+   */
+  readonly requests: readonly EntraRequest[];
+
+  /**
+   * Stops the server, cutting hung and open connections.
+   *
+   * @example
+   * afterAll(() => entra.close());
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an Entra ID emulator on 127.0.0.1 (an ephemeral port unless `port` is given). Several can run in one
+ * process; each has its own directory, keys and state.
+ *
+ * @example
+ * import { createEntraEmulator } from "idswitch/testing";
+ *
+ * const entra = await createEntraEmulator();
+ * const tenant = entra.addTenant({ domain: "contoso.onmicrosoft.com" });
+ * const app = entra.addApp({ tenantId: tenant.id, secret: "s3cret", redirectUris: ["http://localhost:3000/cb"] });
+ * const user = entra.addUser({ tenantId: tenant.id, userPrincipalName: "ada@contoso.onmicrosoft.com", password: "pw" });
+ * // … point the SDK at entra.url, sign in through the emulator's page …
+ * await entra.close();
+ */
+export async function createEntraEmulator(options: EntraEmulatorOptions = {}): Promise<EntraEmulator> {
+  const now = options.now ?? Date.now;
+  const faults = new FaultPlan();
+  const requests: EntraRequest[] = [];
+  const server = await startServer(options.port ?? 0, faults, requests);
+  const url = `http://127.0.0.1:${server.port}`;
+  const core: Core = {
+    config: {
+      url,
+      v1IssuerBase: (options.v1IssuerBase ?? url).replace(/\/+$/, ""),
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
+      lockoutThreshold: options.lockoutThreshold ?? 10,
+      traceSuffix: options.traceSuffix ?? "spaces",
+      errorOverrides: options.errorOverrides ?? {},
+    },
+    directory: new Directory(),
+    keys: new KeyRing(now),
+    store: new GrantStore(),
+    now,
+  };
+  server.serve(core);
+  const { directory } = core;
+
+  return {
+    url,
+    v1IssuerBase: core.config.v1IssuerBase,
+    authority: (tenant) => `${url}/${tenant}`,
+    issuerV2: (tid) => issuerV2(core, tid),
+    issuerV1: (tid) => issuerV1(core, tid),
+    addTenant(tenantOptions = {}) {
+      const tenant = directory.addTenant(tenantOptions);
+      return { id: tenant.id, domain: tenant.domain };
+    },
+    addApp(appOptions) {
+      const app = directory.addApp(appOptions);
+      return {
+        clientId: app.clientId,
+        tenantId: app.homeTenantId,
+        displayName: app.displayName,
+        identifierUri: app.identifierUri,
+        servicePrincipalId: directory.servicePrincipalId(app, app.homeTenantId),
+      };
+    },
+    addUser(userOptions) {
+      const user = directory.addUser(userOptions);
+      return { oid: user.oid, tid: user.tid, userPrincipalName: user.upn };
+    },
+    grantAppRoles: (clientAppId, apiClientId, roles) =>
+      directory.grantAppRoles(clientAppId, apiClientId, roles),
+    setUserState(oid, state) {
+      const user = directory.requireUser(oid, "setUserState");
+      if (state === "tokens_revoked") {
+        user.revocation = { epoch: user.revocation.epoch + 1, at: now() };
+        return;
+      }
+      user.state = state;
+      if (state === "active") user.failedSignIns = 0;
+    },
+    setAppState(clientId, state) {
+      directory.requireApp(clientId, "setAppState").state = state;
+    },
+    setTenantState(tenantId, state) {
+      const tenant = directory.tenant(tenantId);
+      if (!tenant) throw new TypeError(`setTenantState: unknown tenant ${tenantId}`);
+      tenant.state = state;
+    },
+    changePassword(oid, password, how = "user_change") {
+      const user = directory.requireUser(oid, "changePassword");
+      user.password = password;
+      if (user.state === "password_expired") user.state = "active";
+      const revoked = { at: now() };
+      if (how === "admin_reset_entra") user.revocation = { epoch: user.revocation.epoch + 1, ...revoked };
+      else user.publicRevocation = { epoch: user.publicRevocation.epoch + 1, ...revoked };
+    },
+    setSignInFrequency(tenantId, seconds) {
+      const tenant = directory.tenant(tenantId);
+      if (!tenant) throw new TypeError(`setSignInFrequency: unknown tenant ${tenantId}`);
+      tenant.signInFrequencySeconds = seconds;
+    },
+    async rotateSigningKey(rotation = {}) {
+      return { kid: await core.keys.rotate(rotation.retireOld ?? false) };
+    },
+    fault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    requests,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * `grant_type=client_credentials` (ENTRA.md §3.1, §5.3, §9.1): a
+ * confidential client, `scope=<resource>/.default` for ONE resource, and
+ * never over `/common` or `/consumers` (9001023). The token's `roles` are
+ * the application permissions granted to the client on that API.
+ */
+import { TENANT_STATE } from "./aadsts.js";
+import { authenticateClient } from "./client-auth.js";
+import { fail } from "./errors.js";
+import type { Grant } from "./grant-support.js";
+import { resolveResource } from "./scopes.js";
+import { authorityLabel } from "./sign-in.js";
+import { appTokenResponse, requireResourceIn } from "./tokens.js";
+
+const DEFAULT_SUFFIX = "/.default";
+
+export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
+  if (authority.kind === "common" || authority.kind === "consumers") fail("grant_not_on_common");
+  // `/organizations` names no tenant; the client's home tenant answers [guess: ENTRA.md is silent].
+  const tenantId = authority.kind === "tenant" ? authority.tenant.id : undefined;
+  const client = authenticateClient(core, ctx, tenantId, authorityLabel(authority));
+  if (client.clientAuth === "0") fail("secret_missing");
+  const tenant =
+    authority.kind === "tenant" ? authority.tenant : core.directory.tenant(client.app.homeTenantId);
+  const tenantRefusal = tenant ? TENANT_STATE[tenant.state] : "tenant_not_found";
+  if (!tenant || tenantRefusal) fail(tenantRefusal ?? "tenant_not_found", { tenant: authority.segment });
+
+  const scope = ctx.form.get("scope");
+  if (!scope) fail("missing_parameter", { name: "scope" });
+  const words = scope.split(/\s+/).filter(Boolean);
+  if (words.length > 1 && words.every((w) => w.endsWith(DEFAULT_SUFFIX)))
+    fail("scope_multiple_resources", { scope });
+  const [word] = words;
+  if (words.length !== 1 || !word?.endsWith(DEFAULT_SUFFIX)) fail("scope_not_default", { scope });
+  const resource = resolveResource(word.slice(0, -DEFAULT_SUFFIX.length), core.directory);
+  // Graph's app-only tokens belong to the Graph mirror, which this emulator does not serve (ENTRA.md §11).
+  if (resource.kind === "graph") fail("resource_not_found", { resource: word, tenant: tenant.domain });
+  requireResourceIn(core, resource, tenant);
+  return appTokenResponse(core, tenant, client.app, resource);
+};

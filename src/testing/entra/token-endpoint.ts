@@ -1,0 +1,44 @@
+/**
+ * `POST /{tenant}/oauth2/v2.0/token` (ENTRA.md §3): dispatch by `grant_type`
+ * and the one place where refusals become the §6.1 JSON body with the
+ * token endpoint's headers (§1.7).
+ */
+import { TENANT_STATE } from "./aadsts.js";
+import type { Core } from "./core.js";
+import type { Authority } from "./directory.js";
+import { EntraProblem, fail, problemJson } from "./errors.js";
+import { authorizationCodeGrant } from "./grant-authorization-code.js";
+import { clientCredentialsGrant } from "./grant-client-credentials.js";
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./grant-device-code.js";
+import { refreshTokenGrant } from "./grant-refresh-token.js";
+import type { Grant, Telemetry } from "./grant-support.js";
+import { json, type Reply, type RequestContext, tokenHeaders } from "./http.js";
+
+const GRANTS: Readonly<Record<string, Grant>> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
+  [DEVICE_CODE_GRANT]: deviceCodeGrant,
+};
+
+export async function tokenReply(core: Core, ctx: RequestContext, authority: Authority): Promise<Reply> {
+  const telemetry: Telemetry = {};
+  try {
+    if (ctx.method !== "POST") fail("method_not_allowed", { method: ctx.method });
+    if (authority.kind === "tenant") {
+      const refusal = TENANT_STATE[authority.tenant.state];
+      if (refusal) fail(refusal, { tenant: authority.segment });
+    }
+    const grantType = ctx.form.get("grant_type");
+    if (!grantType) fail("missing_parameter", { name: "grant_type" });
+    const grant = GRANTS[grantType];
+    if (!grant) fail("unsupported_grant_type", { grantType });
+    const body = await grant(core, ctx, authority, telemetry);
+    return json(200, body, tokenHeaders(ctx, 0, telemetry.refreshTokenAgeMs));
+  } catch (problem) {
+    if (!(problem instanceof EntraProblem)) throw problem;
+    const options =
+      telemetry.refreshTokenAgeMs === undefined ? {} : { refreshTokenAgeMs: telemetry.refreshTokenAgeMs };
+    return problemJson(core.config, ctx, problem, options);
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Public types of the Entra ID emulator (`idswitch/testing`). The state
+ * names are the situations ENTRA.md §6.6 lists; each maps to the AADSTS
+ * answer in `aadsts.ts`.
+ */
+
+/**
+ * A user's account state. `tokens_revoked` is an event: it revokes earlier refresh tokens and leaves the account usable.
+ *
+ * @example
+ * entra.setUserState(user.oid, "mfa_required"); // refresh: invalid_grant AADSTS50076 + basic_action
+ */
+export type EntraUserState =
+  | "active"
+  | "disabled"
+  | "deleted"
+  | "locked"
+  | "password_expired"
+  | "tokens_revoked"
+  | "mfa_required"
+  | "blocked_by_conditional_access";
+
+/**
+ * An app registration's state: `disabled` → 7000112, `secret_expired` → 7000222, `deleted` → 700016.
+ *
+ * @example
+ * entra.setAppState(app.clientId, "disabled");
+ */
+export type EntraAppState = "enabled" | "disabled" | "secret_expired" | "deleted";
+
+/**
+ * `blocked`: blocked for inactivity (5000225); `decommissioned`: 5000224; `deleted`: gone (90002).
+ *
+ * @example
+ * entra.setTenantState(tenant.id, "deleted"); // discovery and token: invalid_tenant AADSTS90002
+ */
+export type EntraTenantState = "active" | "blocked" | "deleted" | "decommissioned";
+
+/**
+ * How a password changed — the rows of the refresh-token revocation matrix
+ * (ENTRA.md §7): a user change, SSPR or a portal reset revokes the refresh
+ * tokens of public clients only; a reset in the Entra admin center revokes
+ * confidential clients' too.
+ *
+ * @example
+ * entra.changePassword(user.oid, "n3w-pw", "sspr");
+ */
+export type EntraPasswordChange = "user_change" | "sspr" | "admin_reset_portal" | "admin_reset_entra";
+
+/**
+ * Which endpoint a fault hits: `discovery` (v1/v2 documents, instance discovery), `jwks`, `token`,
+ * `authorize` (authorize and the sign-in form), `devicecode`, or `all` (every path, pages included).
+ *
+ * @example
+ * entra.fault({ endpoint: "jwks", mode: "hang" });
+ */
+export type EntraFaultEndpoint = "discovery" | "jwks" | "token" | "authorize" | "devicecode" | "all";
+
+/**
+ * `refused` resets the connection unanswered; `hang` never answers; `slow` answers after `delayMs`;
+ * `http500`/`http503`/`http429` answer Entra-shaped errors; `malformed_json` a 200 that does not parse;
+ * `truncated` half of the real body, then the connection drops.
+ *
+ * @example
+ * entra.fault({ endpoint: "token", mode: "truncated", times: 1 });
+ */
+export type EntraFaultMode =
+  | "refused"
+  | "http500"
+  | "http503"
+  | "http429"
+  | "hang"
+  | "slow"
+  | "malformed_json"
+  | "truncated";
+
+/**
+ * A fault to inject with `entra.fault()`.
+ *
+ * @example
+ * const outage: EntraFault = { endpoint: "all", mode: "http503", retryAfterSeconds: 30 };
+ */
+export interface EntraFault {
+  readonly endpoint: EntraFaultEndpoint;
+  readonly mode: EntraFaultMode;
+  /** `Retry-After` for http429/http503 (default 5 s for 429, none for 503). */
+  readonly retryAfterSeconds?: number;
+  /** Delay for `slow` (default 2000 ms). */
+  readonly delayMs?: number;
+  /** How many matching requests the fault affects; unlimited when absent. */
+  readonly times?: number;
+}
+
+/**
+ * One request that reached the emulator (`entra.requests`).
+ *
+ * @example
+ * expect(entra.requests.filter((r) => r.path.endsWith("/token"))).toHaveLength(1);
+ */
+export interface EntraRequest {
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  /** The fault applied to this request, if any. */
+  readonly fault?: EntraFaultMode;
+}
+
+/**
+ * Options of `entra.addTenant()`.
+ *
+ * @example
+ * entra.addTenant({ domain: "contoso.onmicrosoft.com", verifiedDomains: ["contoso.com"], regionScope: "EU" });
+ */
+export interface EntraTenantOptions {
+  /** The tenant id (a GUID); generated if absent. */
+  readonly id?: string;
+  /** The verified default domain; `<random>.onmicrosoft.com` if absent. */
+  readonly domain?: string;
+  /** Further verified domains (they decide `xms_edov`, ENTRA.md §5.7). */
+  readonly verifiedDomains?: readonly string[];
+  /** `tenant_region_scope` of the tenant's discovery documents (default `"WW"`). */
+  readonly regionScope?: string;
+}
+
+/**
+ * A tenant created by `entra.addTenant()`.
+ *
+ * @example
+ * const { id, domain } = entra.addTenant();
+ */
+export interface EntraTenant {
+  readonly id: string;
+  readonly domain: string;
+}
+
+/**
+ * Options of `entra.addApp()`: the parts of an app registration (and its manifest) that change tokens.
+ *
+ * @example
+ * entra.addApp({ tenantId: tenant.id, identifierUri: "api://orders", accessTokenVersion: 2, appRoles: ["Orders.Read"] });
+ */
+export interface EntraAppOptions {
+  /** The home tenant of the registration. */
+  readonly tenantId: string;
+  /** The application (client) id; a GUID is generated if absent. */
+  readonly clientId?: string;
+  readonly displayName?: string;
+  /** A client secret makes the app confidential. */
+  readonly secret?: string;
+  readonly redirectUris?: readonly string[];
+  /** "Allow public client flows": no credentials, device flow. */
+  readonly publicClient?: boolean;
+  /** Application ID URI; default `api://<clientId>`. */
+  readonly identifierUri?: string;
+  /** `accessTokenAcceptedVersion` of this app *as a resource*: `1` (the default, like `null`) or `2` (§1.5). */
+  readonly accessTokenVersion?: 1 | 2;
+  /** Accounts in any organizational directory. */
+  readonly multiTenant?: boolean;
+  /** App roles this app defines as an API (`roles` in tokens for it). */
+  readonly appRoles?: readonly string[];
+  /** The manifest's `groupMembershipClaims`; `groups` are emitted only when set (§5.4). Default `"None"`. */
+  readonly groupMembershipClaims?: "None" | "SecurityGroup" | "All";
+  /**
+   * `authenticationBehaviors.removeUnverifiedEmailClaim` (§5.7): drop `email`
+   * when its domain is not verified in the user's tenant. Default: on for
+   * multi-tenant apps (Microsoft's default for new ones since June 2023).
+   */
+  readonly removeUnverifiedEmailClaim?: boolean;
+}
+
+/**
+ * An app registered by `entra.addApp()`.
+ *
+ * @example
+ * const scope = `${api.identifierUri}/.default`;
+ */
+export interface EntraApp {
+  readonly clientId: string;
+  readonly tenantId: string;
+  readonly displayName: string;
+  readonly identifierUri: string;
+  /** Object id of the app's service principal in its home tenant (`oid`/`sub` of its app-only tokens). */
+  readonly servicePrincipalId: string;
+}
+
+/**
+ * Options of `entra.addUser()`.
+ *
+ * @example
+ * entra.addUser({ tenantId: tenant.id, userPrincipalName: "ada@contoso.com", password: "pw", groups: [groupId] });
+ */
+export interface EntraUserOptions {
+  readonly tenantId: string;
+  readonly userPrincipalName: string;
+  readonly password: string;
+  readonly displayName?: string;
+  readonly givenName?: string;
+  readonly surname?: string;
+  /** The `mail` attribute; flows into `email` (unverified unless its domain is verified, §5.7). */
+  readonly mail?: string;
+  /** Group object ids. */
+  readonly groups?: readonly string[];
+  /** App roles assigned to the user, by the API's client id. */
+  readonly appRoles?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * A user created by `entra.addUser()`; `oid` + `tid` identify the person (ENTRA.md §5.7).
+ *
+ * @example
+ * expect(principal).toMatchObject({ subject: user.oid, tenant: user.tid });
+ */
+export interface EntraUser {
+  readonly oid: string;
+  readonly tid: string;
+  readonly userPrincipalName: string;
+}
+
+/**
+ * Options of `createEntraEmulator()`.
+ *
+ * @example
+ * let now = Date.now();
+ * const entra = await createEntraEmulator({ now: () => now, accessTokenLifetimeSeconds: 300, traceSuffix: "crlf" });
+ * now += 91 * 86_400_000; // refresh tokens are now 700082
+ */
+export interface EntraEmulatorOptions {
+  /** Port on 127.0.0.1; ephemeral when absent. */
+  readonly port?: number;
+  /**
+   * Base of v1 issuers. Real v1 issuers live on another host
+   * (`https://sts.windows.net/<tid>/`, §1.5); the default is the emulator's
+   * own origin, so v1 discovery can be fetched and its issuer still ends in
+   * `/<tid>/`. Pass `"https://sts.windows.net"` to mint the real strings.
+   */
+  readonly v1IssuerBase?: string;
+  /** The clock, in epoch milliseconds (default `Date.now`). Codes, refresh tokens and device codes expire by it. */
+  readonly now?: () => number;
+  /** Fixed access-token lifetime; default random 60–90 minutes like Entra (§3.4). */
+  readonly accessTokenLifetimeSeconds?: number;
+  /**
+   * How `error_description` ends (§6.1): `"spaces"` — current service, one
+   * line — or `"crlf"` — before ~2023, `\r\n` separated. Default `"spaces"`.
+   */
+  readonly traceSuffix?: "spaces" | "crlf";
+  /**
+   * Per-AADSTS-code changes of the top-level answer: §6.5 says `error`
+   * differs between endpoints and over time for the same code, so make it
+   * configurable. `suberror: null` removes the suberror.
+   */
+  readonly errorOverrides?: Readonly<
+    Record<number, { readonly error?: string; readonly suberror?: string | null; readonly status?: number }>
+  >;
+  /** Wrong passwords before smart lockout locks the account (Entra's default threshold: 10). */
+  readonly lockoutThreshold?: number;
+}

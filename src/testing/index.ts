@@ -1,0 +1,31 @@
+/**
+ * `idswitch/testing`: test doubles for the identity providers idswitch
+ * speaks to. Node-only; never imported by the root entry.
+ *
+ * - {@link createEntraEmulator}: Microsoft Entra ID on 127.0.0.1, faithful to
+ *   the real service's payloads and AADSTS answers (shared/ENTRA.md).
+ *
+ * @example
+ * import { createEntraEmulator } from "idswitch/testing";
+ *
+ * const entra = await createEntraEmulator();
+ * const tenant = entra.addTenant();
+ */
+export { createEntraEmulator, type EntraEmulator } from "./entra/emulator.js";
+export type {
+  EntraApp,
+  EntraAppOptions,
+  EntraAppState,
+  EntraEmulatorOptions,
+  EntraFault,
+  EntraFaultEndpoint,
+  EntraFaultMode,
+  EntraPasswordChange,
+  EntraRequest,
+  EntraTenant,
+  EntraTenantOptions,
+  EntraTenantState,
+  EntraUser,
+  EntraUserOptions,
+  EntraUserState,
+} from "./entra/types.js";
