@@ -33,6 +33,11 @@ const eu = keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", c
 if (eu.realm !== "acme" || typeof oidc !== "function") throw new Error("exports broken");
 try { keycloak({ id: "eu", issuer: "nope", clientId: "" }); throw new Error("no config error"); }
 catch (e) { if (!(e instanceof IdSwitchError) || e.code !== "config_invalid") throw e; }
+const { createEntraEmulator } = await import("idswitch/testing");
+const emu = await createEntraEmulator();
+const doc = await (await fetch(emu.authority("organizations") + "/v2.0/.well-known/openid-configuration")).json();
+if (!doc.issuer.endsWith("/{tenantid}/v2.0")) throw new Error("testing entry broken");
+await emu.close();
 console.log("import ok");`,
   );
   process.stdout.write(run("node", ["consumer.mjs"], scratch));
