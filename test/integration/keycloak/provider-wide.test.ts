@@ -154,3 +154,28 @@ describe("Keycloak not answering", () => {
     expect(keycloakUrl()).toMatch(/^http:\/\/localhost:\d+$/);
   });
 });
+
+describe("the real Keycloak stopped", () => {
+  it("a frozen Keycloak is provider_unavailable within the time budget, and recovers", async () => {
+    const pid = inject("keycloakPid");
+    if (pid === null)
+      throw new Error("the Keycloak pid is unknown: set KEYCLOAK_PID when reusing KEYCLOAK_URL");
+    const provider = serviceProvider({ runtime: { timeoutMs: 1_500 } });
+    await expect(provider.clientCredentials()).resolves.toHaveProperty("accessToken"); // discovered, warm
+
+    // SIGSTOP the whole process group: the port stays open, nothing answers — the worst outage.
+    process.kill(-pid, "SIGSTOP");
+    let err: unknown;
+    const started = performance.now();
+    try {
+      err = await rejectionOf(provider.clientCredentials());
+    } finally {
+      process.kill(-pid, "SIGCONT");
+    }
+    const elapsed = performance.now() - started;
+    expect(err).toMatchObject({ code: "provider_unavailable", reason: "timeout", retryable: true });
+    expect(elapsed).toBeGreaterThanOrEqual(1_400);
+    expect(elapsed).toBeLessThan(6_000);
+    await expect(provider.health()).resolves.toMatchObject({ status: "up" });
+  });
+});
