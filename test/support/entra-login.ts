@@ -2,6 +2,8 @@
 // behind the authorize URL, and the device page. The pages keep the real service's field names
 // (`login`, `passwd`, `ctx`, `flowToken`, `otc`); refusals carry the AADSTS message in `#error-message`.
 
+import { Browser, decodeEntities, findForms, type Page } from "./html-browser.js";
+
 export interface Credentials {
   username: string;
   password: string;
@@ -20,8 +22,6 @@ export interface SignInError {
 }
 
 export type SignInResult = SignedIn | SignInError;
-
-const MAX_REDIRECTS = 10;
 
 /**
  * Opens `authorizationUrl`, submits username and password on the sign-in page and follows redirects
@@ -105,116 +105,8 @@ function pageError(page: Page): SignInError {
   throw new Error(`sign-in ended on an unexpected page at ${page.url} (HTTP ${page.status})`);
 }
 
-// ---- a tiny browser: one origin, a cookie jar, manual redirects ---------------------------------
-
-interface Page {
-  url: string;
-  status: number;
-  html: string;
-}
-
-class Browser {
-  readonly #origin: string;
-  readonly #cookies = new Map<string, string>();
-
-  constructor(startUrl: string) {
-    this.#origin = new URL(startUrl).origin;
-  }
-
-  open(url: string, stopPrefix?: string): Promise<Page | SignedIn> {
-    return this.#follow(url, { method: "GET" }, stopPrefix);
-  }
-
-  submit(form: HtmlForm, pageUrl: string, fields: Record<string, string>, stopPrefix?: string) {
-    const body = new URLSearchParams({ ...form.hidden, ...fields });
-    return this.#follow(new URL(form.action || pageUrl, pageUrl).href, { method: "POST", body }, stopPrefix);
-  }
-
-  async #follow(url: string, init: RequestInit, stopPrefix?: string): Promise<Page | SignedIn> {
-    let current = url;
-    let request = init;
-    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      if (stopPrefix !== undefined && current.startsWith(stopPrefix)) return { callbackUrl: current };
-      const response = await this.#fetch(current, request);
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || !location) {
-        return { url: current, status: response.status, html: await response.text() };
-      }
-      await response.body?.cancel();
-      current = new URL(location, current).href;
-      request = { method: "GET" };
-    }
-    throw new Error(`more than ${MAX_REDIRECTS} redirects starting at ${url}`);
-  }
-
-  async #fetch(url: string, init: RequestInit): Promise<Response> {
-    if (new URL(url).origin !== this.#origin) throw new Error(`refusing to follow a redirect to ${url}`);
-    const headers = new Headers(init.headers);
-    headers.set("accept", "text/html,application/xhtml+xml");
-    if (this.#cookies.size > 0) {
-      headers.set("cookie", [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (eq > 0) this.#cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return response;
-  }
-}
-
-// ---- minimal HTML parsing -------------------------------------------------------------------------
-
-interface HtmlForm {
-  id: string;
-  name: string;
-  action: string;
-  /** Names of every `<input>` in the form. */
-  fields: string[];
-  /** name → value of the hidden inputs, posted back as they are. */
-  hidden: Record<string, string>;
-}
-
-function findForms(html: string): HtmlForm[] {
-  return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map((match) => {
-    const attributes = parseAttributes(match[1] ?? "");
-    const inputs = [...(match[2] ?? "").matchAll(/<input\b([^>]*)>/gi)].map((m) =>
-      parseAttributes(m[1] ?? ""),
-    );
-    const hidden: Record<string, string> = {};
-    for (const input of inputs) {
-      if (input.type?.toLowerCase() === "hidden" && input.name) hidden[input.name] = input.value ?? "";
-    }
-    return {
-      id: attributes.id ?? "",
-      name: attributes.name ?? "",
-      action: attributes.action ?? "",
-      fields: inputs.map((input) => input.name ?? "").filter(Boolean),
-      hidden,
-    };
-  });
-}
-
-function parseAttributes(tag: string): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const match of tag.matchAll(/([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    if (match[1]) attributes[match[1].toLowerCase()] = decodeEntities(match[2] ?? match[3] ?? "");
-  }
-  return attributes;
-}
-
 /** The AADSTS message a page shows (`#error-message`). */
 function messageOf(html: string): string | undefined {
   const text = /<div\b[^>]*id="error-message"[^>]*>([\s\S]*?)<\/div>/i.exec(html)?.[1];
   return text === undefined ? undefined : decodeEntities(text.replace(/<[^>]+>/g, "")).trim();
-}
-
-function decodeEntities(text: string): string {
-  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, code: string) => {
-    if (/^#x/i.test(code)) return String.fromCodePoint(Number.parseInt(code.slice(2), 16));
-    if (code.startsWith("#")) return String.fromCodePoint(Number.parseInt(code.slice(1), 10));
-    return named[code.toLowerCase()] ?? entity;
-  });
 }

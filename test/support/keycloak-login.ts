@@ -2,6 +2,8 @@
 // The HTML is Keycloak's own `keycloak.v2` login theme; parsing is deliberately minimal (regexes over
 // <form>/<input> tags and a few element ids that the theme has kept stable across 26.x).
 
+import { Browser, findForm, findForms, type HtmlForm, type Page, textOf } from "./html-browser.js";
+
 export interface Credentials {
   username: string;
   password: string;
@@ -20,8 +22,6 @@ export interface RequiredActionShown {
   requiredAction: string;
 }
 export type SignInResult = SignedIn | SignInError | RequiredActionShown;
-
-const MAX_REDIRECTS = 20;
 
 /**
  * Opens `authorizationUrl`, submits the username/password form and follows redirects until one
@@ -121,144 +121,6 @@ function errorOrThrow(page: Page, what: string): SignInError {
   throw new Error(`${what} at ${page.url} (HTTP ${page.status}): ${pageText(page.html)}`);
 }
 
-// ---------------------------------------------------------------------------------------------
-// A tiny browser: one origin, a cookie jar, manual redirects
-// ---------------------------------------------------------------------------------------------
-
-interface Page {
-  url: string;
-  status: number;
-  html: string;
-}
-
-class Browser {
-  readonly #origin: string;
-  readonly #cookies = new Map<string, string>();
-
-  constructor(startUrl: string) {
-    this.#origin = new URL(startUrl).origin;
-  }
-
-  open(url: string, stopPrefix?: string): Promise<Page | SignedIn> {
-    return this.#follow(url, { method: "GET" }, stopPrefix);
-  }
-
-  /** Posts the form's hidden inputs plus `fields`, then follows redirects. */
-  submit(form: HtmlForm, pageUrl: string, fields: Record<string, string>, stopPrefix?: string) {
-    const body = new URLSearchParams({ ...form.hidden, ...fields });
-    const action = new URL(form.action || pageUrl, pageUrl).href; // the consent form's action is relative
-    return this.#follow(action, { method: "POST", body }, stopPrefix);
-  }
-
-  async #follow(url: string, init: RequestInit, stopPrefix?: string): Promise<Page | SignedIn> {
-    let current = url;
-    let request = init;
-    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      const response = await this.#fetch(current, request);
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || !location) {
-        return { url: current, status: response.status, html: await response.text() };
-      }
-      await response.body?.cancel();
-      const next = new URL(location, current).href;
-      if (stopPrefix !== undefined && next.startsWith(stopPrefix)) return { callbackUrl: next };
-      current = next;
-      request = { method: "GET" };
-    }
-    throw new Error(`more than ${MAX_REDIRECTS} redirects starting at ${url}`);
-  }
-
-  async #fetch(url: string, init: RequestInit): Promise<Response> {
-    // The jar holds Keycloak session cookies; never hand them to another host.
-    if (new URL(url).origin !== this.#origin) throw new Error(`refusing to follow a redirect to ${url}`);
-    const headers = new Headers(init.headers);
-    // Like a browser. It matters: Keycloak routes a POST to /realms/{r}/device by Accept header —
-    // with */* the user-code form lands on the device *authorization* endpoint (401 invalid_client).
-    headers.set("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-    if (this.#cookies.size > 0) headers.set("cookie", this.#cookieHeader());
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
-    this.#store(response.headers.getSetCookie());
-    return response;
-  }
-
-  #cookieHeader(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-
-  // Paths are ignored: every cookie Keycloak sets here belongs to the one realm being used.
-  #store(setCookies: string[]): void {
-    for (const line of setCookies) {
-      const [pair = "", ...attributes] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      if (isExpiry(attributes)) this.#cookies.delete(name);
-      else this.#cookies.set(name, pair.slice(eq + 1).trim());
-    }
-  }
-}
-
-/** Keycloak deletes cookies with `Max-Age=0` and/or an `Expires` in 1970. */
-function isExpiry(attributes: string[]): boolean {
-  return attributes.some((attribute) => {
-    const [key = "", value = ""] = attribute.split("=").map((s) => s.trim());
-    if (key.toLowerCase() === "max-age") return Number(value) <= 0;
-    if (key.toLowerCase() === "expires") return Date.parse(value) < Date.now();
-    return false;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Minimal HTML parsing
-// ---------------------------------------------------------------------------------------------
-
-interface HtmlForm {
-  id: string;
-  action: string;
-  /** name → value of `<input type="hidden">` fields, which must be posted back (code, credentialId...). */
-  hidden: Record<string, string>;
-  body: string;
-}
-
-function findForms(html: string): HtmlForm[] {
-  const forms: HtmlForm[] = [];
-  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const attributes = parseAttributes(match[1] ?? "");
-    const body = match[2] ?? "";
-    forms.push({
-      id: attributes.id ?? "",
-      action: attributes.action ?? "",
-      hidden: hiddenInputs(body),
-      body,
-    });
-  }
-  return forms;
-}
-
-function findForm(html: string, predicate: (form: HtmlForm) => boolean): HtmlForm | undefined {
-  return findForms(html).find(predicate);
-}
-
-function hiddenInputs(formBody: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of formBody.matchAll(/<input\b([^>]*)>/gi)) {
-    const attributes = parseAttributes(match[1] ?? "");
-    if (attributes.type?.toLowerCase() === "hidden" && attributes.name) {
-      fields[attributes.name] = attributes.value ?? "";
-    }
-  }
-  return fields;
-}
-
-function parseAttributes(tag: string): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const match of tag.matchAll(/([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    const name = match[1];
-    if (name) attributes[name.toLowerCase()] = decodeEntities(match[2] ?? match[3] ?? "");
-  }
-  return attributes;
-}
-
 /**
  * The message Keycloak shows: a field error or alert (`kc-feedback-text`, e.g.
  * "Invalid username or password.") or the text of an error page (`kc-error-message`).
@@ -280,19 +142,4 @@ function pageTitle(html: string): string {
 function pageText(html: string): string {
   const main = /<main\b[^>]*>([\s\S]*?)<\/main>/i.exec(html)?.[1] ?? html;
   return textOf(main.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, "")).slice(0, 500);
-}
-
-function textOf(fragment: string): string {
-  const withoutMarkup = fragment.replace(/<!--[\s\S]*?-->/g, "").replace(/<[^>]+>/g, " ");
-  return decodeEntities(withoutMarkup).replace(/\s+/g, " ").trim();
-}
-
-function decodeEntities(text: string): string {
-  const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, code: string) => {
-    if (code.startsWith("#x") || code.startsWith("#X"))
-      return String.fromCodePoint(Number.parseInt(code.slice(2), 16));
-    if (code.startsWith("#")) return String.fromCodePoint(Number.parseInt(code.slice(1), 10));
-    return named[code.toLowerCase()] ?? entity;
-  });
 }
