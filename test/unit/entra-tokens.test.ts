@@ -96,6 +96,38 @@ describe("Entra access-token verification", () => {
     expect(err.message).toContain("signing key");
   });
 
+  it("applies the key-issuer rule to ID tokens at sign-in and refresh too, not only to access tokens", async () => {
+    const { idp, provider } = await setup(`${AUTHORITY}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0`);
+    idp.token = async () => {
+      const idToken = await idp.sign({
+        ...v2AccessClaims({ aud: "client-app" }),
+        azp: undefined,
+        scp: undefined,
+      });
+      return Response.json({
+        access_token: "opaque",
+        token_type: "Bearer",
+        expires_in: 3599,
+        id_token: idToken,
+      });
+    };
+    const session = {
+      provider: "entra",
+      principal: provider.normalizeClaims(v2AccessClaims()),
+      tokens: {
+        accessToken: "a",
+        tokenType: "Bearer",
+        expiresAt: now,
+        refreshToken: "rt",
+        idToken: undefined,
+        scope: undefined,
+      },
+    };
+    const err = await idSwitchErrorOf(provider.refresh(session));
+    expect(err).toMatchObject({ code: "token_invalid", reason: "issuer" });
+    expect(err.message).toContain("signing key");
+  });
+
   it("refuses an Entra ID token presented as an access token", async () => {
     const { idp, provider } = await setup();
     const idToken = await idp.sign({

@@ -104,19 +104,13 @@ export class KeycloakAdmin {
       ...(typeof body.error === "string" ? { error: body.error } : {}),
       ...(typeof body.error_description === "string" ? { description: body.error_description } : {}),
     };
-    if (response.status === 401 || response.status === 403) {
-      // The admin account itself lacks access: a configuration problem, not the user's state.
-      if (!answer.error) {
-        return new IdSwitchError(
-          "config_invalid",
-          `${this.#input.provider}: ${what} refused (HTTP ${response.status}); the admin service account needs realm-management "view-users"`,
-          {
-            provider: this.#input.provider,
-            reason: "admin_access",
-            cause: answer,
-          },
-        );
-      }
+    // A bare 401/403 (no OAuth error) is the admin account itself lacking access: configuration, not the user's state.
+    if ((response.status === 401 || response.status === 403) && !answer.error) {
+      return new IdSwitchError(
+        "config_invalid",
+        `${this.#input.provider}: ${what} refused (HTTP ${response.status}); the admin service account needs realm-management "view-users"`,
+        { provider: this.#input.provider, reason: "admin_access", cause: answer },
+      );
     }
     return classifyAnswer(answer, this.#input.provider, this.#input.errorRules);
   }

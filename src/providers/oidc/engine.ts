@@ -8,7 +8,7 @@ import { IdSwitchError } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
-import { invalid, type JwtCheck, verifyJwt } from "../../tokens/verify-jwt.js";
+import { invalid, type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
   BeginLoginOptions,
   ClientCredentialsOptions,
@@ -204,12 +204,7 @@ export class OidcProvider implements Provider {
       );
     }
     const remaining = handle.expiresAt - this.#nowSeconds();
-    if (remaining <= 0) {
-      throw new IdSwitchError("interaction_required", `${this.id}: the device code has expired`, {
-        provider: this.id,
-        reason: "device_code_expired",
-      });
-    }
+    if (remaining <= 0) throw this.#deviceCodeExpired();
     const { config } = await this.#discovered();
     // Stop polling once the code is dead, even if the provider never says so.
     const deadline = AbortSignal.timeout((remaining + handle.interval + 5) * 1000);
@@ -230,15 +225,7 @@ export class OidcProvider implements Provider {
         ),
         signal,
       ).catch((err: unknown) => {
-        if (!deadline.aborted) throw err;
-        throw new IdSwitchError(
-          "interaction_required",
-          `${this.id}: the device code expired before approval`,
-          {
-            provider: this.id,
-            reason: "device_code_expired",
-          },
-        );
+        throw deadline.aborted ? this.#deviceCodeExpired() : err;
       }),
     );
     const tokens = toTokenSet(response, this.runtime.now());
@@ -266,19 +253,9 @@ export class OidcProvider implements Provider {
     if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === "") {
       throw new TypeError("verifyAccessToken: an audience is required");
     }
-    // Foreign issuers and disallowed algorithms are refused before the keys (a network call) are asked for.
-    const keys = async () => (await this.#discovered()).keys;
-    const { payload, header } = await verifyJwt(token, keys, this.#jwtCheck(audience));
+    const { payload, header } = await this.#verify(token, this.#jwtCheck(audience));
     const rejection = this.#rules.rejectAsAccessToken(payload, header);
     if (rejection) throw invalid(this.id, "token_type", rejection);
-    if (this.#rules.checkVerified) {
-      const jwk = (await keys()).jwks()?.keys.find((k) => k.kid === header.kid);
-      const refusal = this.#rules.checkVerified(
-        payload,
-        jwk as Readonly<Record<string, unknown>> | undefined,
-      );
-      if (refusal) throw invalid(this.id, "issuer", refusal);
-    }
     const principal = this.normalizeClaims(payload);
     const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
     if (missing.length > 0)
@@ -297,21 +274,35 @@ export class OidcProvider implements Provider {
   async health(): Promise<ProviderHealth> {
     const started = this.runtime.now();
     const url = new URL(`${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
+    let error: string | undefined;
     try {
       const response = await this.fetch(url, { headers: { accept: "application/json" } });
       await response.body?.cancel();
-      if (!response.ok) throw classifyAnswer({ status: response.status }, this.id, this.#rules.errorRules);
-      return { provider: this.id, status: "up", latencyMs: this.runtime.now() - started, checkedAt: started };
+      if (!response.ok)
+        error = classifyAnswer({ status: response.status }, this.id, this.#rules.errorRules).code;
     } catch (err) {
-      const code = err instanceof IdSwitchError ? err.code : "provider_unavailable";
-      return {
-        provider: this.id,
-        status: "down",
-        latencyMs: this.runtime.now() - started,
-        checkedAt: started,
-        error: code,
-      };
+      error = err instanceof IdSwitchError ? err.code : "provider_unavailable";
     }
+    const probe = { provider: this.id, latencyMs: this.runtime.now() - started, checkedAt: started };
+    return error === undefined ? { ...probe, status: "up" } : { ...probe, status: "down", error };
+  }
+
+  /**
+   * Every token this provider accepts goes through here: signature and claims
+   * (foreign issuers and disallowed algorithms are refused before the keys —
+   * a network call — are asked for), then the provider's own check with the
+   * published key that verified it.
+   */
+  async #verify(token: string, check: JwtCheck): Promise<VerifiedJwt> {
+    const keys = async () => (await this.#discovered()).keys;
+    const verified = await verifyJwt(token, keys, check);
+    const checkVerified = this.#rules.checkVerified;
+    if (checkVerified) {
+      const jwk = (await keys()).jwks()?.keys.find((k) => k.kid === verified.header.kid);
+      const refusal = checkVerified(verified.payload, jwk as Readonly<Record<string, unknown>> | undefined);
+      if (refusal) throw invalid(this.id, "issuer", refusal);
+    }
+    return verified;
   }
 
   /** Discovery, with its failures classified. */
@@ -341,16 +332,13 @@ export class OidcProvider implements Provider {
     idToken: string | undefined,
     previous?: Principal,
   ): Promise<Principal> {
-    const keys = async () => (await this.#discovered()).keys;
-    const access = await verifyJwt(tokens.accessToken, keys, this.#jwtCheck(undefined)).catch(
-      () => undefined,
-    );
+    const access = await this.#verify(tokens.accessToken, this.#jwtCheck(undefined)).catch(() => undefined);
     if (!idToken) {
       if (!previous) throw invalid(this.id, "response", "the provider returned no ID token");
       const sameSubject = access && access.payload.sub === previous.claims.sub;
       return sameSubject ? this.normalizeClaims({ ...previous.claims, ...access.payload }) : previous;
     }
-    const id = await verifyJwt(idToken, keys, {
+    const id = await this.#verify(idToken, {
       ...this.#jwtCheck(this.options.clientId),
       requiredClaims: ["exp", "sub"],
     });
@@ -368,6 +356,13 @@ export class OidcProvider implements Provider {
       now: this.runtime.now(),
       clockToleranceSeconds: this.options.clockToleranceSeconds,
     };
+  }
+
+  #deviceCodeExpired(): IdSwitchError {
+    return new IdSwitchError("interaction_required", `${this.id}: the device code has expired`, {
+      provider: this.id,
+      reason: "device_code_expired",
+    });
   }
 
   #nowSeconds(): number {
