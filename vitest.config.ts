@@ -1,6 +1,12 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Entry points other than the root (stores, testing kit) import the public
+  // API as "idswitch", as a consumer would; in tests that is the source.
+  resolve: {
+    alias: [{ find: /^idswitch$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) }],
+  },
   test: {
     reporters: ["default", "junit"],
     outputFile: { junit: "reports/junit.xml" },

@@ -15,8 +15,22 @@ export {
   type ProviderAnswer,
   type TokenInvalidReason,
 } from "./core/errors.js";
+export { MemoryStateStore, type MemoryStateStoreOptions } from "./core/memory-state-store.js";
 export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.js";
+export type { SetOptions, StateStore, StateValue } from "./core/state-store.js";
 export type { Claims, Principal, ProviderHealth, ProviderStatus, Session, TokenSet } from "./core/types.js";
+export {
+  accountKey,
+  type FindOrCreateOptions,
+  type Link,
+  LinkConflictError,
+  type LinkMethod,
+  type LinkResult,
+  type LinkStore,
+  type ListLinksOptions,
+  type ProviderAccount,
+} from "./links/link-store.js";
+export { MemoryLinkStore } from "./links/memory-link-store.js";
 export { hasGroupsOverage } from "./providers/entra/claims.js";
 export { EntraProvider, type EntraProviderOptions, entraId } from "./providers/entra/index.js";
 export { KeycloakProvider, type KeycloakProviderOptions, keycloak } from "./providers/keycloak/index.js";
