@@ -99,6 +99,23 @@ export interface AccountStatus {
   readonly failures?: number;
 }
 
+/** What a provider notices on its own, told to whoever composes it (the facade's events). */
+export type ProviderEvent =
+  | {
+      readonly type: "key-rotated";
+      readonly provider: string;
+      /** `kid`s that appeared and disappeared in the published key set. */
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | {
+      readonly type: "warning";
+      readonly provider: string;
+      /** A stable name for the situation, e.g. `stale_keys`. */
+      readonly reason: string;
+      readonly message: string;
+    };
+
 export interface Provider {
   /** The app's name for this provider ("entra", "eu"). */
   readonly id: string;
@@ -120,12 +137,20 @@ export interface Provider {
   logoutUrl(session: Session, options?: LogoutUrlOptions): Promise<URL>;
   /** Verifies an access token issued by this provider: signature, exact `iss`, audience, algorithm, time. */
   verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal>;
+  /**
+   * Whether a token's unverified claims name this provider as its issuer.
+   * Only picks the verifier (the signature is checked afterwards by
+   * `verifyAccessToken`); must not touch the network.
+   */
+  isIssuerOf(unverified: Claims): boolean;
   /** Turns verified claims into a `Principal` by this provider's rules. */
   normalizeClaims(claims: Claims): Principal;
   /** Translates any failure of this provider into the taxonomy. */
   classifyError(error: unknown): IdSwitchError;
   /** A cheap probe: the discovery document. */
   health(): Promise<ProviderHealth>;
+  /** Listens to what the provider notices (key rotations, stale keys in use); returns the way to stop. */
+  subscribe(listener: (event: ProviderEvent) => void): () => void;
   /** Admin-backed account state, where the provider was given admin access. */
   accountStatus?(subject: string): Promise<AccountStatus>;
 }

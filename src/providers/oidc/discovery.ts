@@ -3,16 +3,15 @@
  * concurrent first calls make one request) and forgotten on failure, so the
  * next call tries again instead of caching an outage.
  */
-import type { RemoteJWKSet } from "jose";
 import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
-import { remoteKeys } from "../../tokens/remote-keys.js";
+import { KeySet, type KeySetOptions } from "../../tokens/key-set.js";
 
 export interface Discovered {
   readonly config: client.Configuration;
   readonly metadata: client.ServerMetadata;
-  readonly keys: RemoteJWKSet;
+  readonly keys: KeySet;
 }
 
 export interface DiscoveryInput {
@@ -21,8 +20,13 @@ export interface DiscoveryInput {
   readonly clientSecret: string | undefined;
   readonly clockToleranceSeconds: number;
   readonly keySetCooldownSeconds: number;
+  readonly lastKnownGoodKeysSeconds: number;
   readonly runtime: Runtime;
   readonly fetch: FetchLike;
+  /** The provider id, for errors and events. */
+  readonly provider: string;
+  readonly onKeyRotation?: KeySetOptions["onRotation"];
+  readonly onStaleKeys?: KeySetOptions["onStale"];
 }
 
 export function discoverer(input: DiscoveryInput): () => Promise<Discovered> {
@@ -62,10 +66,14 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
       reason: "discovery",
     });
   }
-  const keys = remoteKeys(server.jwks_uri, {
+  const keys = new KeySet(server.jwks_uri, {
+    provider: input.provider,
     fetch: input.fetch,
-    timeoutMs: runtime.timeoutMs,
+    now: runtime.now,
     cooldownMs: input.keySetCooldownSeconds * 1000,
+    lastKnownGoodMs: input.lastKnownGoodKeysSeconds * 1000,
+    ...(input.onKeyRotation ? { onRotation: input.onKeyRotation } : {}),
+    ...(input.onStaleKeys ? { onStale: input.onStaleKeys } : {}),
   });
   return { config, metadata: server, keys };
 }

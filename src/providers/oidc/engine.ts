@@ -19,6 +19,7 @@ import type {
   LoginState,
   LogoutUrlOptions,
   Provider,
+  ProviderEvent,
   VerifyOptions,
 } from "../provider.js";
 import type { NormalizeContext } from "./claims.js";
@@ -60,6 +61,7 @@ export class OidcProvider implements Provider {
   protected readonly fetch: Runtime["fetch"];
   readonly #rules: ProviderRules;
   readonly #discover: () => Promise<Discovered>;
+  readonly #listeners = new Set<(event: ProviderEvent) => void>();
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
     this.id = options.id;
@@ -74,8 +76,19 @@ export class OidcProvider implements Provider {
       clientSecret: options.clientSecret,
       clockToleranceSeconds: options.clockToleranceSeconds,
       keySetCooldownSeconds: options.keySetCooldownSeconds,
+      lastKnownGoodKeysSeconds: options.lastKnownGoodKeysSeconds,
       runtime,
       fetch: this.fetch,
+      provider: options.id,
+      onKeyRotation: ({ added, removed }) =>
+        this.#emit({ type: "key-rotated", provider: this.id, added, removed }),
+      onStaleKeys: (ageMs) =>
+        this.#emit({
+          type: "warning",
+          provider: this.id,
+          reason: "stale_keys",
+          message: `${this.id}: key set unreachable; using keys fetched ${Math.round(ageMs / 1000)} s ago`,
+        }),
     });
   }
 
@@ -263,6 +276,29 @@ export class OidcProvider implements Provider {
     return principal;
   }
 
+  isIssuerOf(unverified: Claims): boolean {
+    const iss = unverified.iss;
+    if (typeof iss !== "string") return false;
+    const expected = this.#rules.expectedIssuer ? this.#rules.expectedIssuer(unverified) : this.issuer;
+    return expected === iss;
+  }
+
+  subscribe(listener: (event: ProviderEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Fetches the key set now (single-flight): warm-up before traffic, and the half-open probe. */
+  async reloadKeys(): Promise<void> {
+    const { keys } = await this.#discovered();
+    await this.#call(() => keys.reload());
+  }
+
+  /** How many times the key set was fetched (for tests and benchmarks). */
+  async keyFetchCount(): Promise<number> {
+    return (await this.#discovered()).keys.fetchCount;
+  }
+
   normalizeClaims(claims: Claims): Principal {
     return this.#rules.normalize(claims, { provider: this.id, issuer: this.issuer });
   }
@@ -294,12 +330,15 @@ export class OidcProvider implements Provider {
    * published key that verified it.
    */
   async #verify(token: string, check: JwtCheck): Promise<VerifiedJwt> {
-    const keys = async () => (await this.#discovered()).keys;
+    let keySet: Discovered["keys"] | undefined;
+    const keys = async () => {
+      keySet = (await this.#discovered()).keys;
+      return keySet.getKey;
+    };
     const verified = await verifyJwt(token, keys, check);
     const checkVerified = this.#rules.checkVerified;
     if (checkVerified) {
-      const jwk = (await keys()).jwks()?.keys.find((k) => k.kid === verified.header.kid);
-      const refusal = checkVerified(verified.payload, jwk as Readonly<Record<string, unknown>> | undefined);
+      const refusal = checkVerified(verified.payload, keySet?.find(verified.header.kid));
       if (refusal) throw invalid(this.id, "issuer", refusal);
     }
     return verified;
@@ -356,6 +395,16 @@ export class OidcProvider implements Provider {
       now: this.runtime.now(),
       clockToleranceSeconds: this.options.clockToleranceSeconds,
     };
+  }
+
+  #emit(event: ProviderEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not break verification.
+      }
+    }
   }
 
   #deviceCodeExpired(): IdSwitchError {

@@ -45,6 +45,15 @@ export const oidcOptionsSchema = z.strictObject({
    * the provider.
    */
   keySetCooldownSeconds: z.number().min(0).max(3600).default(30),
+  /**
+   * While the provider cannot be reached, keys fetched up to this long ago
+   * keep verifying tokens (Microsoft's guidance: 24 h). 0 turns it off.
+   */
+  lastKnownGoodKeysSeconds: z
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
   /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
   loginTimeoutSeconds: z.number().int().positive().max(3600).default(600),
   runtime: runtimeOptions,
