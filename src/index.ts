@@ -14,11 +14,27 @@ export {
   isIdSwitchError,
   type ProviderAnswer,
   type TokenInvalidReason,
+  withAlternatives,
 } from "./core/errors.js";
 export { MemoryStateStore, type MemoryStateStoreOptions } from "./core/memory-state-store.js";
 export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.js";
 export type { SetOptions, StateStore, StateValue } from "./core/state-store.js";
 export type { Claims, Principal, ProviderHealth, ProviderStatus, Session, TokenSet } from "./core/types.js";
+export type { IdentityEventName, IdentityEvents, IdentityListener } from "./identity/events.js";
+export type { IdentityOptions, IdentityOptionsInput } from "./identity/options.js";
+export {
+  createIdentity,
+  Identity,
+  type IdentityBeginLoginOptions,
+  type IdentityClientCredentialsOptions,
+  type IdentityDeviceLoginOptions,
+  type IdentityHealth,
+  type IdentityLoginRequest,
+  type IdentityLoginState,
+  type IdentitySession,
+  type IdentityVerifyOptions,
+  type PerProvider,
+} from "./identity.js";
 export {
   accountKey,
   type FindOrCreateOptions,
@@ -30,6 +46,7 @@ export {
   type ListLinksOptions,
   type ProviderAccount,
 } from "./links/link-store.js";
+export type { EmailLookup, LinkClaimOption } from "./links/linker.js";
 export { MemoryLinkStore } from "./links/memory-link-store.js";
 export { hasGroupsOverage } from "./providers/entra/claims.js";
 export { EntraProvider, type EntraProviderOptions, entraId } from "./providers/entra/index.js";
@@ -47,5 +64,8 @@ export type {
   LoginState,
   LogoutUrlOptions,
   Provider,
+  ProviderEvent,
   VerifyOptions,
 } from "./providers/provider.js";
+export type { BreakerOptions, BreakerState } from "./routing/breaker.js";
+export type { SuspensionMark } from "./routing/suspensions.js";

@@ -74,6 +74,8 @@ export interface IdSwitchErrorOptions {
   issues?: readonly ConfigIssue[] | undefined;
   /** Seconds the provider asked us to wait (HTTP `Retry-After`). */
   retryAfter?: number | undefined;
+  /** Providers where the person may sign in instead (`routing.onSuspension: "offer"`). */
+  alternatives?: readonly string[] | undefined;
 }
 
 /**
@@ -101,6 +103,12 @@ export class IdSwitchError extends Error {
   readonly retryable: boolean;
   readonly issues: readonly ConfigIssue[] | undefined;
   readonly retryAfter: number | undefined;
+  /**
+   * Where the person may sign in instead, most preferred first: set by
+   * `createIdentity` when a provider suspended the account, the app or the
+   * tenant, or is down. Empty when there is no way in elsewhere.
+   */
+  readonly alternatives: readonly string[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: IdSwitchErrorOptions = {}) {
     // `cause` set through the options is a non-enumerable own property, so
@@ -112,6 +120,7 @@ export class IdSwitchError extends Error {
     this.retryable = options.retryable ?? RETRYABLE.has(code);
     this.issues = options.issues;
     this.retryAfter = options.retryAfter;
+    this.alternatives = options.alternatives;
   }
 
   /** The provider's own answer, when the failure came from one. */
@@ -130,6 +139,7 @@ export class IdSwitchError extends Error {
       reason: this.reason,
       retryable: this.retryable,
       ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.alternatives ? { alternatives: this.alternatives } : {}),
     };
   }
 }
@@ -148,6 +158,18 @@ export class AllProvidersFailedError extends IdSwitchError {
     });
     this.attempts = attempts;
   }
+}
+
+/** The same failure, naming where the person may sign in instead. */
+export function withAlternatives(error: IdSwitchError, alternatives: readonly string[]): IdSwitchError {
+  return new IdSwitchError(error.code, error.message, {
+    provider: error.provider,
+    reason: error.reason,
+    retryable: error.retryable,
+    cause: error.cause,
+    retryAfter: error.retryAfter,
+    alternatives,
+  });
 }
 
 /** Is `value` an `IdSwitchError` (optionally with one of the given codes)? */

@@ -34,7 +34,7 @@ export interface VerifiedJwt {
 }
 
 /** Peeks at the unverified header and payload — only to pick a verifier and refuse early. */
-export function peekJwt(token: string, provider: string): VerifiedJwt {
+export function peekJwt(token: string, provider: string | undefined): VerifiedJwt {
   if (typeof token !== "string" || token.length === 0) throw invalid(provider, "malformed", "no token");
   if (token.length > MAX_TOKEN_LENGTH) throw invalid(provider, "too_large", "token too large");
   if (token.split(".").length !== 3) throw invalid(provider, "malformed", "not a compact JWS");
@@ -129,11 +129,13 @@ function claimReason(claim: string, reason: string): TokenInvalidReason {
   return "claims";
 }
 
+/** `provider` is undefined when no configured provider could be chosen (unknown issuer, malformed token). */
 export function invalid(
-  provider: string,
+  provider: string | undefined,
   reason: TokenInvalidReason,
   message: string,
   cause?: unknown,
 ): IdSwitchError {
-  return new IdSwitchError("token_invalid", `${provider}: ${message}`, { provider, reason, cause });
+  const text = provider === undefined ? message : `${provider}: ${message}`;
+  return new IdSwitchError("token_invalid", text, { provider, reason, cause });
 }

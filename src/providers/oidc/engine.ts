@@ -161,8 +161,9 @@ export class OidcProvider implements Provider {
   }
 
   async refresh(session: Session): Promise<Session> {
-    if (session.provider !== this.id) {
+    if (session.provider !== this.id || !this.isIssuerOf(session.principal.claims)) {
       // Refresh tokens are bound to their issuer; sending one elsewhere leaks it.
+      // The principal's own `iss` is checked too: a session relabelled to another provider is refused.
       throw new TypeError(`provider "${this.id}" cannot refresh a session of provider "${session.provider}"`);
     }
     const refreshToken = session.tokens.refreshToken;

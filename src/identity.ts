@@ -1,0 +1,426 @@
+/**
+ * `createIdentity`: the one interface. It composes providers (never asking
+ * which kind each is), routes every operation through the failover policy,
+ * resolves each sign-in to the application's own user, and tells the app
+ * about every decision through events.
+ */
+import { parseConfig } from "./core/config.js";
+import { type ErrorCode, withAlternatives } from "./core/errors.js";
+import { MemoryStateStore } from "./core/memory-state-store.js";
+import type { StateStore } from "./core/state-store.js";
+import type { Principal, ProviderHealth, Session, TokenSet } from "./core/types.js";
+import { EventBus, type IdentityEventName, type IdentityListener } from "./identity/events.js";
+import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
+import { VerifiedTokenCache } from "./identity/token-cache.js";
+import type { Link, LinkStore } from "./links/link-store.js";
+import { accountOf, Linker } from "./links/linker.js";
+import { MemoryLinkStore } from "./links/memory-link-store.js";
+import type {
+  BeginLoginOptions,
+  CompleteDeviceLoginOptions,
+  DeviceLogin,
+  LoginState,
+  LogoutUrlOptions,
+  Provider,
+} from "./providers/provider.js";
+import type { BreakerSnapshot } from "./routing/breaker.js";
+import { Router } from "./routing/router.js";
+import { invalid, peekJwt } from "./tokens/verify-jwt.js";
+
+/** A value for every provider, or one per provider id (Entra and Keycloak name their APIs differently). */
+export type PerProvider<T> = T | Readonly<Record<string, T>>;
+
+export interface IdentityVerifyOptions {
+  /** Required: the audience the token must carry — one for all providers, or per provider id. */
+  audience: PerProvider<string | readonly string[]>;
+  requiredScopes?: readonly string[] | undefined;
+}
+
+export interface IdentityBeginLoginOptions extends BeginLoginOptions {
+  /** Sign in at this provider; otherwise routing picks the first healthy one. */
+  provider?: string | undefined;
+  /** The app user, when the app knows who is coming back: their last good provider goes first. */
+  appUserId?: string | undefined;
+  /**
+   * Adds the account of this sign-in to the app user of a current, recent
+   * session (explicit linking: "also sign in with…").
+   */
+  linkTo?: IdentitySession | undefined;
+}
+
+/** The login state of `createIdentity`: the provider's, plus who the app expects. Plain JSON. */
+export interface IdentityLoginState extends LoginState {
+  readonly appUserId?: string;
+  readonly linkTo?: string;
+}
+
+export interface IdentityLoginRequest {
+  readonly url: URL;
+  readonly provider: string;
+  readonly state: IdentityLoginState;
+}
+
+/** A session resolved to the application's own user. */
+export interface IdentitySession extends Session {
+  readonly appUserId: string;
+  /** When the person signed in (epoch ms, our clock); kept across refreshes. */
+  readonly signedInAt: number;
+}
+
+export interface IdentityClientCredentialsOptions {
+  scope?: PerProvider<string> | undefined;
+  resource?: PerProvider<string> | undefined;
+}
+
+export interface IdentityDeviceLoginOptions {
+  scope?: string | undefined;
+  provider?: string | undefined;
+  appUserId?: string | undefined;
+}
+
+export interface IdentityHealth extends ProviderHealth {
+  readonly breaker: BreakerSnapshot["state"];
+  /** The application's own suspension at this provider, if one is remembered. */
+  readonly suspended: string | undefined;
+}
+
+export class Identity {
+  readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #order: readonly string[];
+  readonly #router: Router;
+  readonly #linker: Linker;
+  readonly #links: LinkStore;
+  readonly #state: StateStore;
+  readonly #events = new EventBus();
+  readonly #cache: VerifiedTokenCache | undefined;
+  readonly #now: () => number;
+  readonly #maxAuthAgeMs: number;
+  readonly #unsubscribe: (() => void)[] = [];
+  /** Warned once, to the first `warning` listener: links in memory are lost on restart. */
+  #memoryLinksWarning: boolean;
+
+  constructor(input: IdentityOptionsInput) {
+    const options = parseConfig(identityOptionsSchema, input);
+    this.#now = options.now ?? Date.now;
+    this.#maxAuthAgeMs = options.linking.maxAuthAgeSeconds * 1000;
+    this.#providers = new Map(options.providers.map((p) => [p.id, p]));
+    const listed = options.routing.order ?? [];
+    this.#order = [...new Set([...listed, ...options.providers.map((p) => p.id)])];
+    this.#links = options.links ?? new MemoryLinkStore();
+    this.#state = options.state ?? new MemoryStateStore({ now: this.#now });
+    this.#memoryLinksWarning = options.links === undefined;
+    this.#cache = options.tokenCache
+      ? new VerifiedTokenCache(options.tokenCache.maxEntries, this.#now)
+      : undefined;
+    const newAppUserId = options.newAppUserId ?? (() => crypto.randomUUID());
+    this.#linker = new Linker(this.#links, {
+      claim: options.linking.claim,
+      emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
+      maxAuthAgeSeconds: options.linking.maxAuthAgeSeconds,
+      newAppUserId,
+      now: this.#now,
+    });
+    const claim = options.linking.claim;
+    this.#router = new Router({
+      providers: this.#providers,
+      order: this.#order,
+      onSuspension: options.routing.onSuspension,
+      breaker: options.routing.breaker,
+      userSuspensionMs: options.routing.userSuspensionSeconds * 1000,
+      providerSuspensionMs: options.routing.providerSuspensionSeconds * 1000,
+      state: this.#state,
+      events: this.#events,
+      now: this.#now,
+      accountsOf: async (appUserId) => {
+        const linked = new Set((await this.#links.linksOf(appUserId)).map((l) => l.provider));
+        // Mirrored accounts: a spare whose tokens carry the link claim knows this person already.
+        if (claim && linked.has(claim.provider)) {
+          for (const id of this.#order) if (id !== claim.provider) linked.add(id);
+        }
+        return linked;
+      },
+    });
+    for (const provider of this.#providers.values()) {
+      this.#unsubscribe.push(
+        provider.subscribe((event) => {
+          if (event.type === "key-rotated") {
+            // A removed key must stop vouching for cached tokens at once.
+            if (event.removed.length > 0) this.#cache?.dropProvider(event.provider);
+            this.#events.emit("key-rotated", {
+              provider: event.provider,
+              added: event.added,
+              removed: event.removed,
+            });
+          } else {
+            this.#events.emit("warning", {
+              provider: event.provider,
+              reason: event.reason,
+              message: event.message,
+            });
+          }
+        }),
+      );
+    }
+  }
+
+  /** The configured providers, in routing order. */
+  get providers(): readonly Provider[] {
+    return this.#order.map((id) => this.#provider(id));
+  }
+
+  /**
+   * Verifies a bearer token from whichever configured provider issued it.
+   * The unverified `iss` only picks the provider (an unknown issuer is
+   * refused before any network call); that provider alone verifies.
+   * Verification never fails over: a token is only ever good at its issuer.
+   */
+  async verifyAccessToken(token: string, options: IdentityVerifyOptions): Promise<Principal> {
+    if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
+    const unverified = peekJwt(token, undefined).payload;
+    const provider = this.providers.find((p) => p.isIssuerOf(unverified));
+    if (!provider) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
+    const audience = pick(options.audience, provider.id);
+    if (audience === undefined)
+      throw invalid(provider.id, "audience", "no audience is accepted for this provider");
+    const cacheKey = this.#cache ? cacheKeyOf(provider.id, audience, options.requiredScopes, token) : "";
+    const cached = this.#cache?.get(cacheKey);
+    if (cached) return cached;
+    try {
+      const principal = await provider.verifyAccessToken(token, {
+        audience,
+        requiredScopes: options.requiredScopes,
+      });
+      this.#cache?.set(cacheKey, principal);
+      return principal;
+    } catch (err) {
+      const error = this.#router.classify(provider, err);
+      if (error.code === "provider_unavailable") this.#router.recordOutage(provider.id, error);
+      throw error;
+    }
+  }
+
+  /** Starts a sign-in at the chosen provider, or the first healthy one. */
+  async beginLogin(options: IdentityBeginLoginOptions = {}): Promise<IdentityLoginRequest> {
+    const { provider, appUserId, linkTo, ...rest } = options;
+    const linkTarget = linkTo ? this.#freshAppUser(linkTo) : undefined;
+    const person = appUserId ?? linkTarget;
+    const request = await this.#route("beginLogin", provider, person, (p) => p.beginLogin(rest));
+    const state: IdentityLoginState = {
+      ...request.state,
+      ...(person === undefined ? {} : { appUserId: person }),
+      ...(linkTarget === undefined ? {} : { linkTo: linkTarget }),
+    };
+    return { url: request.url, provider: request.provider, state };
+  }
+
+  /**
+   * Completes a sign-in where it began (the state names the provider: mix-up
+   * defence), once (a replayed state is refused), and resolves the app user.
+   */
+  async completeLogin(callbackUrl: string | URL, state: IdentityLoginState): Promise<IdentitySession> {
+    const provider = this.#providers.get(state?.provider);
+    if (!provider) throw invalid(undefined, "state", "login state names no configured provider");
+    const ttlMs = 3_600_000;
+    if (!(await this.#state.add(`idswitch:login:${String(state.state)}`, 1, { ttlMs }))) {
+      throw invalid(provider.id, "state", "login state was already used");
+    }
+    const session = await this.#personal(provider, state.appUserId, () =>
+      provider.completeLogin(callbackUrl, state),
+    );
+    return this.#resolve(session, state.linkTo);
+  }
+
+  /**
+   * Refreshes at the provider that issued the session — never elsewhere. A
+   * refusal names where the person may sign in again (`alternatives`).
+   */
+  async refresh(session: IdentitySession): Promise<IdentitySession> {
+    const provider = this.#provider(session.provider);
+    const refreshed = await this.#personal(provider, session.appUserId, () => provider.refresh(session));
+    return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
+  }
+
+  /** Tokens for the application itself, from the first provider that is up and has not suspended it. */
+  async clientCredentials(options: IdentityClientCredentialsOptions = {}): Promise<TokenSet> {
+    return this.#router.run({ operation: "clientCredentials", failoverOnProviderSuspension: true }, (p) =>
+      p.clientCredentials({ scope: pick(options.scope, p.id), resource: pick(options.resource, p.id) }),
+    );
+  }
+
+  async beginDeviceLogin(options: IdentityDeviceLoginOptions = {}): Promise<DeviceLogin> {
+    return this.#route("beginDeviceLogin", options.provider, options.appUserId, (p) =>
+      p.beginDeviceLogin({ scope: options.scope }),
+    );
+  }
+
+  async completeDeviceLogin(
+    handle: DeviceLogin,
+    options: CompleteDeviceLoginOptions = {},
+  ): Promise<IdentitySession> {
+    const provider = this.#provider(handle.provider);
+    const session = await this.#personal(provider, undefined, () =>
+      provider.completeDeviceLogin(handle, options),
+    );
+    return this.#resolve(session, undefined);
+  }
+
+  /** RP-initiated logout at the provider that issued the session. */
+  async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
+    return this.#provider(session.provider).logoutUrl(session, options);
+  }
+
+  /**
+   * Adds the account of `second` to the app user of `first`: the person
+   * proved both just now (both sign-ins within `linking.maxAuthAgeSeconds`).
+   */
+  async link(first: IdentitySession, second: IdentitySession): Promise<Link> {
+    const link = await this.#linker.link(first, first.appUserId, second);
+    this.#events.emit("link-created", {
+      appUserId: link.appUserId,
+      account: accountOf(second.principal),
+      method: link.method,
+    });
+    return link;
+  }
+
+  /** Probes every provider (discovery) in parallel and reports each with its breaker and marks. */
+  async health(): Promise<IdentityHealth[]> {
+    return Promise.all(
+      this.providers.map(async (provider) => {
+        const health = await provider.health();
+        await this.#router.bookHealth(health);
+        const mark = await this.#router.suspensions.ofProvider(provider.id);
+        return { ...health, breaker: this.#router.breaker(provider.id).state, suspended: mark?.code };
+      }),
+    );
+  }
+
+  /** Listens to routing decisions; returns the way to stop listening. */
+  on<E extends IdentityEventName>(name: E, listener: IdentityListener<E>): () => void {
+    const off = this.#events.on(name, listener);
+    if (name === "warning" && this.#memoryLinksWarning) {
+      this.#memoryLinksWarning = false;
+      this.#events.emit("warning", {
+        provider: undefined,
+        reason: "memory_link_store",
+        message:
+          "links are kept in memory and lost when the process ends; use a SQLite or PostgreSQL LinkStore",
+      });
+    }
+    return off;
+  }
+
+  /** Stops listening to providers and waits for probes in flight. Stores passed in are the app's to close. */
+  async close(): Promise<void> {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    await this.#router.settle();
+    this.#cache?.clear();
+    this.#events.clear();
+  }
+
+  /** An explicit provider is used as asked; otherwise routing picks, failing over on outages. */
+  async #route<T>(
+    operation: string,
+    explicit: string | undefined,
+    appUserId: string | undefined,
+    run: (provider: Provider) => Promise<T>,
+  ): Promise<T> {
+    if (explicit !== undefined) {
+      const provider = this.#provider(explicit);
+      return this.#personal(provider, appUserId, () => run(provider));
+    }
+    return this.#router.run({ operation, appUserId, failoverOnProviderSuspension: true }, run);
+  }
+
+  /**
+   * Runs an operation bound to one provider for one person: failures are
+   * booked (breaker, marks) and a suspension or an outage names the
+   * alternatives, as `routing.onSuspension` says.
+   */
+  async #personal<T>(provider: Provider, appUserId: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      this.#router.recordSuccess(provider.id);
+      return result;
+    } catch (err) {
+      const error = this.#router.classify(provider, err);
+      await this.#router.recordFailure(provider.id, error, {
+        operation: "signIn",
+        appUserId,
+        failoverOnProviderSuspension: false,
+      });
+      if (!OFFERS_ALTERNATIVES.has(error.code)) throw error;
+      throw withAlternatives(error, await this.#router.alternatives(provider.id, appUserId));
+    }
+  }
+
+  async #resolve(session: Session, linkTo: string | undefined): Promise<IdentitySession> {
+    const account = accountOf(session.principal);
+    const now = this.#now();
+    const resolution = linkTo
+      ? { link: await this.#links.link(account, linkTo, { method: "explicit", now }), linked: true }
+      : await this.#linker.resolve(session.principal);
+    const { link } = resolution;
+    if (resolution.linked) {
+      this.#events.emit("link-created", { appUserId: link.appUserId, account, method: link.method });
+    }
+    await this.#router.signedIn(link.appUserId, session.provider);
+    return { ...session, appUserId: link.appUserId, signedInAt: now };
+  }
+
+  #freshAppUser(session: IdentitySession): string {
+    const recent = this.#now() - session.signedInAt <= this.#maxAuthAgeMs;
+    if (!session.appUserId || !recent) {
+      throw new TypeError("beginLogin: linkTo needs a recent sign-in; sign in again");
+    }
+    return session.appUserId;
+  }
+
+  #provider(id: string): Provider {
+    const provider = this.#providers.get(id);
+    if (!provider) throw new TypeError(`unknown provider "${id}"`);
+    return provider;
+  }
+}
+
+/** Codes after which the person may be pointed elsewhere: suspensions, ended sessions, outages. */
+const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
+  "account_disabled",
+  "account_locked",
+  "client_suspended",
+  "tenant_unavailable",
+  "session_revoked",
+  "provider_unavailable",
+]);
+
+function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undefined {
+  if (value === undefined || typeof value !== "object" || Array.isArray(value)) return value as T | undefined;
+  return (value as Readonly<Record<string, T>>)[provider];
+}
+
+function cacheKeyOf(
+  provider: string,
+  audience: string | readonly string[],
+  scopes: readonly string[] | undefined,
+  token: string,
+): string {
+  return JSON.stringify([provider, audience, scopes ?? []]) + token;
+}
+
+/**
+ * One interface in front of every configured provider.
+ *
+ * @example
+ * const identity = createIdentity({
+ *   providers: [
+ *     entraId({ id: "entra", tenantId, clientId, clientSecret }),
+ *     keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId, clientSecret }),
+ *   ],
+ *   routing: { order: ["entra", "eu"] },
+ *   links: sqliteLinkStore({ path: "idswitch.db" }),
+ * });
+ * const principal = await identity.verifyAccessToken(bearer, { audience: { entra: "api://orders", eu: "orders" } });
+ */
+export function createIdentity(options: IdentityOptionsInput): Identity {
+  return new Identity(options);
+}

@@ -1,0 +1,154 @@
+/**
+ * `createIdentity` options, checked once with zod: every problem reported
+ * with its path, and the guard rails that refuse dangerous setups (an
+ * unknown provider in the routing order, two providers claiming the same
+ * issuer, a link claim naming no configured provider).
+ */
+import { z } from "zod";
+import type { StateStore } from "../core/state-store.js";
+import type { LinkStore } from "../links/link-store.js";
+import type { EmailLookup } from "../links/linker.js";
+import type { Provider } from "../providers/provider.js";
+
+const PROVIDER_METHODS = [
+  "beginLogin",
+  "completeLogin",
+  "refresh",
+  "verifyAccessToken",
+  "isIssuerOf",
+  "subscribe",
+];
+
+const provider = z.custom<Provider>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { id?: unknown }).id === "string" &&
+    PROVIDER_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
+  "must be a provider made by entraId(), keycloak() or oidc()",
+);
+
+const store = <S>(methods: readonly string[], what: string) =>
+  z.custom<S>(
+    (value) =>
+      typeof value === "object" &&
+      value !== null &&
+      methods.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
+    `must be a ${what}`,
+  );
+
+const seconds = (max: number) => z.number().positive().max(max);
+
+const breakerSchema = z.strictObject({
+  consecutiveFailures: z.number().int().min(1).max(100).optional(),
+  failureRatio: z.number().gt(0).max(1).optional(),
+  minimumCalls: z.number().int().min(1).max(1000).optional(),
+  windowMs: z.number().int().positive().max(3_600_000).optional(),
+  openMs: z.number().int().positive().max(3_600_000).optional(),
+});
+
+export const identityOptionsSchema = z
+  .strictObject({
+    providers: z.array(provider).min(1, "configure at least one provider"),
+    routing: z
+      .strictObject({
+        /** Provider ids, most preferred first. Default: the order of `providers`. */
+        order: z.array(z.string()).optional(),
+        /**
+         * What a denial of a person (disabled, locked) does: `offer` — the
+         * error names the alternatives; `failover` — that person's next
+         * sign-in goes to an alternative by itself; `deny` — nothing.
+         */
+        onSuspension: z.enum(["offer", "failover", "deny"]).default("offer"),
+        breaker: breakerSchema.default({}),
+        /** How long a person's suspension at a provider is remembered. */
+        userSuspensionSeconds: seconds(7 * 24 * 3600).default(3600),
+        /** How long the application's own suspension at a provider (client, tenant) is remembered. */
+        providerSuspensionSeconds: seconds(24 * 3600).default(300),
+      })
+      .default({
+        onSuspension: "offer",
+        breaker: {},
+        userSuspensionSeconds: 3600,
+        providerSuspensionSeconds: 300,
+      }),
+    /** Durable app users and links. In memory when omitted: for tests and demos only. */
+    links: store<LinkStore>(
+      ["find", "findOrCreate", "link", "unlink", "linksOf", "list"],
+      "LinkStore",
+    ).optional(),
+    /** Suspension marks, logins in flight. In memory when omitted; Redis to share between instances. */
+    state: store<StateStore>(["get", "set", "delete", "add", "take", "increment"], "StateStore").optional(),
+    linking: z
+      .strictObject({
+        /** A claim in the spare provider's tokens naming the person's account at another provider (the mirror's). */
+        claim: z.strictObject({ name: z.string().min(1), provider: z.string().min(1) }).optional(),
+        /**
+         * Links a first sign-in to the app user that owns the same email,
+         * found by the app's own lookup — only when the provider asserts the
+         * email as verified. Email is mutable and not always owned by the
+         * person (the nOAuth takeover); prefer the link claim.
+         * @deprecated Dangerous by design: read the docs before using it.
+         */
+        dangerouslyLinkByVerifiedEmail: z
+          .custom<EmailLookup>((v) => typeof v === "function", "must be a function (email) => appUserId")
+          .optional(),
+        /** How recent both sign-ins must be for `identity.link`. */
+        maxAuthAgeSeconds: seconds(3600).default(300),
+      })
+      .default({ maxAuthAgeSeconds: 300 }),
+    /** Cache verified access tokens (bounded, never past `exp`). Off by default. */
+    tokenCache: z
+      .union([
+        z.literal(false),
+        z.strictObject({ maxEntries: z.number().int().positive().max(10_000_000).default(10_000) }),
+      ])
+      .default(false),
+    /** A clock (epoch ms) for breakers and marks; tests inject one. */
+    now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+    /** Makes new app user ids. Default: `crypto.randomUUID()`. */
+    newAppUserId: z.custom<() => string>((v) => typeof v === "function", "must be a function").optional(),
+  })
+  .superRefine((options, ctx) => {
+    const ids = options.providers.map((p) => p.id);
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["providers", index],
+          message: `duplicate provider id "${id}"`,
+        });
+      }
+    });
+    const issuers = options.providers.map((p) => p.issuer);
+    issuers.forEach((issuer, index) => {
+      if (issuers.indexOf(issuer) !== index) {
+        // A token must pick exactly one verifier; two with one issuer would make that ambiguous.
+        ctx.addIssue({
+          code: "custom",
+          path: ["providers", index],
+          message: "another provider has the same issuer",
+        });
+      }
+    });
+    (options.routing.order ?? []).forEach((id, index) => {
+      if (!ids.includes(id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routing", "order", index],
+          message: `unknown provider "${id}"`,
+        });
+      }
+    });
+    const claim = options.linking.claim;
+    if (claim && !ids.includes(claim.provider)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["linking", "claim", "provider"],
+        message: `unknown provider "${claim.provider}"`,
+      });
+    }
+  });
+
+export type IdentityOptionsInput = z.input<typeof identityOptionsSchema>;
+export type IdentityOptions = z.output<typeof identityOptionsSchema>;

@@ -1,0 +1,157 @@
+/**
+ * Which app user a verified sign-in belongs to (DESIGN.md, "Identity
+ * linking"), in this order:
+ *
+ * 1. an existing link of the (provider, tenant, subject) account;
+ * 2. the link claim: the spare provider's token carries the immutable id of
+ *    the person's account at another provider (the directory mirror writes
+ *    the Entra `tid:oid` into a Keycloak attribute that a mapper puts into
+ *    the token) — it links to the app user who has that account;
+ * 3. a verified email, only when the app opted in through an option named
+ *    to alarm — email is mutable and not always owned (the nOAuth takeover);
+ * 4. otherwise a new app user.
+ *
+ * Explicit linking (a signed-in person proving a second account) is `link`.
+ */
+import type { Principal } from "../core/types.js";
+import {
+  type Link,
+  LinkConflictError,
+  type LinkMethod,
+  type LinkStore,
+  type ProviderAccount,
+} from "./link-store.js";
+
+export interface LinkClaimOption {
+  /** The claim's name in the spare provider's tokens, e.g. `entra_id`. */
+  readonly name: string;
+  /** The provider whose account the claim names ("entra"). Its value is `tenant:subject` (Entra `tid:oid`). */
+  readonly provider: string;
+}
+
+/** The app's own lookup of a verified email; return the app user id that owns it, if any. */
+export type EmailLookup = (email: string, principal: Principal) => Promise<string | undefined>;
+
+export interface LinkerOptions {
+  readonly claim?: LinkClaimOption | undefined;
+  readonly emailLookup?: EmailLookup | undefined;
+  /** How recent both sign-ins must be for `link` (seconds). */
+  readonly maxAuthAgeSeconds: number;
+  readonly newAppUserId: () => string;
+  readonly now: () => number;
+}
+
+/** A completed sign-in and when it completed (epoch ms, by our clock: providers backdate `iat`). */
+export interface SignIn {
+  readonly principal: Principal;
+  readonly signedInAt: number;
+}
+
+export interface Resolution {
+  readonly link: Link;
+  /** True when this sign-in made the link (a new app user or a new account of an existing one). */
+  readonly linked: boolean;
+}
+
+/** The account a principal signs in with: immutable ids only. */
+export function accountOf(principal: Principal): ProviderAccount {
+  return { provider: principal.provider, tenant: principal.tenant ?? "", subject: principal.subject };
+}
+
+export class Linker {
+  readonly #store: LinkStore;
+  readonly #options: LinkerOptions;
+
+  constructor(store: LinkStore, options: LinkerOptions) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  async resolve(principal: Principal): Promise<Resolution> {
+    const account = accountOf(principal);
+    const existing = await this.#store.find(account);
+    if (existing) return { link: existing, linked: false };
+    const viaClaim = await this.#viaLinkClaim(account, principal);
+    if (viaClaim) return viaClaim;
+    const viaEmail = await this.#viaVerifiedEmail(account, principal);
+    if (viaEmail) return viaEmail;
+    const { link, created } = await this.#store.findOrCreate(account, {
+      newAppUserId: this.#options.newAppUserId(),
+      now: this.#options.now(),
+    });
+    return { link, linked: created };
+  }
+
+  /**
+   * Links the account of `second` to the app user of `first`. Both sign-ins
+   * must be recent: the person proved both accounts just now. An account
+   * already owned by another app user is never taken, except the one made
+   * moments ago by this very sign-in (a new app user with no other account).
+   */
+  async link(first: SignIn, firstAppUserId: string, second: SignIn): Promise<Link> {
+    for (const signIn of [first, second]) {
+      if (!this.#recent(signIn.signedInAt)) {
+        throw new TypeError(
+          `link: the sign-in at "${signIn.principal.provider}" is not recent; sign in again`,
+        );
+      }
+    }
+    const account = accountOf(second.principal);
+    const existing = await this.#store.find(account);
+    if (existing && existing.appUserId !== firstAppUserId) {
+      const others = await this.#store.linksOf(existing.appUserId);
+      const justMade =
+        existing.method === "new-user" && others.length === 1 && this.#recent(existing.createdAt);
+      if (!justMade) throw new LinkConflictError(account, existing.appUserId);
+      await this.#store.unlink(account);
+    }
+    return this.#store.link(account, firstAppUserId, { method: "explicit", now: this.#options.now() });
+  }
+
+  async #viaLinkClaim(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {
+    const claim = this.#options.claim;
+    if (!claim || claim.provider === principal.provider) return undefined;
+    const target = parseLinkClaim(principal.claims[claim.name], claim.provider);
+    if (!target) return undefined;
+    const owner = await this.#store.find(target);
+    return owner ? this.#attach(account, owner.appUserId, "link-claim") : undefined;
+  }
+
+  async #viaVerifiedEmail(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {
+    const lookup = this.#options.emailLookup;
+    // Only an email the provider asserts as verified (Entra: with the verified-domain signal).
+    if (!lookup || !principal.emailVerified || !principal.email) return undefined;
+    const appUserId = await lookup(principal.email.toLowerCase(), principal);
+    return appUserId ? this.#attach(account, appUserId, "verified-email") : undefined;
+  }
+
+  async #attach(account: ProviderAccount, appUserId: string, method: LinkMethod): Promise<Resolution> {
+    try {
+      const link = await this.#store.link(account, appUserId, { method, now: this.#options.now() });
+      return { link, linked: true };
+    } catch (err) {
+      // A concurrent first sign-in of the same account won the race: its link stands.
+      if (!(err instanceof LinkConflictError)) throw err;
+      const winner = await this.#store.find(account);
+      if (!winner) throw err;
+      return { link: winner, linked: false };
+    }
+  }
+
+  #recent(epochMs: number): boolean {
+    return this.#options.now() - epochMs <= this.#options.maxAuthAgeSeconds * 1000;
+  }
+}
+
+/**
+ * `tenant:subject` (Entra `tid:oid`), or a bare subject for providers
+ * without tenants. Anything else — an array, an empty part — links nothing.
+ */
+export function parseLinkClaim(value: unknown, provider: string): ProviderAccount | undefined {
+  if (typeof value !== "string" || value.length === 0 || value.length > 256) return undefined;
+  const parts = value.split(":");
+  if (parts.length === 1) return { provider, tenant: "", subject: value };
+  const [tenant, subject] = parts;
+  if (parts.length !== 2 || !tenant || !subject) return undefined;
+  return { provider, tenant, subject };
+}
