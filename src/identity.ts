@@ -283,6 +283,11 @@ export class Identity {
     return link;
   }
 
+  /** Every provider account linked to an app user, oldest first. */
+  async linksOf(appUserId: string): Promise<readonly Link[]> {
+    return this.#links.linksOf(appUserId);
+  }
+
   /** Probes every provider (discovery) in parallel and reports each with its breaker and marks. */
   async health(): Promise<IdentityHealth[]> {
     return Promise.all(

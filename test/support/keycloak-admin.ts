@@ -130,6 +130,53 @@ export class KeycloakAdmin {
     return id;
   }
 
+  /**
+   * Declares a user attribute in the realm's user profile, readable and
+   * writable by admins only (KEYCLOAK.md §5.7: undeclared attributes are
+   * silently dropped; a user-editable one would let people link themselves).
+   */
+  async declareAdminOnlyAttribute(name: string): Promise<void> {
+    const path = this.#realmPath("/users/profile");
+    const profile = await this.#json<{ attributes: Array<{ name: string }> }>("GET", path);
+    if (profile.attributes.some((a) => a.name === name)) return;
+    profile.attributes.push({
+      name,
+      displayName: name,
+      multivalued: false,
+      permissions: { view: ["admin"], edit: ["admin"] },
+      validations: { length: { max: 128 } },
+    } as { name: string });
+    await this.#send("PUT", path, profile);
+  }
+
+  /** Sets one attribute of a user (GET then PUT the whole representation). */
+  async setUserAttribute(id: string, name: string, value: string): Promise<void> {
+    const current = await this.getUser(id);
+    const attributes = { ...((current.attributes as Representation | undefined) ?? {}), [name]: [value] };
+    await this.#send("PUT", this.#userPath(id), { ...current, attributes });
+  }
+
+  /** Puts a user attribute into a client's ID and access tokens as a claim (idempotent). */
+  async ensureAttributeMapper(clientId: string, attribute: string, claim: string): Promise<void> {
+    const path = this.#realmPath(`/clients/${await this.clientUuid(clientId)}/protocol-mappers/models`);
+    const mappers = await this.#json<Array<{ name: string }>>("GET", path);
+    if (mappers.some((m) => m.name === `attribute-${attribute}`)) return;
+    await this.#send("POST", path, {
+      name: `attribute-${attribute}`,
+      protocol: "openid-connect",
+      protocolMapper: "oidc-usermodel-attribute-mapper",
+      config: {
+        "user.attribute": attribute,
+        "claim.name": claim,
+        "jsonType.label": "String",
+        "id.token.claim": "true",
+        "access.token.claim": "true",
+        "userinfo.token.claim": "true",
+        "introspection.token.claim": "true",
+      },
+    });
+  }
+
   getUser(id: string): Promise<Representation> {
     return this.#json("GET", this.#userPath(id));
   }
