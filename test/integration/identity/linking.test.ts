@@ -117,7 +117,10 @@ describe("an email alone never links", () => {
     const sameEmail = { username: `kc-${randomUUID().slice(0, 8)}`, password: `pw-${randomUUID()}` };
     await realmAdmin().createUser({ ...sameEmail, email: entraUser.username });
     const atKeycloak = await signInAt(identity, sameEmail, { provider: "eu" });
-    expect(atKeycloak.principal).toMatchObject({ email: entraUser.username.toLowerCase(), emailVerified: true });
+    expect(atKeycloak.principal).toMatchObject({
+      email: entraUser.username.toLowerCase(),
+      emailVerified: true,
+    });
     expect(atEntra.principal.username?.toLowerCase()).toBe(entraUser.username.toLowerCase());
     expect(atKeycloak.appUserId).not.toBe(atEntra.appUserId);
   });
