@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { createIdentity, IdSwitchError, keycloak } from "../../../src/index.js";
+
+const eu = () => keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId: "app" });
+const partner = () =>
+  keycloak({ id: "partner", issuer: "https://auth.partner.example/realms/p", clientId: "app" });
+
+function configError(input: unknown): IdSwitchError {
+  try {
+    createIdentity(input as Parameters<typeof createIdentity>[0]);
+  } catch (err) {
+    if (err instanceof IdSwitchError) return err;
+    throw err;
+  }
+  throw new Error("createIdentity accepted the configuration");
+}
+
+describe("createIdentity configuration", () => {
+  it("names every problem with its path", () => {
+    const err = configError({
+      providers: [eu(), { id: "fake" }],
+      routing: { order: ["eu", "nope"], onSuspension: "maybe" },
+      linking: { claim: { name: "entra_id", provider: "entra" } },
+      tokenCache: { maxEntries: -1 },
+      extra: true,
+    });
+    expect(err.code).toBe("config_invalid");
+    expect(err.issues?.map((i) => i.path).sort()).toEqual(
+      ["extra", "providers[1]", "routing.onSuspension", "tokenCache.maxEntries"].sort(),
+    );
+  });
+
+  it("refuses an unknown provider in the routing order and in the link claim", () => {
+    const err = configError({
+      providers: [eu()],
+      routing: { order: ["eu", "entra"] },
+      linking: { claim: { name: "entra_id", provider: "entra" } },
+    });
+    expect(err.issues).toEqual([
+      { path: "routing.order[1]", message: 'unknown provider "entra"' },
+      { path: "linking.claim.provider", message: 'unknown provider "entra"' },
+    ]);
+  });
+
+  it("refuses two providers with one id, or one issuer (a token must pick exactly one verifier)", () => {
+    const twin = keycloak({ id: "eu2", issuer: "https://auth.example.eu/realms/acme", clientId: "other" });
+    expect(configError({ providers: [eu(), eu()] }).issues?.[0]).toEqual({
+      path: "providers[1]",
+      message: 'duplicate provider id "eu"',
+    });
+    expect(configError({ providers: [eu(), twin] }).issues?.[0]?.message).toMatch(/same issuer/);
+  });
+
+  it("refuses no providers at all", () => {
+    expect(configError({ providers: [] }).issues?.[0]?.path).toBe("providers");
+  });
+
+  it("accepts a minimal configuration and keeps routing order, unlisted providers last", () => {
+    const identity = createIdentity({ providers: [eu(), partner()], routing: { order: ["partner"] } });
+    expect(identity.providers.map((p) => p.id)).toEqual(["partner", "eu"]);
+  });
+
+  it("warns once that links kept in memory are lost on restart", () => {
+    const identity = createIdentity({ providers: [eu()] });
+    const warnings: string[] = [];
+    identity.on("warning", (w) => warnings.push(w.reason));
+    identity.on("warning", (w) => warnings.push(w.reason));
+    expect(warnings).toEqual(["memory_link_store"]);
+  });
+});
