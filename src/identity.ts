@@ -96,6 +96,8 @@ export class Identity {
   readonly #now: () => number;
   readonly #maxAuthAgeMs: number;
   readonly #unsubscribe: (() => void)[] = [];
+  /** Listening to other instances' breakers, when the state store can tell. */
+  readonly #sharedBreakers: Promise<() => Promise<void>>;
   /** Warned once, to the first `warning` listener: links in memory are lost on restart. */
   #memoryLinksWarning: boolean;
 
@@ -140,6 +142,8 @@ export class Identity {
         return linked;
       },
     });
+    // A store that cannot subscribe (or fails to) leaves each instance on its own breakers.
+    this.#sharedBreakers = this.#router.shareBreakers().catch(() => async () => {});
     for (const provider of this.#providers.values()) {
       this.#unsubscribe.push(
         provider.subscribe((event) => {
@@ -300,6 +304,11 @@ export class Identity {
     );
   }
 
+  /** Resolves once this instance listens to other instances' breakers (when the state store can tell). */
+  async ready(): Promise<void> {
+    await this.#sharedBreakers;
+  }
+
   /** Listens to routing decisions; returns the way to stop listening. */
   on<E extends IdentityEventName>(name: E, listener: IdentityListener<E>): () => void {
     const off = this.#events.on(name, listener);
@@ -318,6 +327,7 @@ export class Identity {
   /** Stops listening to providers and waits for probes in flight. Stores passed in are the app's to close. */
   async close(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
+    await (await this.#sharedBreakers)();
     await this.#router.settle();
     this.#cache?.clear();
     this.#events.clear();

@@ -110,6 +110,23 @@ export class CircuitBreaker {
     return tripped ? this.#open() : false;
   }
 
+  /**
+   * Takes the state another app instance reported (breakers shared through
+   * the StateStore). Returns true if the state changed.
+   */
+  adopt(state: "open" | "closed"): boolean {
+    if (state === "open") {
+      if (this.#state !== "closed") return false;
+      return this.#open();
+    }
+    if (this.#state === "closed") return false;
+    this.#state = "closed";
+    this.#openedAt = undefined;
+    this.#consecutive = 0;
+    this.#window = [];
+    return true;
+  }
+
   #open(): boolean {
     this.#state = "open";
     this.#openedAt = this.#now();

@@ -48,6 +48,8 @@ export class Router {
   readonly #options: RouterOptions;
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #probes = new Map<string, Promise<void>>();
+  /** Tells this instance's own breaker messages apart from those of other instances. */
+  readonly #instance = crypto.randomUUID();
   readonly suspensions: Suspensions;
 
   constructor(options: RouterOptions) {
@@ -147,7 +149,10 @@ export class Router {
   }
 
   recordSuccess(id: string): void {
-    if (this.#breaker(id).recordSuccess()) this.#options.events.emit("provider-up", { provider: id });
+    if (this.#breaker(id).recordSuccess()) {
+      this.#options.events.emit("provider-up", { provider: id });
+      this.#share(id, "closed");
+    }
   }
 
   /**
@@ -176,7 +181,38 @@ export class Router {
   recordOutage(id: string, error: IdSwitchError): void {
     if (this.#breaker(id).recordFailure()) {
       this.#options.events.emit("provider-down", { provider: id, code: error.code, reason: error.reason });
+      this.#share(id, "open");
     }
+  }
+
+  /**
+   * Listens to breaker changes of other app instances sharing the store (a
+   * store with publish/subscribe: Redis), so an outage seen by one instance
+   * moves the traffic of all at once. Returns the way to stop listening.
+   */
+  async shareBreakers(): Promise<() => Promise<void>> {
+    const subscribe = this.#options.state.subscribe?.bind(this.#options.state);
+    if (!subscribe) return async () => {};
+    return subscribe(BREAKER_CHANNEL, (message) => {
+      const change = parseBreakerChange(message);
+      if (!change || change.from === this.#instance || !this.#breakers.has(change.provider)) return;
+      if (!this.#breaker(change.provider).adopt(change.state)) return;
+      if (change.state === "open") {
+        this.#options.events.emit("provider-down", {
+          provider: change.provider,
+          code: "provider_unavailable",
+          reason: "reported_by_another_instance",
+        });
+      } else {
+        this.#options.events.emit("provider-up", { provider: change.provider });
+      }
+    });
+  }
+
+  #share(provider: string, state: "open" | "closed"): void {
+    const message = JSON.stringify({ provider, state, from: this.#instance });
+    // Best effort: a store that cannot publish leaves each instance to find out by itself.
+    void this.#options.state.publish?.(BREAKER_CHANNEL, message).catch(() => {});
   }
 
   /** The person signed in at `id`: it works for them again, and it is where they go first next time. */
@@ -262,6 +298,27 @@ export class Router {
           },
         ),
     );
+  }
+}
+
+const BREAKER_CHANNEL = "idswitch:breakers";
+
+interface BreakerChange {
+  readonly provider: string;
+  readonly state: "open" | "closed";
+  readonly from: string;
+}
+
+function parseBreakerChange(message: string): BreakerChange | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<BreakerChange>;
+    const valid =
+      typeof value.provider === "string" &&
+      (value.state === "open" || value.state === "closed") &&
+      typeof value.from === "string";
+    return valid ? (value as BreakerChange) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
