@@ -11,6 +11,7 @@ import type { StateStore } from "./core/state-store.js";
 import type { Principal, ProviderHealth, Session, TokenSet } from "./core/types.js";
 import { EventBus, type IdentityEventName, type IdentityListener } from "./identity/events.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
+import { loadTelemetry, noTelemetry, type Telemetry } from "./identity/telemetry.js";
 import { VerifiedTokenCache } from "./identity/token-cache.js";
 import type { Link, LinkStore } from "./links/link-store.js";
 import { accountOf, Linker } from "./links/linker.js";
@@ -87,6 +88,7 @@ export interface IdentityHealth extends ProviderHealth {
 export class Identity {
   readonly #providers: ReadonlyMap<string, Provider>;
   readonly #order: readonly string[];
+  readonly #inOrder: readonly Provider[];
   readonly #router: Router;
   readonly #linker: Linker;
   readonly #links: LinkStore;
@@ -96,6 +98,8 @@ export class Identity {
   readonly #now: () => number;
   readonly #maxAuthAgeMs: number;
   readonly #unsubscribe: (() => void)[] = [];
+  #telemetry: Telemetry = noTelemetry;
+  readonly #telemetryLoaded: Promise<void>;
   /** Listening to other instances' breakers, when the state store can tell. */
   readonly #sharedBreakers: Promise<() => Promise<void>>;
   /** Warned once, to the first `warning` listener: links in memory are lost on restart. */
@@ -108,6 +112,7 @@ export class Identity {
     this.#providers = new Map(options.providers.map((p) => [p.id, p]));
     const listed = options.routing.order ?? [];
     this.#order = [...new Set([...listed, ...options.providers.map((p) => p.id)])];
+    this.#inOrder = Object.freeze(this.#order.map((id) => this.#provider(id)));
     this.#links = options.links ?? new MemoryLinkStore();
     this.#state = options.state ?? new MemoryStateStore({ now: this.#now });
     this.#memoryLinksWarning = options.links === undefined;
@@ -142,6 +147,11 @@ export class Identity {
         return linked;
       },
     });
+    this.#telemetryLoaded = options.telemetry
+      ? loadTelemetry(this.#events).then((telemetry) => {
+          this.#telemetry = telemetry;
+        })
+      : Promise.resolve();
     // A store that cannot subscribe (or fails to) leaves each instance on its own breakers.
     this.#sharedBreakers = this.#router.shareBreakers().catch(() => async () => {});
     for (const provider of this.#providers.values()) {
@@ -169,7 +179,7 @@ export class Identity {
 
   /** The configured providers, in routing order. */
   get providers(): readonly Provider[] {
-    return this.#order.map((id) => this.#provider(id));
+    return this.#inOrder;
   }
 
   /**
@@ -179,42 +189,46 @@ export class Identity {
    * Verification never fails over: a token is only ever good at its issuer.
    */
   async verifyAccessToken(token: string, options: IdentityVerifyOptions): Promise<Principal> {
-    if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
-    const unverified = peekJwt(token, undefined).payload;
-    const provider = this.providers.find((p) => p.isIssuerOf(unverified));
-    if (!provider) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
-    const audience = pick(options.audience, provider.id);
-    if (audience === undefined)
-      throw invalid(provider.id, "audience", "no audience is accepted for this provider");
-    const cacheKey = this.#cache ? cacheKeyOf(provider.id, audience, options.requiredScopes, token) : "";
-    const cached = this.#cache?.get(cacheKey);
-    if (cached) return cached;
-    try {
-      const principal = await provider.verifyAccessToken(token, {
-        audience,
-        requiredScopes: options.requiredScopes,
-      });
-      this.#cache?.set(cacheKey, principal);
-      return principal;
-    } catch (err) {
-      const error = this.#router.classify(provider, err);
-      if (error.code === "provider_unavailable") this.#router.recordOutage(provider.id, error);
-      throw error;
-    }
+    return this.#traced("verifyAccessToken", async () => {
+      if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
+      const unverified = peekJwt(token, undefined).payload;
+      const provider = this.providers.find((p) => p.isIssuerOf(unverified));
+      if (!provider) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
+      const audience = pick(options.audience, provider.id);
+      if (audience === undefined)
+        throw invalid(provider.id, "audience", "no audience is accepted for this provider");
+      const cacheKey = this.#cache ? cacheKeyOf(provider.id, audience, options.requiredScopes, token) : "";
+      const cached = this.#cache?.get(cacheKey);
+      if (cached) return cached;
+      try {
+        const principal = await provider.verifyAccessToken(token, {
+          audience,
+          requiredScopes: options.requiredScopes,
+        });
+        this.#cache?.set(cacheKey, principal);
+        return principal;
+      } catch (err) {
+        const error = this.#router.classify(provider, err);
+        if (error.code === "provider_unavailable") this.#router.recordOutage(provider.id, error);
+        throw error;
+      }
+    });
   }
 
   /** Starts a sign-in at the chosen provider, or the first healthy one. */
   async beginLogin(options: IdentityBeginLoginOptions = {}): Promise<IdentityLoginRequest> {
-    const { provider, appUserId, linkTo, ...rest } = options;
-    const linkTarget = linkTo ? this.#freshAppUser(linkTo) : undefined;
-    const person = appUserId ?? linkTarget;
-    const request = await this.#route("beginLogin", provider, person, (p) => p.beginLogin(rest));
-    const state: IdentityLoginState = {
-      ...request.state,
-      ...(person === undefined ? {} : { appUserId: person }),
-      ...(linkTarget === undefined ? {} : { linkTo: linkTarget }),
-    };
-    return { url: request.url, provider: request.provider, state };
+    return this.#traced("beginLogin", async () => {
+      const { provider, appUserId, linkTo, ...rest } = options;
+      const linkTarget = linkTo ? this.#freshAppUser(linkTo) : undefined;
+      const person = appUserId ?? linkTarget;
+      const request = await this.#route("beginLogin", provider, person, (p) => p.beginLogin(rest));
+      const state: IdentityLoginState = {
+        ...request.state,
+        ...(person === undefined ? {} : { appUserId: person }),
+        ...(linkTarget === undefined ? {} : { linkTo: linkTarget }),
+      };
+      return { url: request.url, provider: request.provider, state };
+    });
   }
 
   /**
@@ -222,16 +236,18 @@ export class Identity {
    * defence), once (a replayed state is refused), and resolves the app user.
    */
   async completeLogin(callbackUrl: string | URL, state: IdentityLoginState): Promise<IdentitySession> {
-    const provider = this.#providers.get(state?.provider);
-    if (!provider) throw invalid(undefined, "state", "login state names no configured provider");
-    const ttlMs = 3_600_000;
-    if (!(await this.#state.add(`idswitch:login:${String(state.state)}`, 1, { ttlMs }))) {
-      throw invalid(provider.id, "state", "login state was already used");
-    }
-    const session = await this.#personal(provider, state.appUserId, () =>
-      provider.completeLogin(callbackUrl, state),
-    );
-    return this.#resolve(session, state.linkTo);
+    return this.#traced("completeLogin", async () => {
+      const provider = this.#providers.get(state?.provider);
+      if (!provider) throw invalid(undefined, "state", "login state names no configured provider");
+      const ttlMs = 3_600_000;
+      if (!(await this.#state.add(`idswitch:login:${String(state.state)}`, 1, { ttlMs }))) {
+        throw invalid(provider.id, "state", "login state was already used");
+      }
+      const session = await this.#personal(provider, state.appUserId, () =>
+        provider.completeLogin(callbackUrl, state),
+      );
+      return this.#resolve(session, state.linkTo);
+    });
   }
 
   /**
@@ -239,33 +255,41 @@ export class Identity {
    * refusal names where the person may sign in again (`alternatives`).
    */
   async refresh(session: IdentitySession): Promise<IdentitySession> {
-    const provider = this.#provider(session.provider);
-    const refreshed = await this.#personal(provider, session.appUserId, () => provider.refresh(session));
-    return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
+    return this.#traced("refresh", async () => {
+      const provider = this.#provider(session.provider);
+      const refreshed = await this.#personal(provider, session.appUserId, () => provider.refresh(session));
+      return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
+    });
   }
 
   /** Tokens for the application itself, from the first provider that is up and has not suspended it. */
   async clientCredentials(options: IdentityClientCredentialsOptions = {}): Promise<TokenSet> {
-    return this.#router.run({ operation: "clientCredentials", failoverOnProviderSuspension: true }, (p) =>
-      p.clientCredentials({ scope: pick(options.scope, p.id), resource: pick(options.resource, p.id) }),
-    );
+    return this.#traced("clientCredentials", async () => {
+      return this.#router.run({ operation: "clientCredentials", failoverOnProviderSuspension: true }, (p) =>
+        p.clientCredentials({ scope: pick(options.scope, p.id), resource: pick(options.resource, p.id) }),
+      );
+    });
   }
 
   async beginDeviceLogin(options: IdentityDeviceLoginOptions = {}): Promise<DeviceLogin> {
-    return this.#route("beginDeviceLogin", options.provider, options.appUserId, (p) =>
-      p.beginDeviceLogin({ scope: options.scope }),
-    );
+    return this.#traced("beginDeviceLogin", async () => {
+      return this.#route("beginDeviceLogin", options.provider, options.appUserId, (p) =>
+        p.beginDeviceLogin({ scope: options.scope }),
+      );
+    });
   }
 
   async completeDeviceLogin(
     handle: DeviceLogin,
     options: CompleteDeviceLoginOptions = {},
   ): Promise<IdentitySession> {
-    const provider = this.#provider(handle.provider);
-    const session = await this.#personal(provider, undefined, () =>
-      provider.completeDeviceLogin(handle, options),
-    );
-    return this.#resolve(session, undefined);
+    return this.#traced("completeDeviceLogin", async () => {
+      const provider = this.#provider(handle.provider);
+      const session = await this.#personal(provider, undefined, () =>
+        provider.completeDeviceLogin(handle, options),
+      );
+      return this.#resolve(session, undefined);
+    });
   }
 
   /** RP-initiated logout at the provider that issued the session. */
@@ -278,13 +302,15 @@ export class Identity {
    * proved both just now (both sign-ins within `linking.maxAuthAgeSeconds`).
    */
   async link(first: IdentitySession, second: IdentitySession): Promise<Link> {
-    const link = await this.#linker.link(first, first.appUserId, second);
-    this.#events.emit("link-created", {
-      appUserId: link.appUserId,
-      account: accountOf(second.principal),
-      method: link.method,
+    return this.#traced("link", async () => {
+      const link = await this.#linker.link(first, first.appUserId, second);
+      this.#events.emit("link-created", {
+        appUserId: link.appUserId,
+        account: accountOf(second.principal),
+        method: link.method,
+      });
+      return link;
     });
-    return link;
   }
 
   /** Every provider account linked to an app user, oldest first. */
@@ -294,19 +320,25 @@ export class Identity {
 
   /** Probes every provider (discovery) in parallel and reports each with its breaker and marks. */
   async health(): Promise<IdentityHealth[]> {
-    return Promise.all(
-      this.providers.map(async (provider) => {
-        const health = await provider.health();
-        await this.#router.bookHealth(health);
-        const mark = await this.#router.suspensions.ofProvider(provider.id);
-        return { ...health, breaker: this.#router.breaker(provider.id).state, suspended: mark?.code };
-      }),
-    );
+    return this.#traced("health", async () => {
+      return Promise.all(
+        this.providers.map(async (provider) => {
+          const health = await provider.health();
+          await this.#router.bookHealth(health);
+          const mark = await this.#router.suspensions.ofProvider(provider.id);
+          return { ...health, breaker: this.#router.breaker(provider.id).state, suspended: mark?.code };
+        }),
+      );
+    });
   }
 
-  /** Resolves once this instance listens to other instances' breakers (when the state store can tell). */
+  /**
+   * Resolves once this instance is fully wired: listening to other
+   * instances' breakers (when the state store can tell) and with
+   * OpenTelemetry loaded (when installed). Calls before it work, untraced.
+   */
   async ready(): Promise<void> {
-    await this.#sharedBreakers;
+    await Promise.all([this.#sharedBreakers, this.#telemetryLoaded]);
   }
 
   /** Listens to routing decisions; returns the way to stop listening. */
@@ -331,6 +363,10 @@ export class Identity {
     await this.#router.settle();
     this.#cache?.clear();
     this.#events.clear();
+  }
+
+  #traced<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    return this.#telemetry.span(name, { "idswitch.operation": name }, operation);
   }
 
   /** An explicit provider is used as asked; otherwise routing picks, failing over on outages. */

@@ -104,6 +104,11 @@ export const identityOptionsSchema = z
         z.strictObject({ maxEntries: z.number().int().positive().max(10_000_000).default(10_000) }),
       ])
       .default(false),
+    /**
+     * OpenTelemetry spans and counters: on when `@opentelemetry/api` is
+     * installed (it is a no-op until the app registers an SDK); `false` turns them off.
+     */
+    telemetry: z.boolean().default(true),
     /** A clock (epoch ms) for breakers and marks; tests inject one. */
     now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
     /** Makes new app user ids. Default: `crypto.randomUUID()`. */

@@ -1,0 +1,79 @@
+/**
+ * OpenTelemetry, when the application has it: a span around every public
+ * operation and a counter for every routing decision. `@opentelemetry/api`
+ * is an optional peer dependency, loaded on first use; without it (or
+ * without a registered SDK, where the API itself is a no-op) this costs a
+ * resolved promise per call.
+ */
+import type { EventBus, IdentityEventName } from "./events.js";
+
+export interface Telemetry {
+  /** Runs `operation` inside a span named `idswitch.<name>`, recording its outcome. */
+  span<T>(
+    name: string,
+    attributes: Readonly<Record<string, string>>,
+    operation: () => Promise<T>,
+  ): Promise<T>;
+}
+
+type OtelApi = typeof import("@opentelemetry/api");
+
+const COUNTED_EVENTS: readonly IdentityEventName[] = [
+  "failover",
+  "provider-down",
+  "provider-up",
+  "account-suspended",
+  "link-created",
+  "key-rotated",
+  "warning",
+];
+
+export const noTelemetry: Telemetry = { span: (_name, _attributes, operation) => operation() };
+
+/** Loads `@opentelemetry/api` if the application installed it; otherwise no telemetry. */
+export async function loadTelemetry(events: EventBus): Promise<Telemetry> {
+  let api: OtelApi;
+  try {
+    // A variable specifier keeps bundlers from requiring the optional peer at build time.
+    const specifier = "@opentelemetry/api";
+    api = (await import(/* @vite-ignore */ specifier)) as OtelApi;
+  } catch {
+    return noTelemetry;
+  }
+  return openTelemetry(api, events);
+}
+
+/** Spans and counters on a given OpenTelemetry API (tests pass their own). */
+export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
+  const tracer = api.trace.getTracer("idswitch");
+  const meter = api.metrics.getMeter("idswitch");
+  const decisions = meter.createCounter("idswitch.decisions", {
+    description:
+      "Routing decisions: failovers, providers down and up, suspensions, links, key rotations, warnings",
+  });
+  for (const name of COUNTED_EVENTS) {
+    events.on(name, (event) => {
+      const provider = "provider" in event && typeof event.provider === "string" ? event.provider : "";
+      const code = "code" in event && typeof event.code === "string" ? event.code : "";
+      decisions.add(1, { "idswitch.event": name, "idswitch.provider": provider, "idswitch.code": code });
+    });
+  }
+  return {
+    span: (name, attributes, operation) =>
+      tracer.startActiveSpan(`idswitch.${name}`, { attributes }, async (span) => {
+        try {
+          const result = await operation();
+          span.setStatus({ code: api.SpanStatusCode.OK });
+          return result;
+        } catch (err) {
+          // The code only: an error's message is ours and redacted, but a span is no place for it either.
+          const code = (err as { code?: unknown } | null)?.code;
+          span.setAttribute("idswitch.error", typeof code === "string" ? code : "error");
+          span.setStatus({ code: api.SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      }),
+  };
+}
