@@ -27,6 +27,15 @@ export default defineConfig([
     platform: "node",
     tsconfig: "tsconfig.node.json",
     // The testing kit drives the public API like any consumer: import it, do not bundle a copy.
-    external: ["idswitch"],
+    external: ["idswitch", "idswitch/testing"],
+  },
+  {
+    ...shared,
+    // The command line: the package's bin. Imports the public entries, bundles only itself.
+    entry: { "cli/index": "src/cli/index.ts" },
+    platform: "node",
+    tsconfig: "tsconfig.node.json",
+    external: ["idswitch", "idswitch/testing"],
+    dts: false,
   },
 ]);

@@ -29,3 +29,4 @@ export type {
   EntraUserOptions,
   EntraUserState,
 } from "./entra/types.js";
+export { type PasswordCredentials, type PasswordSignIn, signInWithPassword } from "./sign-in.js";

@@ -1,0 +1,50 @@
+/**
+ * `idswitch demo`: the failover story on this machine, with no configuration
+ * and no network — the Entra ID emulator, and the real Keycloak when
+ * KEYCLOAK_URL points at the idswitch test bed (otherwise the Keycloak-lite
+ * emulator).
+ */
+import { keycloakSpare } from "./keycloak-spare.js";
+import { narrator } from "./narrator.js";
+import type { Spare } from "./spare.js";
+import { playStory } from "./story.js";
+
+export interface DemoOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly write: (line: string) => void;
+}
+
+/** Runs the demo; resolves to the process exit code. */
+export async function runDemo({ env, write }: DemoOptions): Promise<number> {
+  const tell = narrator(write);
+  const started = performance.now();
+  write("idswitch demo: one application, two identity providers, and what happens when one says no.");
+  let spare: Spare;
+  try {
+    spare = await chooseSpare(env);
+  } catch (err) {
+    write(`cannot prepare the EU spare: ${(err as Error).message}`);
+    return 1;
+  }
+  try {
+    await playStory({ narrator: tell, spare });
+    write(`\nThe story played out in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    return 0;
+  } catch (err) {
+    write(`\nThe story broke: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await spare.close();
+  }
+}
+
+async function chooseSpare(env: DemoOptions["env"]): Promise<Spare> {
+  const url = env.KEYCLOAK_URL?.replace(/\/+$/, "");
+  if (!url) throw new Error("set KEYCLOAK_URL to a running idswitch test bed (npm run keycloak -- start)");
+  return keycloakSpare({
+    url,
+    adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
+    adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
+    redirectUri: "http://localhost:3000/callback",
+  });
+}

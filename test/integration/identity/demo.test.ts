@@ -1,0 +1,27 @@
+/** `idswitch demo` against the real Keycloak: the story plays out and exits 0. */
+import { describe, expect, inject, it } from "vitest";
+import { runDemo } from "../../../src/cli/demo/run.js";
+
+describe("the demo", () => {
+  it("plays the failover story against the real Keycloak and exits 0", async () => {
+    const lines: string[] = [];
+    const { username, password } = inject("keycloakAdmin");
+    const code = await runDemo({
+      env: {
+        KEYCLOAK_URL: inject("keycloakUrl"),
+        KEYCLOAK_ADMIN_USER: username,
+        KEYCLOAK_ADMIN_PASSWORD: password,
+      },
+      write: (line) => lines.push(line),
+    });
+    const text = lines.join("\n");
+    expect(code, text).toBe(0);
+    const appUsers = [...text.matchAll(/app user ([0-9a-f-]{36})/g)].map((m) => m[1]);
+    expect(appUsers).toHaveLength(2);
+    expect(new Set(appUsers).size).toBe(1); // the same app user at both providers
+    expect(text).toContain('alternatives: ["eu"]');
+    expect(text).toMatch(/issuer http:\/\/localhost:\d+\/realms\/idswitch · entra → eu/);
+    expect(text).toContain("entra up");
+    expect(text).not.toMatch(/Pw-|secret/i); // no password or secret in the narration
+  });
+});
