@@ -9,6 +9,8 @@
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { Directory } from "./directory.js";
 import { FaultPlan } from "./faults.js";
+import { type EntraGraphControl, graphControl, userAdded, userStateChanged } from "./graph-control.js";
+import { GraphState } from "./graph-state.js";
 import { KeyRing } from "./keys.js";
 import { startServer } from "./server.js";
 import { GrantStore } from "./store.js";
@@ -28,8 +30,8 @@ import type {
   EntraUserState,
 } from "./types.js";
 
-/** A running emulator. Create it with {@link createEntraEmulator}. */
-export interface EntraEmulator {
+/** A running emulator. Create it with {@link createEntraEmulator}. Its Microsoft Graph part: {@link EntraGraphControl}. */
+export interface EntraEmulator extends EntraGraphControl {
   /**
    * `http://127.0.0.1:PORT` — stands in for `https://login.microsoftonline.com`.
    *
@@ -215,18 +217,21 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
       v1IssuerBase: (options.v1IssuerBase ?? url).replace(/\/+$/, ""),
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
       lockoutThreshold: options.lockoutThreshold ?? 10,
+      graphDeltaPageSize: options.graphDeltaPageSize ?? 100,
       traceSuffix: options.traceSuffix ?? "spaces",
       errorOverrides: options.errorOverrides ?? {},
     },
     directory: new Directory(),
     keys: new KeyRing(now),
     store: new GrantStore(),
+    graph: new GraphState(),
     now,
   };
   server.serve(core);
   const { directory } = core;
 
   return {
+    ...graphControl(core),
     url,
     v1IssuerBase: core.config.v1IssuerBase,
     authority: (tenant) => `${url}/${tenant}`,
@@ -248,6 +253,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
     },
     addUser(userOptions) {
       const user = directory.addUser(userOptions);
+      userAdded(core, user);
       return { oid: user.oid, tid: user.tid, userPrincipalName: user.upn };
     },
     grantAppRoles: (clientAppId, apiClientId, roles) =>
@@ -258,8 +264,10 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
         user.revocation = { epoch: user.revocation.epoch + 1, at: now() };
         return;
       }
+      const previous = user.state;
       user.state = state;
       if (state === "active") user.failedSignIns = 0;
+      userStateChanged(core, user, previous);
     },
     setAppState(clientId, state) {
       directory.requireApp(clientId, "setAppState").state = state;
