@@ -14,6 +14,7 @@ import { GraphState } from "./graph-state.js";
 import { KeyRing } from "./keys.js";
 import { startServer } from "./server.js";
 import { GrantStore } from "./store.js";
+import { createTlsMaterial } from "./tls.js";
 import type {
   EntraApp,
   EntraAppOptions,
@@ -33,7 +34,17 @@ import type {
 /** A running emulator. Create it with {@link createEntraEmulator}. Its Microsoft Graph part: {@link EntraGraphControl}. */
 export interface EntraEmulator extends EntraGraphControl {
   /**
-   * `http://127.0.0.1:PORT` — stands in for `https://login.microsoftonline.com`.
+   * With `https: true`, the PEM of the certificate authority the emulator made for itself (it signed the
+   * server's certificate for `localhost` and `127.0.0.1`); otherwise `undefined`.
+   *
+   * @example
+   * spawn("node", ["msal-app.mjs"], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+   */
+  readonly caCertificate: string | undefined;
+
+  /**
+   * `http://127.0.0.1:PORT` (`https://` with the `https` option) — stands in for
+   * `https://login.microsoftonline.com`.
    *
    * @example
    * const discovery = await fetch(`${entra.url}/common/v2.0/.well-known/openid-configuration`);
@@ -209,8 +220,14 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
   const now = options.now ?? Date.now;
   const faults = new FaultPlan();
   const requests: EntraRequest[] = [];
-  const server = await startServer(options.port ?? 0, faults, requests);
-  const url = `http://127.0.0.1:${server.port}`;
+  const tls = options.https ? await createTlsMaterial(now()) : undefined;
+  const server = await startServer(
+    options.port ?? 0,
+    faults,
+    requests,
+    tls && { key: tls.privateKey, cert: tls.certificate },
+  );
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${server.port}`;
   const core: Core = {
     config: {
       url,
@@ -233,6 +250,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
   return {
     ...graphControl(core),
     url,
+    caCertificate: tls?.caCertificate,
     v1IssuerBase: core.config.v1IssuerBase,
     authority: (tenant) => `${url}/${tenant}`,
     issuerV2: (tid) => issuerV2(core, tid),

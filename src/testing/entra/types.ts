@@ -261,6 +261,11 @@ export interface EntraEmulatorOptions {
   >;
   /** Wrong passwords before smart lockout locks the account (Entra's default threshold: 10). */
   readonly lockoutThreshold?: number;
+  /**
+   * Serve HTTPS with a certificate authority generated for this emulator (`emulator.caCertificate`), for
+   * clients that refuse `http:` authorities — MSAL among them.
+   */
+  readonly https?: boolean;
   /** Users per page of a Graph `/users/delta` round (default 100 [guess]; the service picks it, §11.3). */
   readonly graphDeltaPageSize?: number;
 }
