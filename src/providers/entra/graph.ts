@@ -40,7 +40,19 @@ export interface GraphPage<T> {
   readonly "@odata.nextLink"?: string;
 }
 
+/** One answer of a `$batch`, as Graph returns it. */
+export interface BatchAnswer {
+  readonly id: string;
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
 const TOKEN_MARGIN_SECONDS = 60;
+/** Graph's JSON-batching limit. */
+const MAX_BATCH = 20;
+/** More pages than any directory answer needs (getMemberGroups caps at 11 000 ids, §5.4). */
+const MAX_PAGES = 1000;
 
 export class GraphClient {
   readonly #options: GraphClientOptions;
@@ -55,22 +67,52 @@ export class GraphClient {
    * `/v1.0`), then each `@odata.nextLink` verbatim, never parsed (§11.2).
    */
   async all<T>(path: string): Promise<T[]> {
+    return this.rest(await this.get<GraphPage<T>>(this.url(path)));
+  }
+
+  /** The items of `first` and of every page after it. */
+  async rest<T>(first: GraphPage<T>): Promise<T[]> {
     const items: T[] = [];
-    let next: string | undefined = `${this.#options.baseUrl.replace(/\/+$/, "")}/v1.0${path}`;
-    while (next !== undefined) {
-      const page: GraphPage<T> = await this.get<GraphPage<T>>(next);
+    let page = first;
+    for (let pages = 1; ; pages++) {
       if (!Array.isArray(page.value)) throw this.#malformed();
       items.push(...page.value);
-      next = page["@odata.nextLink"];
+      const next = page["@odata.nextLink"];
+      if (next === undefined) return items;
+      // A nextLink elsewhere would carry our token to another host; an endless chain would never end.
+      if (!this.#sameOrigin(next) || pages >= MAX_PAGES) throw this.#malformed();
+      page = await this.get<GraphPage<T>>(next);
     }
-    return items;
+  }
+
+  /** `${baseUrl}/v1.0${path}`. */
+  url(path: string): string {
+    return `${this.#options.baseUrl.replace(/\/+$/, "")}/v1.0${path}`;
   }
 
   /** One GET, with the token, throttling and error handling of this client. */
-  async get<T>(url: string): Promise<T> {
+  get<T>(url: string): Promise<T> {
+    return this.#request<T>(url, undefined);
+  }
+
+  /**
+   * JSON batching (`POST /v1.0/$batch`): up to 20 GETs in one round trip.
+   * Each answer keeps its own status; the caller decides what a failed one
+   * means (a throttled one, for example, is simply asked again on its own).
+   */
+  async batch(paths: readonly string[]): Promise<BatchAnswer[]> {
+    if (paths.length > MAX_BATCH) throw new RangeError(`a Graph batch holds at most ${MAX_BATCH} requests`);
+    const requests = paths.map((url, i) => ({ id: String(i), method: "GET", url }));
+    const answer = await this.#request<{ responses?: unknown }>(this.url("/$batch"), { requests });
+    if (!Array.isArray(answer.responses)) throw this.#malformed();
+    const byId = new Map((answer.responses as BatchAnswer[]).map((r) => [r?.id, r]));
+    return paths.map((_, i) => byId.get(String(i)) ?? { id: String(i), status: 0, body: undefined });
+  }
+
+  async #request<T>(url: string, body: unknown): Promise<T> {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      const response = await this.#send(url, await this.#accessToken());
+      const response = await this.#send(url, await this.#accessToken(), body);
       if (response.ok) return this.#json<T>(response);
       await response.body?.cancel().catch(() => {});
       if (response.status === 401 && !refreshed) {
@@ -84,12 +126,25 @@ export class GraphClient {
     }
   }
 
-  async #send(url: string, token: string): Promise<Response> {
+  #sameOrigin(url: string): boolean {
+    try {
+      return new URL(url).origin === new URL(this.#options.baseUrl).origin;
+    } catch {
+      return false;
+    }
+  }
+
+  async #send(url: string, token: string, body: unknown): Promise<Response> {
     const { runtime, provider } = this.#options;
     const timeout = AbortSignal.timeout(runtime.timeoutMs);
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
     try {
+      if (body === undefined) return await runtime.fetch(url, { headers, signal: timeout });
+      headers["content-type"] = "application/json";
       return await runtime.fetch(url, {
-        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
         signal: timeout,
       });
     } catch (err) {

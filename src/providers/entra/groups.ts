@@ -11,7 +11,10 @@
  * of Graph calls. Its time to live bounds how long a removal from a group
  * can go unnoticed — keep it short where groups gate access.
  */
-import type { GraphClient } from "./graph.js";
+import type { GraphClient, GraphPage } from "./graph.js";
+
+/** Requests per `$batch` (Graph's limit). */
+const BATCH_SIZE = 20;
 
 export interface GroupResolverOptions {
   /** Seconds an answer is reused (default 300). */
@@ -41,7 +44,7 @@ export class GroupResolver {
 
   /** The ids of every group `oid` belongs to, directly or through nesting. */
   async groupsOf(tenantId: string, oid: string): Promise<readonly string[]> {
-    const key = `${tenantId.toLowerCase()}:${oid.toLowerCase()}`;
+    const key = this.#key(tenantId, oid);
     const cached = this.#cache.get(key);
     if (cached && cached.expiresAt > this.#options.now()) return cached.groups;
     const pending = this.#pending.get(key);
@@ -56,17 +59,54 @@ export class GroupResolver {
     return lookup;
   }
 
+  /**
+   * Several users at once: the first page of every uncached user's groups
+   * comes in `$batch`es of 20 (one round trip instead of twenty); further
+   * pages follow per user, and a user whose batched answer failed (throttled,
+   * say) is asked again on its own, with this client's retry rules.
+   */
+  async groupsOfMany(tenantId: string, oids: readonly string[]): Promise<Map<string, readonly string[]>> {
+    const result = new Map<string, readonly string[]>();
+    const missing: string[] = [];
+    for (const oid of new Set(oids.map((o) => o.toLowerCase()))) {
+      const cached = this.#cache.get(this.#key(tenantId, oid));
+      if (cached && cached.expiresAt > this.#options.now()) result.set(oid, cached.groups);
+      else missing.push(oid);
+    }
+    for (let i = 0; i < missing.length; i += BATCH_SIZE) {
+      const chunk = missing.slice(i, i + BATCH_SIZE);
+      const answers = await this.#graph.batch(chunk.map((oid) => this.#path(oid)));
+      await Promise.all(
+        chunk.map(async (oid, j) => {
+          const answer = answers[j];
+          const groups =
+            answer?.status === 200
+              ? idsOf(await this.#graph.rest(answer.body as GraphPage<{ readonly id?: unknown }>))
+              : await this.groupsOf(tenantId, oid);
+          this.#remember(this.#key(tenantId, oid), groups);
+          result.set(oid, groups);
+        }),
+      );
+    }
+    return result;
+  }
+
   /** Forgets one user (after a membership change the app knows of), or everyone. */
   forget(tenantId?: string, oid?: string): void {
     if (tenantId === undefined || oid === undefined) this.#cache.clear();
-    else this.#cache.delete(`${tenantId.toLowerCase()}:${oid.toLowerCase()}`);
+    else this.#cache.delete(this.#key(tenantId, oid));
+  }
+
+  #key(tenantId: string, oid: string): string {
+    return `${tenantId.toLowerCase()}:${oid.toLowerCase()}`;
+  }
+
+  #path(oid: string): string {
+    return `/users/${encodeURIComponent(oid)}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=${this.#options.pageSize}`;
   }
 
   async #fetch(oid: string): Promise<readonly string[]> {
-    const path = `/users/${encodeURIComponent(oid)}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=${this.#options.pageSize}`;
-    const items = await this.#graph.all<{ readonly id?: unknown }>(path);
-    const ids = items.map((item) => item.id).filter((id): id is string => typeof id === "string");
-    return Object.freeze([...new Set(ids)]);
+    return idsOf(await this.#graph.all<{ readonly id?: unknown }>(this.#path(oid)));
   }
 
   #remember(key: string, groups: readonly string[]): void {
@@ -78,4 +118,9 @@ export class GroupResolver {
       this.#cache.delete(oldest);
     }
   }
+}
+
+function idsOf(items: readonly { readonly id?: unknown }[]): readonly string[] {
+  const ids = items.map((item) => item.id).filter((id): id is string => typeof id === "string");
+  return Object.freeze([...new Set(ids)]);
 }

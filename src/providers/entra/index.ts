@@ -12,7 +12,13 @@ import { normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
 import type { GroupResolver } from "./groups.js";
 import { checkKeyIssuer, type EntraIssuers, entraIssuers, expectedEntraIssuer, GUID } from "./issuers.js";
-import { GRAPH_RESOURCE, graphOptionsShape, groupResolver, withGraphGroups } from "./overage.js";
+import {
+  GRAPH_RESOURCE,
+  graphOptionsShape,
+  groupResolver,
+  withGraphGroups,
+  withGraphGroupsMany,
+} from "./overage.js";
 
 export const entraOptionsSchema = oidcOptionsSchema.omit({ issuer: true }).extend({
   /** The directory (tenant) id, a GUID. */
@@ -73,6 +79,17 @@ export class EntraProvider extends OidcProvider {
    */
   resolveGroups(principal: Principal): Promise<Principal> {
     return withGraphGroups(principal, { provider: this.id, tenantId: this.tenantId }, this.#groups);
+  }
+
+  /**
+   * {@link EntraProvider.resolveGroups} for many principals: the first page of each user's groups comes in
+   * Graph `$batch`es of 20 — for jobs that check many users (a directory sync, an access review).
+   *
+   * @example
+   * const resolved = await entra.resolveGroupsOf(principals);
+   */
+  resolveGroupsOf(principals: readonly Principal[]): Promise<Principal[]> {
+    return withGraphGroupsMany(principals, { provider: this.id, tenantId: this.tenantId }, this.#groups);
   }
 
   override async verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal> {

@@ -95,3 +95,27 @@ export async function withGraphGroups(
   const groups = await resolver.groupsOf(expected.tenantId, principal.subject);
   return { ...principal, groups };
 }
+
+/**
+ * Many principals of this provider and tenant at once, batched (`$batch`);
+ * principals without the overage come back unchanged and cost nothing.
+ */
+export async function withGraphGroupsMany(
+  principals: readonly Principal[],
+  expected: { readonly provider: string; readonly tenantId: string },
+  resolver: GroupResolver,
+): Promise<Principal[]> {
+  for (const principal of principals) {
+    if (principal.provider !== expected.provider || principal.tenant?.toLowerCase() !== expected.tenantId) {
+      throw new TypeError(
+        `provider "${expected.provider}" cannot resolve groups of another provider or tenant`,
+      );
+    }
+  }
+  const overage = principals.filter((p) => hasGroupsOverage(p.claims)).map((p) => p.subject);
+  const groups = await resolver.groupsOfMany(expected.tenantId, overage);
+  return principals.map((p) => {
+    const resolved = hasGroupsOverage(p.claims) ? groups.get(p.subject.toLowerCase()) : undefined;
+    return resolved ? { ...p, groups: resolved } : p;
+  });
+}

@@ -243,6 +243,23 @@ describe("throttling and refusals (§11.6, §11.7)", () => {
     expect(error.message).not.toMatch(/eyJ/); // no token in the message
   });
 
+  it("a nextLink to another host is refused: the token never leaves for it", async () => {
+    const w = await world();
+    const asked: string[] = [];
+    const fetchVia = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      asked.push(url);
+      if (!url.includes("/v1.0/")) return fetch(input, init);
+      const page = { value: [{ id: "g1" }], "@odata.nextLink": "https://graph.evil.example/v1.0/next" };
+      return new Response(JSON.stringify(page), { headers: { "content-type": "application/json" } });
+    };
+    const provider = w.provider({ runtime: { fetch: fetchVia } });
+    const session = await signIn(provider);
+    const error = await idSwitchErrorOf(provider.resolveGroups(session.principal));
+    expect(error).toMatchObject({ code: "provider_unavailable", reason: "malformed_response" });
+    expect(asked.filter((url) => url.includes("evil"))).toEqual([]);
+  });
+
   it("a disabled app cannot get a Graph token: the token endpoint's own classification", async () => {
     const w = await world();
     const provider = w.provider();
@@ -251,5 +268,60 @@ describe("throttling and refusals (§11.6, §11.7)", () => {
     const error = await idSwitchErrorOf(provider.resolveGroups(session.principal));
     expect(error).toMatchObject({ code: "client_suspended", reason: "app_disabled" });
     expect(graphRequests()).toEqual([]);
+  });
+});
+
+describe("resolveGroupsOf: many users, batched (JSON $batch of 20)", () => {
+  /** `count` more users in the 10 teams (250 groups each), as principals with the overage marker. */
+  function overageUsers(
+    w: Awaited<ReturnType<typeof world>>,
+    provider: ReturnType<typeof entraId>,
+    count: number,
+  ) {
+    const teams = w.expected.filter((_, i) => i % 25 === 0);
+    return Array.from({ length: count }, (_, n) => {
+      const user = entra.addUser({
+        tenantId: w.tenant.id,
+        userPrincipalName: `u${n}@contoso.example`,
+        password: "pw",
+      });
+      for (const team of teams) entra.addMember(team, user.oid);
+      return provider.normalizeClaims({ oid: user.oid, tid: w.tenant.id, _claim_names: { groups: "src1" } });
+    });
+  }
+
+  it("25 users in two round trips, then from the cache; a principal without overage costs nothing", async () => {
+    const w = await world();
+    const provider = w.provider();
+    const principals = overageUsers(w, provider, 25);
+    const plain = provider.normalizeClaims({ oid: w.user.oid, tid: w.tenant.id, groups: ["g"] });
+    const resolved = await provider.resolveGroupsOf([...principals, plain]);
+    expect(resolved.slice(0, 25).every((p) => sorted(p.groups).join() === sorted(w.expected).join())).toBe(
+      true,
+    );
+    expect(resolved[25]).toBe(plain);
+    expect(graphRequests().map((r) => `${r.method} ${r.path}`)).toEqual(Array(2).fill("POST /v1.0/$batch"));
+    await provider.resolveGroupsOf(principals);
+    expect(graphRequests()).toHaveLength(2);
+  });
+
+  it("later pages follow each batched answer's nextLink", async () => {
+    const w = await world();
+    const provider = w.provider({ graph: { url: entra.graphUrl, pageSize: 100 } });
+    const resolved = await provider.resolveGroupsOf(overageUsers(w, provider, 3));
+    expect(resolved.map((p) => p.groups.length)).toEqual([250, 250, 250]);
+    const paths = graphRequests().map((r) => r.path);
+    expect(paths.filter((p) => p === "/v1.0/$batch")).toHaveLength(1);
+    expect(paths.filter((p) => p.endsWith("/transitiveMemberOf/microsoft.graph.group"))).toHaveLength(6);
+  });
+
+  it("a throttled answer inside the batch is asked again on its own", async () => {
+    const w = await world();
+    const provider = w.provider();
+    const principals = overageUsers(w, provider, 4);
+    entra.throttleGraph({ times: 1, retryAfterSeconds: 0.1 }); // the batch's first request
+    const resolved = await provider.resolveGroupsOf(principals);
+    expect(resolved.map((p) => p.groups.length)).toEqual([250, 250, 250, 250]);
+    expect(graphRequests().map((r) => r.method)).toEqual(["POST", "GET"]);
   });
 });
