@@ -12,7 +12,7 @@
  * const tenant = entra.addTenant();
  */
 export { createEntraEmulator, type EntraEmulator } from "./entra/emulator.js";
-export type { EntraGraphControl } from "./entra/graph-control.js";
+export type { EntraGraphControl } from "./entra/graph-types.js";
 export type {
   EntraApp,
   EntraAppOptions,

@@ -9,8 +9,9 @@
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { Directory } from "./directory.js";
 import { FaultPlan } from "./faults.js";
-import { type EntraGraphControl, graphControl, userAdded, userStateChanged } from "./graph-control.js";
+import { graphControl, userAdded, userStateChanged } from "./graph-control.js";
 import { GraphState } from "./graph-state.js";
+import type { EntraGraphControl } from "./graph-types.js";
 import { KeyRing } from "./keys.js";
 import { startServer } from "./server.js";
 import { GrantStore } from "./store.js";
