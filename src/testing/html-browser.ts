@@ -18,9 +18,12 @@ export interface Page {
 export class Browser {
   readonly #origin: string;
   readonly #cookies = new Map<string, string>();
+  readonly #send: typeof fetch;
 
-  constructor(startUrl: string) {
+  /** `send`: the fetch to use (default the global one; an https emulator's needs its CA trusted). */
+  constructor(startUrl: string, send: typeof fetch = fetch) {
     this.#origin = new URL(startUrl).origin;
+    this.#send = send;
   }
 
   open(url: string, stopPrefix?: string): Promise<Page | Redirected> {
@@ -61,7 +64,7 @@ export class Browser {
     // with */* the user-code form lands on the device *authorization* endpoint (401 invalid_client).
     headers.set("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
     if (this.#cookies.size > 0) headers.set("cookie", this.#cookieHeader());
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    const response = await this.#send(url, { ...init, headers, redirect: "manual" });
     this.#store(response.headers.getSetCookie());
     return response;
   }

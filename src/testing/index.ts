@@ -12,6 +12,7 @@
  * const tenant = entra.addTenant();
  */
 export { createEntraEmulator, type EntraEmulator } from "./entra/emulator.js";
+export type { EntraGraphControl } from "./entra/graph-types.js";
 export type {
   EntraApp,
   EntraAppOptions,
@@ -20,6 +21,9 @@ export type {
   EntraFault,
   EntraFaultEndpoint,
   EntraFaultMode,
+  EntraGraphThrottle,
+  EntraGroup,
+  EntraGroupOptions,
   EntraPasswordChange,
   EntraRequest,
   EntraTenant,

@@ -31,9 +31,9 @@ export type SignInResult = SignedIn | SignInError;
 export async function signInThroughSignInPage(
   authorizationUrl: string,
   credentials: Credentials,
-  options: { redirectUriPrefix: string },
+  options: { redirectUriPrefix: string; fetch?: typeof fetch },
 ): Promise<SignInResult> {
-  const browser = new Browser(authorizationUrl);
+  const browser = new Browser(authorizationUrl, options.fetch);
   const stop = options.redirectUriPrefix;
   const first = await browser.open(authorizationUrl, stop);
   if ("callbackUrl" in first) return first;

@@ -4,11 +4,21 @@
 import { z } from "zod";
 import { issuerUrl, parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
+import type { Principal, Session } from "../../core/types.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
+import type { CompleteDeviceLoginOptions, DeviceLogin, LoginState, VerifyOptions } from "../provider.js";
 import { normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
+import type { GroupResolver } from "./groups.js";
 import { checkKeyIssuer, type EntraIssuers, entraIssuers, expectedEntraIssuer, GUID } from "./issuers.js";
+import {
+  GRAPH_RESOURCE,
+  graphOptionsShape,
+  groupResolver,
+  withGraphGroups,
+  withGraphGroupsMany,
+} from "./overage.js";
 
 export const entraOptionsSchema = oidcOptionsSchema.omit({ issuer: true }).extend({
   /** The directory (tenant) id, a GUID. */
@@ -25,6 +35,7 @@ export const entraOptionsSchema = oidcOptionsSchema.omit({ issuer: true }).exten
   scope: z.string().default("openid profile email offline_access"),
   /** Entra signs with RS256 (ENTRA.md §5.1). */
   algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
+  ...graphOptionsShape,
 });
 
 export type EntraProviderOptions = z.input<typeof entraOptionsSchema>;
@@ -44,11 +55,69 @@ export class EntraProvider extends OidcProvider {
   /** Both issuers of the tenant: v2 (the discovery issuer) and v1. */
   readonly issuers: EntraIssuers;
 
+  readonly #groups: GroupResolver;
+  readonly #resolveOverage: boolean;
+
   constructor(options: z.output<typeof entraOptionsSchema>, runtime: Runtime) {
     const issuers = entraIssuers(options.authority, options.v1IssuerBase, options.tenantId);
-    super({ ...options, issuer: issuers.v2 }, runtime, entraRules(issuers, options.tenantId));
+    const { groupOverage, graph, ...oidcOptions } = options;
+    super({ ...oidcOptions, issuer: issuers.v2 }, runtime, entraRules(issuers, options.tenantId));
     this.tenantId = options.tenantId.toLowerCase();
     this.issuers = issuers;
+    this.#resolveOverage = groupOverage === "graph";
+    this.#groups = groupResolver(options.id, { groupOverage, graph }, runtime, () =>
+      this.clientCredentials({ scope: `${GRAPH_RESOURCE}/.default` }),
+    );
+  }
+
+  /**
+   * The principal with its groups from Microsoft Graph when its token had the groups overage (ENTRA.md
+   * §5.4): transitive, every page, cached for `graph.cacheTtlSeconds`. Unchanged without the overage.
+   *
+   * @example
+   * const principal = await entra.resolveGroups(await entra.verifyAccessToken(bearer, { audience }));
+   */
+  resolveGroups(principal: Principal): Promise<Principal> {
+    return withGraphGroups(principal, { provider: this.id, tenantId: this.tenantId }, this.#groups);
+  }
+
+  /**
+   * {@link EntraProvider.resolveGroups} for many principals: the first page of each user's groups comes in
+   * Graph `$batch`es of 20 — for jobs that check many users (a directory sync, an access review).
+   *
+   * @example
+   * const resolved = await entra.resolveGroupsOf(principals);
+   */
+  resolveGroupsOf(principals: readonly Principal[]): Promise<Principal[]> {
+    return withGraphGroupsMany(principals, { provider: this.id, tenantId: this.tenantId }, this.#groups);
+  }
+
+  override async verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal> {
+    return this.#withGroups(await super.verifyAccessToken(token, options));
+  }
+
+  override async completeLogin(callbackUrl: string | URL, state: LoginState): Promise<Session> {
+    return this.#sessionWithGroups(await super.completeLogin(callbackUrl, state));
+  }
+
+  override async refresh(session: Session): Promise<Session> {
+    return this.#sessionWithGroups(await super.refresh(session));
+  }
+
+  override async completeDeviceLogin(
+    handle: DeviceLogin,
+    options?: CompleteDeviceLoginOptions,
+  ): Promise<Session> {
+    return this.#sessionWithGroups(await super.completeDeviceLogin(handle, options));
+  }
+
+  /** With `groupOverage: "graph"`, a Graph failure fails the call: groups may gate access (fail closed). */
+  #withGroups(principal: Principal): Promise<Principal> {
+    return this.#resolveOverage ? this.resolveGroups(principal) : Promise.resolve(principal);
+  }
+
+  async #sessionWithGroups(session: Session): Promise<Session> {
+    return { ...session, principal: await this.#withGroups(session.principal) };
   }
 }
 

@@ -57,9 +57,11 @@ function opaque(): Claims {
  * an overage pointer above 200 (§5.4). `hasgroups` is an implicit-flow
  * answer; the emulator has no implicit flow.
  */
-export function groupClaims(manifestOf: AppRecord | undefined, user: UserRecord): Claims {
-  if (!manifestOf || manifestOf.groupMembershipClaims === "None" || user.groups.length === 0) return {};
-  if (user.groups.length <= GROUP_LIMIT) return { groups: [...user.groups] };
+export function groupClaims(core: Core, manifestOf: AppRecord | undefined, user: UserRecord): Claims {
+  // Transitive, as Entra counts them: the same memberships Graph answers (§5.4, §11.4).
+  const groups = core.graph.groups.transitiveMemberOf(user.oid);
+  if (!manifestOf || manifestOf.groupMembershipClaims === "None" || groups.length === 0) return {};
+  if (groups.length <= GROUP_LIMIT) return { groups };
   return {
     _claim_names: { groups: "src1" },
     _claim_sources: {
@@ -109,7 +111,7 @@ export function idTokenClaims(core: Core, input: UserTokenInput, at: Times): Cla
   return ordered({ aud: client.clientId, iss: issuerV2(core, tenant.id) }, at, {
     ...opaque(),
     ...emailClaims(tenant, user, client, scopes),
-    ...groupClaims(client, user),
+    ...groupClaims(core, client, user),
     name: scopes.profile ? user.displayName : undefined,
     nonce: input.nonce,
     oid: scopes.profile ? user.oid : undefined,
@@ -132,7 +134,7 @@ export function delegatedAccessClaims(
   const { tenant, user, client } = input;
   const common = {
     ...opaque(),
-    ...groupClaims(api.app, user),
+    ...groupClaims(core, api.app, user),
     name: user.displayName,
     oid: user.oid,
     roles: rolesOf(user, api.app.clientId),

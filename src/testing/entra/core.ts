@@ -5,6 +5,7 @@
  */
 import type { Directory } from "./directory.js";
 import type { ErrorStyle } from "./errors.js";
+import type { GraphState } from "./graph-state.js";
 import type { KeyRing } from "./keys.js";
 import type { GrantStore } from "./store.js";
 
@@ -12,6 +13,8 @@ export interface EmulatorConfig extends ErrorStyle {
   readonly v1IssuerBase: string;
   readonly accessTokenLifetimeSeconds: number | undefined;
   readonly lockoutThreshold: number;
+  /** Page size of `/users/delta` rounds (Graph chooses it; `$top` is not allowed there, §11.3). */
+  readonly graphDeltaPageSize: number;
 }
 
 export interface Core {
@@ -19,6 +22,8 @@ export interface Core {
   readonly directory: Directory;
   readonly keys: KeyRing;
   readonly store: GrantStore;
+  /** Groups, Graph permissions, delta and paging state of the emulator's Microsoft Graph (§11). */
+  readonly graph: GraphState;
   readonly now: () => number;
 }
 

@@ -9,9 +9,13 @@
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { Directory } from "./directory.js";
 import { FaultPlan } from "./faults.js";
+import { graphControl, userAdded, userStateChanged } from "./graph-control.js";
+import { GraphState } from "./graph-state.js";
+import type { EntraGraphControl } from "./graph-types.js";
 import { KeyRing } from "./keys.js";
 import { startServer } from "./server.js";
 import { GrantStore } from "./store.js";
+import { createTlsMaterial } from "./tls.js";
 import type {
   EntraApp,
   EntraAppOptions,
@@ -28,10 +32,20 @@ import type {
   EntraUserState,
 } from "./types.js";
 
-/** A running emulator. Create it with {@link createEntraEmulator}. */
-export interface EntraEmulator {
+/** A running emulator. Create it with {@link createEntraEmulator}. Its Microsoft Graph part: {@link EntraGraphControl}. */
+export interface EntraEmulator extends EntraGraphControl {
   /**
-   * `http://127.0.0.1:PORT` — stands in for `https://login.microsoftonline.com`.
+   * With `https: true`, the PEM of the certificate authority the emulator made for itself (it signed the
+   * server's certificate for `localhost` and `127.0.0.1`); otherwise `undefined`.
+   *
+   * @example
+   * spawn("node", ["msal-app.mjs"], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+   */
+  readonly caCertificate: string | undefined;
+
+  /**
+   * `http://127.0.0.1:PORT` (`https://` with the `https` option) — stands in for
+   * `https://login.microsoftonline.com`.
    *
    * @example
    * const discovery = await fetch(`${entra.url}/common/v2.0/.well-known/openid-configuration`);
@@ -207,27 +221,37 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
   const now = options.now ?? Date.now;
   const faults = new FaultPlan();
   const requests: EntraRequest[] = [];
-  const server = await startServer(options.port ?? 0, faults, requests);
-  const url = `http://127.0.0.1:${server.port}`;
+  const tls = options.https ? await createTlsMaterial(now()) : undefined;
+  const server = await startServer(
+    options.port ?? 0,
+    faults,
+    requests,
+    tls && { key: tls.privateKey, cert: tls.certificate },
+  );
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${server.port}`;
   const core: Core = {
     config: {
       url,
       v1IssuerBase: (options.v1IssuerBase ?? url).replace(/\/+$/, ""),
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
       lockoutThreshold: options.lockoutThreshold ?? 10,
+      graphDeltaPageSize: options.graphDeltaPageSize ?? 100,
       traceSuffix: options.traceSuffix ?? "spaces",
       errorOverrides: options.errorOverrides ?? {},
     },
     directory: new Directory(),
     keys: new KeyRing(now),
     store: new GrantStore(),
+    graph: new GraphState(),
     now,
   };
   server.serve(core);
   const { directory } = core;
 
   return {
+    ...graphControl(core),
     url,
+    caCertificate: tls?.caCertificate,
     v1IssuerBase: core.config.v1IssuerBase,
     authority: (tenant) => `${url}/${tenant}`,
     issuerV2: (tid) => issuerV2(core, tid),
@@ -248,6 +272,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
     },
     addUser(userOptions) {
       const user = directory.addUser(userOptions);
+      userAdded(core, user);
       return { oid: user.oid, tid: user.tid, userPrincipalName: user.upn };
     },
     grantAppRoles: (clientAppId, apiClientId, roles) =>
@@ -258,8 +283,10 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
         user.revocation = { epoch: user.revocation.epoch + 1, at: now() };
         return;
       }
+      const previous = user.state;
       user.state = state;
       if (state === "active") user.failedSignIns = 0;
+      userStateChanged(core, user, previous);
     },
     setAppState(clientId, state) {
       directory.requireApp(clientId, "setAppState").state = state;

@@ -6,6 +6,7 @@
  */
 import type { Core } from "./core.js";
 import { describeProblem, EntraProblem, pageErrorOf, problemJson } from "./errors.js";
+import { graphStatusFault } from "./graph-http.js";
 import { html, type Reply, type RequestContext } from "./http.js";
 import { errorPage } from "./pages.js";
 import type { EntraFault, EntraFaultEndpoint } from "./types.js";
@@ -22,7 +23,7 @@ const MODES = new Set([
   "malformed_json",
   "truncated",
 ]);
-const ENDPOINTS = new Set(["discovery", "jwks", "token", "authorize", "devicecode", "all"]);
+const ENDPOINTS = new Set(["discovery", "jwks", "token", "authorize", "devicecode", "graph", "all"]);
 
 export class FaultPlan {
   #faults: { readonly fault: EntraFault; remaining: number }[] = [];
@@ -63,8 +64,9 @@ export function statusFaultReply(
   kind: EndpointKind,
 ): Reply | undefined {
   if (!(fault.mode in STATUS_FAULTS)) return undefined;
-  const situation = STATUS_FAULTS[fault.mode as keyof typeof STATUS_FAULTS];
   const retryAfter = fault.retryAfterSeconds ?? (fault.mode === "http429" ? 5 : undefined);
+  if (kind === "graph") return graphStatusFault(ctx, fault.mode, retryAfter);
+  const situation = STATUS_FAULTS[fault.mode as keyof typeof STATUS_FAULTS];
   const problem = new EntraProblem(
     situation,
     retryAfter === undefined ? {} : { retryAfter: String(retryAfter) },

@@ -8,6 +8,7 @@ import { TENANT_STATE } from "./aadsts.js";
 import { authenticateClient } from "./client-auth.js";
 import { fail } from "./errors.js";
 import type { Grant } from "./grant-support.js";
+import { graphAppTokenResponse } from "./graph-token.js";
 import { resolveResource } from "./scopes.js";
 import { authorityLabel } from "./sign-in.js";
 import { appTokenResponse, requireResourceIn } from "./tokens.js";
@@ -33,8 +34,8 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
   const [word] = words;
   if (words.length !== 1 || !word?.endsWith(DEFAULT_SUFFIX)) fail("scope_not_default", { scope });
   const resource = resolveResource(word.slice(0, -DEFAULT_SUFFIX.length), core.directory);
-  // Graph's app-only tokens belong to the Graph mirror, which this emulator does not serve (ENTRA.md §11).
-  if (resource.kind === "graph") fail("resource_not_found", { resource: word, tenant: tenant.domain });
+  // App-only tokens for the emulator's own Graph (ENTRA.md §11.7).
+  if (resource.kind === "graph") return graphAppTokenResponse(core, tenant, client.app);
   requireResourceIn(core, resource, tenant);
   return appTokenResponse(core, tenant, client.app, resource);
 };

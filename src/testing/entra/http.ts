@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders;
   /** The form body of a POST (empty otherwise). */
   readonly form: URLSearchParams;
+  /** The raw body of a POST (Graph's JSON bodies: `getMemberGroups`, `$batch`). */
+  readonly body: string;
   readonly cookies: ReadonlyMap<string, string>;
   /** `x-ms-request-id` = `trace_id` of errors (§1.7, §6.1). */
   readonly requestId: string;
@@ -40,6 +42,7 @@ export async function readContext(request: IncomingMessage, now: number): Promis
     url,
     headers: request.headers,
     form: new URLSearchParams(body),
+    body,
     cookies: parseCookies(headerValue(request.headers, "cookie") ?? ""),
     requestId: guid(),
     correlationId: clientSent ? sent : guid(),

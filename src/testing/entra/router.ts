@@ -13,6 +13,7 @@ import type { Authority } from "./directory.js";
 import { discoveryReply, instanceDiscoveryReply } from "./discovery.js";
 import { EntraProblem, problemJson, problemPage } from "./errors.js";
 import type { EndpointKind } from "./faults.js";
+import { graphReply } from "./graph-router.js";
 import { html, type Reply, type RequestContext } from "./http.js";
 import { jwksReply } from "./jwks.js";
 import { logoutReply } from "./logout.js";
@@ -45,6 +46,10 @@ const TENANT_ROUTES: Readonly<Record<string, { kind: EndpointKind; handle: Tenan
 export function routeOf(pathname: string): Route | undefined {
   if (pathname === "/devicelogin") return { kind: "other", run: devicePageReply };
   if (pathname === "/error") return { kind: "other", run: errorLookupReply };
+  // Microsoft Graph (graph.microsoft.com) shares the emulator's origin: `/v1.0/...` (ENTRA.md §11).
+  if (pathname.startsWith("/v1.0/")) {
+    return { kind: "graph", run: (core, ctx) => graphReply(core, ctx, core.config.graphDeltaPageSize) };
+  }
   const match = /^\/([^/]+)\/(.+?)\/?$/.exec(pathname);
   const route = match?.[2] === undefined ? undefined : TENANT_ROUTES[match[2]];
   const segment = match?.[1];

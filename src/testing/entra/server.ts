@@ -5,6 +5,7 @@
  * (until `close()`), `truncated` sends half the body and cuts the socket.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Core } from "./core.js";
 import { type FaultPlan, malformedReply, statusFaultReply } from "./faults.js";
@@ -23,17 +24,20 @@ export async function startServer(
   port: number,
   faults: FaultPlan,
   requests: EntraRequest[],
+  /** PEM key and certificate: serve HTTPS instead of HTTP (`createEntraEmulator({ https: true })`). */
+  tls?: { readonly key: string; readonly cert: string },
 ): Promise<EmulatorServer> {
   let core: Core | undefined;
   let closed = false;
   const timers = new Set<NodeJS.Timeout>();
-  const server: Server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     if (!core || closed) {
       request.socket.destroy();
       return;
     }
     handle(core, request, response).catch((error: unknown) => internalError(response, error));
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
 
   async function handle(active: Core, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://emulator.invalid").pathname;

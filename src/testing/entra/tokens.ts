@@ -41,7 +41,7 @@ export async function signJwt(core: Core, tid: string, claims: Claims, v1: boole
  * header holding the nonce's SHA-256 instead — so standard JWT libraries
  * report a bad signature, as they do on real Graph tokens (§5.6).
  */
-async function signGraphJwt(core: Core, tid: string, claims: Claims): Promise<string> {
+export async function signGraphJwt(core: Core, tid: string, claims: Claims): Promise<string> {
   const key = await signingKey(core, tid);
   const nonce = randomBase64Url(48);
   const hashed = createHash("sha256").update(nonce).digest("base64url");
@@ -56,7 +56,7 @@ async function signGraphJwt(core: Core, tid: string, claims: Claims): Promise<st
 }
 
 /** Random 60–90 minutes like Entra (§3.4), unless the emulator fixes it. */
-function accessTokenSeconds(core: Core): number {
+export function accessTokenSeconds(core: Core): number {
   return core.config.accessTokenLifetimeSeconds ?? randomInt(3600, 5401);
 }
 

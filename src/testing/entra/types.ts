@@ -49,12 +49,20 @@ export type EntraPasswordChange = "user_change" | "sspr" | "admin_reset_portal" 
 
 /**
  * Which endpoint a fault hits: `discovery` (v1/v2 documents, instance discovery), `jwks`, `token`,
- * `authorize` (authorize and the sign-in form), `devicecode`, or `all` (every path, pages included).
+ * `authorize` (authorize and the sign-in form), `devicecode`, `graph` (Microsoft Graph, `/v1.0/...`),
+ * or `all` (every path, pages included).
  *
  * @example
  * entra.fault({ endpoint: "jwks", mode: "hang" });
  */
-export type EntraFaultEndpoint = "discovery" | "jwks" | "token" | "authorize" | "devicecode" | "all";
+export type EntraFaultEndpoint =
+  | "discovery"
+  | "jwks"
+  | "token"
+  | "authorize"
+  | "devicecode"
+  | "graph"
+  | "all";
 
 /**
  * `refused` resets the connection unanswered; `hang` never answers; `slow` answers after `delayMs`;
@@ -253,4 +261,54 @@ export interface EntraEmulatorOptions {
   >;
   /** Wrong passwords before smart lockout locks the account (Entra's default threshold: 10). */
   readonly lockoutThreshold?: number;
+  /**
+   * Serve HTTPS with a certificate authority generated for this emulator (`emulator.caCertificate`), for
+   * clients that refuse `http:` authorities — MSAL among them.
+   */
+  readonly https?: boolean;
+  /** Users per page of a Graph `/users/delta` round (default 100 [guess]; the service picks it, §11.3). */
+  readonly graphDeltaPageSize?: number;
+}
+
+/**
+ * Options of `entra.addGroup()`.
+ *
+ * @example
+ * const admins = entra.addGroup({ tenantId: tenant.id, displayName: "Admins" });
+ */
+export interface EntraGroupOptions {
+  readonly tenantId: string;
+  /** The group's object id (a GUID); generated if absent. */
+  readonly id?: string;
+  readonly displayName?: string;
+  readonly description?: string;
+  /** Security groups are what `groupMembershipClaims: "SecurityGroup"` and `securityEnabledOnly` count (default true). */
+  readonly securityEnabled?: boolean;
+}
+
+/**
+ * A group created by `entra.addGroup()`.
+ *
+ * @example
+ * entra.addMember(group.id, user.oid);
+ */
+export interface EntraGroup {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly displayName: string;
+}
+
+/**
+ * Throttling of the emulator's Microsoft Graph (ENTRA.md §11.6): the next
+ * `times` Graph requests answer 429 `TooManyRequests`.
+ *
+ * @example
+ * entra.throttleGraph({ times: 1, retryAfterSeconds: 0.25 }); // Retry-After: 0.25
+ * entra.throttleGraph({ times: 1, retryAfterSeconds: null }); // no Retry-After: back off on your own
+ */
+export interface EntraGraphThrottle {
+  /** How many Graph requests are refused (default 1). */
+  readonly times?: number;
+  /** `Retry-After` in seconds, fractional allowed; `null` sends none (default 2). */
+  readonly retryAfterSeconds?: number | null;
 }

@@ -149,6 +149,6 @@ describe("scoping", () => {
     // @ts-expect-error an unknown mode
     expect(() => world.entra.fault({ endpoint: "token", mode: "explode" })).toThrow(TypeError);
     // @ts-expect-error an unknown endpoint
-    expect(() => world.entra.fault({ endpoint: "graph", mode: "hang" })).toThrow(TypeError);
+    expect(() => world.entra.fault({ endpoint: "userinfo", mode: "hang" })).toThrow(TypeError);
   });
 });

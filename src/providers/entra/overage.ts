@@ -1,0 +1,121 @@
+/**
+ * The `entraId()` options for Microsoft Graph and the groups overage, and
+ * the step that fills `principal.groups` when a token has the overage
+ * (ENTRA.md §5.4). Opt-in: `groupOverage: "graph"` resolves on every
+ * verified principal; the default `"keep"` leaves `groups` empty and the
+ * overage marker in the claims, and `provider.resolveGroups()` does it on
+ * demand.
+ */
+import { z } from "zod";
+import { issuerUrl } from "../../core/config.js";
+import type { Runtime } from "../../core/runtime.js";
+import type { Principal, TokenSet } from "../../core/types.js";
+import { hasGroupsOverage } from "./claims.js";
+import { GraphClient } from "./graph.js";
+import { GroupResolver } from "./groups.js";
+
+/** The resource whose `.default` scope app-only Graph tokens are asked for (§11.7). */
+export const GRAPH_RESOURCE = "https://graph.microsoft.com";
+
+export const graphOptionsShape = {
+  /**
+   * `"graph"`: a principal whose token has the groups overage gets its groups from Graph (needs a client
+   * secret and the `GroupMember.Read.All` application permission). `"keep"` (default): no Graph call.
+   */
+  groupOverage: z.enum(["keep", "graph"]).default("keep"),
+  /** Microsoft Graph. */
+  graph: z
+    .strictObject({
+      /** Where Graph runs: the public cloud, a national cloud, or an emulator. */
+      url: issuerUrl.default(GRAPH_RESOURCE),
+      /** How long a user's resolved groups are reused. */
+      cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+      cacheMaxEntries: z.number().int().positive().default(10_000),
+      /** `$top` of each page (Graph allows 1–999). */
+      pageSize: z.number().int().min(1).max(999).default(999),
+      /** Retries of a throttled (429) request. */
+      maxRetries: z.number().int().min(0).max(10).default(2),
+      /** The longest `Retry-After` waited for; longer ones fail at once with `retryAfter`. */
+      maxRetryAfterSeconds: z.number().min(0).max(300).default(30),
+      /** First backoff of a 429 without `Retry-After`, doubled per retry. */
+      backoffSeconds: z.number().min(0).max(60).default(1),
+    })
+    .default({
+      url: GRAPH_RESOURCE,
+      cacheTtlSeconds: 300,
+      cacheMaxEntries: 10_000,
+      pageSize: 999,
+      maxRetries: 2,
+      maxRetryAfterSeconds: 30,
+      backoffSeconds: 1,
+    }),
+};
+
+type GraphOptions = z.output<z.ZodObject<typeof graphOptionsShape>>;
+
+export function groupResolver(
+  provider: string,
+  options: GraphOptions,
+  runtime: Runtime,
+  appToken: () => Promise<TokenSet>,
+): GroupResolver {
+  const graph = new GraphClient({
+    provider,
+    baseUrl: options.graph.url,
+    runtime,
+    appToken,
+    maxRetries: options.graph.maxRetries,
+    maxRetryAfterSeconds: options.graph.maxRetryAfterSeconds,
+    backoffSeconds: options.graph.backoffSeconds,
+  });
+  return new GroupResolver(graph, {
+    ttlSeconds: options.graph.cacheTtlSeconds,
+    maxEntries: options.graph.cacheMaxEntries,
+    pageSize: options.graph.pageSize,
+    now: runtime.now,
+  });
+}
+
+/**
+ * `principal` with its groups from Graph when its token had the overage;
+ * unchanged otherwise. Only principals of this provider and tenant: Graph
+ * is asked about nobody else (fail closed).
+ */
+export async function withGraphGroups(
+  principal: Principal,
+  expected: { readonly provider: string; readonly tenantId: string },
+  resolver: GroupResolver,
+): Promise<Principal> {
+  if (principal.provider !== expected.provider || principal.tenant?.toLowerCase() !== expected.tenantId) {
+    throw new TypeError(
+      `provider "${expected.provider}" cannot resolve groups of another provider or tenant`,
+    );
+  }
+  if (!hasGroupsOverage(principal.claims)) return principal;
+  const groups = await resolver.groupsOf(expected.tenantId, principal.subject);
+  return { ...principal, groups };
+}
+
+/**
+ * Many principals of this provider and tenant at once, batched (`$batch`);
+ * principals without the overage come back unchanged and cost nothing.
+ */
+export async function withGraphGroupsMany(
+  principals: readonly Principal[],
+  expected: { readonly provider: string; readonly tenantId: string },
+  resolver: GroupResolver,
+): Promise<Principal[]> {
+  for (const principal of principals) {
+    if (principal.provider !== expected.provider || principal.tenant?.toLowerCase() !== expected.tenantId) {
+      throw new TypeError(
+        `provider "${expected.provider}" cannot resolve groups of another provider or tenant`,
+      );
+    }
+  }
+  const overage = principals.filter((p) => hasGroupsOverage(p.claims)).map((p) => p.subject);
+  const groups = await resolver.groupsOfMany(expected.tenantId, overage);
+  return principals.map((p) => {
+    const resolved = hasGroupsOverage(p.claims) ? groups.get(p.subject.toLowerCase()) : undefined;
+    return resolved ? { ...p, groups: resolved } : p;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The public shape of the emulator's Microsoft Graph control API. Kept free
+ * of the emulator's internals (and of Node types), so the declarations of
+ * `idswitch/testing` stay self-contained.
+ */
+import type { EntraGraphThrottle, EntraGroup, EntraGroupOptions } from "./types.js";
+
+/** Graph's part of a running emulator (see `EntraEmulator`). */
+export interface EntraGraphControl {
+  /**
+   * Stands in for `https://graph.microsoft.com`: Graph is served on the emulator's own origin, under
+   * `/v1.0`. Tokens come from client credentials with `scope=https://graph.microsoft.com/.default`.
+   *
+   * @example
+   * await fetch(`${entra.graphUrl}/v1.0/users?$select=id,accountEnabled`, { headers: { authorization } });
+   */
+  readonly graphUrl: string;
+
+  /**
+   * Creates a group in a tenant.
+   *
+   * @example
+   * const staff = entra.addGroup({ tenantId: tenant.id, displayName: "Staff" });
+   */
+  addGroup(options: EntraGroupOptions): EntraGroup;
+
+  /**
+   * Makes a user or a group a direct member of a group. Nested groups count for `transitiveMemberOf`, the
+   * `groups` claim and its overage (over 200 groups, ENTRA.md §5.4).
+   *
+   * @example
+   * entra.addMember(staff.id, user.oid);
+   * entra.addMember(everyone.id, staff.id); // user is now transitively in "everyone"
+   */
+  addMember(groupId: string, memberId: string): void;
+
+  /**
+   * @example
+   * entra.removeMember(staff.id, user.oid);
+   */
+  removeMember(groupId: string, memberId: string): void;
+
+  /**
+   * Grants Microsoft Graph application permissions (admin consent) to a client app: they are the `roles`
+   * of its Graph tokens and decide what Graph answers (§11.7).
+   *
+   * @example
+   * entra.grantGraphPermissions(mirror.clientId, ["User.Read.All", "GroupMember.Read.All"]);
+   */
+  grantGraphPermissions(clientId: string, permissions: readonly string[]): void;
+
+  /**
+   * The next Graph requests answer 429 (§11.6); `throttleGraph(undefined)` stops it.
+   *
+   * @example
+   * entra.throttleGraph({ times: 2, retryAfterSeconds: 0.5 });
+   */
+  throttleGraph(throttle: EntraGraphThrottle | undefined): void;
+
+  /**
+   * Every delta token issued so far answers 410 Gone with a `Location` for a full resync (§11.3).
+   *
+   * @example
+   * entra.resetGraphDelta();
+   */
+  resetGraphDelta(): void;
+}
