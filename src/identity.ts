@@ -155,6 +155,7 @@ export class Identity {
     // A store that cannot subscribe (or fails to) leaves each instance on its own breakers.
     this.#sharedBreakers = this.#router.shareBreakers().catch(() => async () => {});
     for (const provider of this.#providers.values()) {
+      provider.attachState?.(this.#state);
       this.#unsubscribe.push(
         provider.subscribe((event) => {
           if (event.type === "key-rotated") {

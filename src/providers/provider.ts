@@ -5,6 +5,7 @@
  * lives in each provider's own folder as data (claim rules, error tables).
  */
 import type { IdSwitchError } from "../core/errors.js";
+import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
 
 export interface BeginLoginOptions {
@@ -149,6 +150,11 @@ export interface Provider {
   classifyError(error: unknown): IdSwitchError;
   /** A cheap probe: the discovery document. */
   health(): Promise<ProviderHealth>;
+  /**
+   * Gives the provider a StateStore for last-known-good discovery documents
+   * and key sets (the facade attaches its own before first use).
+   */
+  attachState?(state: StateStore): void;
   /** Listens to what the provider notices (key rotations, stale keys in use); returns the way to stop. */
   subscribe(listener: (event: ProviderEvent) => void): () => void;
   /** Admin-backed account state, where the provider was given admin access. */

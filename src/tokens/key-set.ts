@@ -34,6 +34,22 @@ export interface KeySetOptions {
   readonly onRotation?: (change: KeyRotation) => void;
   /** Told when stale keys are used because the provider could not be reached. */
   readonly onStale?: (ageMs: number, cause: IdSwitchError) => void;
+  /**
+   * Where the last good keys survive a restart (and are shared between app
+   * instances): read once before the first fetch, written after each.
+   */
+  readonly persisted?: PersistedKeys | undefined;
+}
+
+export interface KeySnapshot {
+  readonly jwks: jose.JSONWebKeySet;
+  /** Epoch ms. */
+  readonly fetchedAt: number;
+}
+
+export interface PersistedKeys {
+  load(): Promise<KeySnapshot | undefined>;
+  save(snapshot: KeySnapshot): Promise<void>;
 }
 
 export interface KeyRotation {
@@ -56,6 +72,7 @@ export class KeySet {
   #current: Snapshot | undefined;
   #inFlight: Promise<Snapshot> | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
+  #restored: Promise<void> | undefined;
   #fetches = 0;
 
   constructor(jwksUri: string, options: KeySetOptions) {
@@ -102,6 +119,10 @@ export class KeySet {
 
   /** Fresh keys; or stale but last-known-good ones while the provider is unreachable. */
   async #usable(): Promise<Snapshot> {
+    if (!this.#current && this.#options.persisted) {
+      this.#restored ??= this.#restore();
+      await this.#restored;
+    }
     const current = this.#current;
     const age = current ? this.#options.now() - current.fetchedAt : Number.POSITIVE_INFINITY;
     if (current && age < (this.#options.maxAgeMs ?? 10 * MINUTE)) return current;
@@ -112,6 +133,17 @@ export class KeySet {
       if (!current || age >= (this.#options.lastKnownGoodMs ?? 24 * 60 * MINUTE)) throw err;
       this.#options.onStale?.(age, cause);
       return current;
+    }
+  }
+
+  /** Keys another instance (or this one, before a restart) fetched: used like our own, by their age. */
+  async #restore(): Promise<void> {
+    try {
+      const saved = await this.#options.persisted?.load();
+      if (!saved || this.#current || !Array.isArray(saved.jwks?.keys)) return;
+      this.#current = { ...saved, resolve: jose.createLocalJWKSet(saved.jwks) };
+    } catch {
+      // A store that cannot answer leaves us where we would be without one: fetching.
     }
   }
 
@@ -135,6 +167,7 @@ export class KeySet {
     const snapshot = { jwks, fetchedAt: this.#options.now(), resolve: jose.createLocalJWKSet(jwks) };
     this.#current = snapshot;
     if (previous) this.#reportRotation(previous.jwks, jwks);
+    void this.#options.persisted?.save({ jwks, fetchedAt: snapshot.fetchedAt }).catch(() => {});
     return snapshot;
   }
 

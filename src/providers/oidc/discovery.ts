@@ -6,7 +6,8 @@
 import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
-import { KeySet, type KeySetOptions } from "../../tokens/key-set.js";
+import type { StateStore } from "../../core/state-store.js";
+import { KeySet, type KeySetOptions, type KeySnapshot, type PersistedKeys } from "../../tokens/key-set.js";
 
 export interface Discovered {
   readonly config: client.Configuration;
@@ -27,6 +28,8 @@ export interface DiscoveryInput {
   readonly provider: string;
   readonly onKeyRotation?: KeySetOptions["onRotation"];
   readonly onStaleKeys?: KeySetOptions["onStale"];
+  /** The StateStore the facade attached, if any: where last-known-good documents and keys are kept. */
+  readonly state?: () => StateStore | undefined;
 }
 
 export function discoverer(input: DiscoveryInput): () => Promise<Discovered> {
@@ -52,12 +55,23 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
   };
   // openid-client's fetch type differs from the web one only in optional-property spelling.
   const customFetch = input.fetch as client.CustomFetch;
-  const config = await client.discovery(issuer, input.clientId, metadata, auth, {
-    [client.customFetch]: customFetch,
-    timeout: Math.ceil(runtime.timeoutMs / 1000),
-    // Plain http is only accepted by the config schema for loopback issuers.
-    ...(issuer.protocol === "http:" ? { execute: [client.allowInsecureRequests] } : {}),
-  });
+  const insecure = issuer.protocol === "http:"; // only accepted by the config schema for loopback issuers
+  const saved = lastKnownGood(input);
+  let config: client.Configuration;
+  try {
+    config = await client.discovery(issuer, input.clientId, metadata, auth, {
+      [client.customFetch]: customFetch,
+      timeout: Math.ceil(runtime.timeoutMs / 1000),
+      ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+    });
+    void saved?.save(config.serverMetadata());
+  } catch (err) {
+    // Unreachable at start: the discovery document an earlier run (or another instance) saw stands in.
+    const previous = await saved?.load();
+    if (!previous) throw err;
+    config = new client.Configuration(previous, input.clientId, metadata, auth);
+    if (insecure) client.allowInsecureRequests(config);
+  }
   config[client.customFetch] = customFetch;
   config.timeout = Math.ceil(runtime.timeoutMs / 1000);
   const server = config.serverMetadata();
@@ -74,6 +88,33 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
     lastKnownGoodMs: input.lastKnownGoodKeysSeconds * 1000,
     ...(input.onKeyRotation ? { onRotation: input.onKeyRotation } : {}),
     ...(input.onStaleKeys ? { onStale: input.onStaleKeys } : {}),
+    persisted: saved?.keys(server.jwks_uri),
   });
   return { config, metadata: server, keys };
+}
+
+/**
+ * The last-known-good discovery document and key set in the StateStore the
+ * facade attached (kept for `lastKnownGoodKeysSeconds`), so an app can start
+ * and verify while its provider is unreachable, and instances share them.
+ */
+function lastKnownGood(input: DiscoveryInput) {
+  const state = input.state?.();
+  const seconds = input.lastKnownGoodKeysSeconds;
+  if (!state || seconds <= 0) return undefined;
+  const ttlMs = seconds * 1000;
+  const base = `idswitch:lkg:${input.issuer}`;
+  const ignore = () => undefined;
+  return {
+    save: (server: client.ServerMetadata) =>
+      state.set(`${base}:discovery`, JSON.parse(JSON.stringify(server)), { ttlMs }).catch(ignore),
+    load: async () =>
+      ((await state.get(`${base}:discovery`).catch(ignore)) as client.ServerMetadata | undefined) ??
+      undefined,
+    keys: (jwksUri: string): PersistedKeys => ({
+      save: (snapshot) =>
+        state.set(`${base}:jwks:${jwksUri}`, JSON.parse(JSON.stringify(snapshot)), { ttlMs }),
+      load: async () => (await state.get(`${base}:jwks:${jwksUri}`)) as KeySnapshot | undefined,
+    }),
+  };
 }

@@ -7,6 +7,7 @@ import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
+import type { StateStore } from "../../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
 import { invalid, type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
@@ -62,6 +63,7 @@ export class OidcProvider implements Provider {
   readonly #rules: ProviderRules;
   readonly #discover: () => Promise<Discovered>;
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
+  #state: StateStore | undefined;
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
     this.id = options.id;
@@ -80,6 +82,7 @@ export class OidcProvider implements Provider {
       runtime,
       fetch: this.fetch,
       provider: options.id,
+      state: () => this.#state,
       onKeyRotation: ({ added, removed }) =>
         this.#emit({ type: "key-rotated", provider: this.id, added, removed }),
       onStaleKeys: (ageMs) =>
@@ -282,6 +285,10 @@ export class OidcProvider implements Provider {
     if (typeof iss !== "string") return false;
     const expected = this.#rules.expectedIssuer ? this.#rules.expectedIssuer(unverified) : this.issuer;
     return expected === iss;
+  }
+
+  attachState(state: StateStore): void {
+    this.#state = state;
   }
 
   subscribe(listener: (event: ProviderEvent) => void): () => void {
