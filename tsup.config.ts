@@ -23,7 +23,7 @@ export default defineConfig([
   },
   {
     ...shared,
-    entry: { "testing/index": "src/testing/index.ts" },
+    entry: { "testing/index": "src/testing/index.ts", "config/index": "src/config/node.ts" },
     platform: "node",
     tsconfig: "tsconfig.node.json",
     // The testing kit drives the public API like any consumer: import it, do not bundle a copy.

@@ -33,6 +33,9 @@ const eu = keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", c
 if (eu.realm !== "acme" || typeof oidc !== "function") throw new Error("exports broken");
 try { keycloak({ id: "eu", issuer: "nope", clientId: "" }); throw new Error("no config error"); }
 catch (e) { if (!(e instanceof IdSwitchError) || e.code !== "config_invalid") throw e; }
+const { loadConfig } = await import("idswitch/config");
+const fromEnv = await loadConfig({ env: { IDSWITCH_CONFIG: JSON.stringify({ providers: [{ type: "keycloak", id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId: "app" }] }) } });
+if (fromEnv.providers[0].realm !== "acme") throw new Error("config entry broken");
 const { createEntraEmulator } = await import("idswitch/testing");
 const emu = await createEntraEmulator();
 const doc = await (await fetch(emu.authority("organizations") + "/v2.0/.well-known/openid-configuration")).json();

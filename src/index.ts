@@ -5,6 +5,9 @@
  * This entry imports no driver and no framework; those have their own entry points.
  */
 
+export { type ConfigFile, configFileSchema, type FileProvider } from "./config/file-schema.js";
+export { type Environment, identityOptionsFromConfig } from "./config/from-file.js";
+export { configJsonSchema } from "./config/json-schema.js";
 export {
   AllProvidersFailedError,
   type ConfigIssue,

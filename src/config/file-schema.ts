@@ -1,0 +1,89 @@
+/**
+ * The failover configuration as a file (`idswitch.config.json`): the same
+ * shape as `createIdentity`'s options, with providers as data (`type`) and
+ * secrets as references to the environment — never written in the file.
+ * Checked here for shape; each provider's own schema then checks its fields.
+ */
+import { z } from "zod";
+
+/** `{ "env": "ENTRA_CLIENT_SECRET" }`: the secret's value is read from that variable at load time. */
+export const secretReference = z.strictObject({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an environment variable"),
+});
+
+const secret = z.union([secretReference, z.string()]).superRefine((value, ctx) => {
+  if (typeof value === "string") {
+    ctx.addIssue({
+      code: "custom",
+      // Never echo the value: it is a secret that should not have been written here.
+      message: 'secrets are not written in the file: use { "env": "VARIABLE_NAME" }',
+    });
+  }
+});
+
+const common = {
+  id: z.string().describe("The app's name for this provider, e.g. 'entra' or 'eu'."),
+  clientId: z.string(),
+  clientSecret: secret.optional(),
+  redirectUri: z.string().optional(),
+  postLogoutRedirectUri: z.string().optional(),
+  scope: z.string().optional(),
+  algorithms: z.array(z.string()).optional(),
+  clockToleranceSeconds: z.number().optional(),
+  keySetCooldownSeconds: z.number().optional(),
+  lastKnownGoodKeysSeconds: z.number().optional(),
+  loginTimeoutSeconds: z.number().optional(),
+  timeoutMs: z.number().int().positive().optional().describe("Budget of one network call to this provider."),
+};
+
+export const fileProviderSchema = z.discriminatedUnion("type", [
+  z.looseObject({
+    type: z.literal("entra"),
+    ...common,
+    tenantId: z
+      .string()
+      .describe("The directory (tenant) id, a GUID; or organizations/common with allowedTenants."),
+    allowedTenants: z.array(z.string()).optional(),
+    authority: z.string().optional(),
+    v1IssuerBase: z.string().optional(),
+  }),
+  z.looseObject({
+    type: z.literal("keycloak"),
+    ...common,
+    issuer: z.string().describe("https://host/realms/name"),
+  }),
+  z.looseObject({ type: z.literal("oidc"), ...common, issuer: z.string() }),
+]);
+
+export const configFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  providers: z.array(fileProviderSchema).min(1),
+  routing: z
+    .strictObject({
+      order: z.array(z.string()).optional(),
+      onSuspension: z.enum(["offer", "failover", "deny"]).optional(),
+      breaker: z
+        .strictObject({
+          consecutiveFailures: z.number().optional(),
+          failureRatio: z.number().optional(),
+          minimumCalls: z.number().optional(),
+          windowMs: z.number().optional(),
+          openMs: z.number().optional(),
+        })
+        .optional(),
+      userSuspensionSeconds: z.number().optional(),
+      providerSuspensionSeconds: z.number().optional(),
+    })
+    .optional(),
+  linking: z
+    .strictObject({
+      claim: z.strictObject({ name: z.string(), provider: z.string() }).optional(),
+      maxAuthAgeSeconds: z.number().optional(),
+    })
+    .optional(),
+  tokenCache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().optional() })]).optional(),
+  telemetry: z.boolean().optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type FileProvider = z.infer<typeof fileProviderSchema>;

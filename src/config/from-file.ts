@@ -1,0 +1,78 @@
+/**
+ * Turns a configuration file's content into `createIdentity` options:
+ * providers built by their factories (each checks its own fields), secrets
+ * read from the environment passed in (never `process.env` here: the caller
+ * decides where the environment comes from). Every problem — shape, a
+ * missing variable, a provider's own field — comes back in one
+ * `config_invalid` with its path in the file.
+ */
+import { parseConfig } from "../core/config.js";
+import { type ConfigIssue, IdSwitchError } from "../core/errors.js";
+import type { IdentityOptionsInput } from "../identity/options.js";
+import { entraId } from "../providers/entra/index.js";
+import { keycloak } from "../providers/keycloak/index.js";
+import { oidc } from "../providers/oidc/index.js";
+import type { Provider } from "../providers/provider.js";
+import { configFileSchema, type FileProvider } from "./file-schema.js";
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * @example
+ * const options = identityOptionsFromConfig(JSON.parse(text), { env: process.env });
+ * const identity = createIdentity({ ...options, links: sqliteLinkStore({ path: "idswitch.db" }) });
+ */
+export function identityOptionsFromConfig(
+  document: unknown,
+  { env }: { env: Environment },
+): IdentityOptionsInput {
+  const file = parseConfig(configFileSchema, document);
+  const issues: ConfigIssue[] = [];
+  const providers: Provider[] = [];
+  file.providers.forEach((entry, index) => {
+    const built = buildProvider(entry, `providers[${index}]`, env, issues);
+    if (built) providers.push(built);
+  });
+  if (issues.length > 0) {
+    const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+    throw new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
+  }
+  const { $schema: _schema, providers: _providers, ...rest } = file;
+  return { ...(rest as Omit<IdentityOptionsInput, "providers">), providers };
+}
+
+function buildProvider(
+  entry: FileProvider,
+  path: string,
+  env: Environment,
+  issues: ConfigIssue[],
+): Provider | undefined {
+  const { type, clientSecret, timeoutMs, ...options } = entry;
+  let secret: string | undefined;
+  if (clientSecret && typeof clientSecret === "object") {
+    secret = env[clientSecret.env];
+    if (secret === undefined || secret === "") {
+      issues.push({
+        path: `${path}.clientSecret`,
+        message: `environment variable ${clientSecret.env} is not set`,
+      });
+      return undefined;
+    }
+  }
+  const input = {
+    ...options,
+    ...(secret === undefined ? {} : { clientSecret: secret }),
+    ...(timeoutMs === undefined ? {} : { runtime: { timeoutMs } }),
+  };
+  try {
+    if (type === "entra") return entraId(input as Parameters<typeof entraId>[0]);
+    if (type === "keycloak") return keycloak(input as Parameters<typeof keycloak>[0]);
+    return oidc(input as Parameters<typeof oidc>[0]);
+  } catch (err) {
+    if (!(err instanceof IdSwitchError) || err.code !== "config_invalid") throw err;
+    for (const issue of err.issues ?? []) {
+      issues.push({ path: issue.path === "(root)" ? path : `${path}.${issue.path}`, message: issue.message });
+    }
+    return undefined;
+  }
+}
