@@ -8,6 +8,7 @@ import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
 import { remoteKeys } from "../../tokens/remote-keys.js";
+import { holdingIdTokens } from "./held-id-token.js";
 
 export interface Discovered {
   readonly config: client.Configuration;
@@ -17,6 +18,12 @@ export interface Discovered {
 
 export interface DiscoveryInput {
   readonly issuer: string;
+  /**
+   * Set for a templated issuer (see `held-id-token.ts`): the discovery
+   * document's own URL. Its `issuer` must then equal `issuer` (the template)
+   * exactly, and ID tokens are left to the engine.
+   */
+  readonly templateDiscoveryUrl?: string | undefined;
   readonly clientId: string;
   readonly clientSecret: string | undefined;
   readonly clockToleranceSeconds: number;
@@ -48,15 +55,21 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
   };
   // openid-client's fetch type differs from the web one only in optional-property spelling.
   const customFetch = input.fetch as client.CustomFetch;
-  const config = await client.discovery(issuer, input.clientId, metadata, auth, {
+  // A well-known URL makes openid-client skip its issuer comparison; `checkTemplate` makes it instead.
+  const where = input.templateDiscoveryUrl ? new URL(input.templateDiscoveryUrl) : issuer;
+  const config = await client.discovery(where, input.clientId, metadata, auth, {
     [client.customFetch]: customFetch,
     timeout: Math.ceil(runtime.timeoutMs / 1000),
     // Plain http is only accepted by the config schema for loopback issuers.
     ...(issuer.protocol === "http:" ? { execute: [client.allowInsecureRequests] } : {}),
   });
-  config[client.customFetch] = customFetch;
   config.timeout = Math.ceil(runtime.timeoutMs / 1000);
   const server = config.serverMetadata();
+  config[client.customFetch] = customFetch;
+  if (input.templateDiscoveryUrl) {
+    checkTemplate(server, input);
+    config[client.customFetch] = holdingIdTokens(customFetch, server.token_endpoint ?? "");
+  }
   if (!server.jwks_uri) {
     throw new IdSwitchError("config_invalid", `${input.issuer} publishes no jwks_uri`, {
       reason: "discovery",
@@ -68,4 +81,15 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
     cooldownMs: input.keySetCooldownSeconds * 1000,
   });
   return { config, metadata: server, keys };
+}
+
+/** OIDC Discovery §4.3, for a template: the document must announce exactly the template we were configured for. */
+function checkTemplate(server: client.ServerMetadata, input: DiscoveryInput): void {
+  if (server.issuer !== input.issuer) {
+    throw new IdSwitchError(
+      "config_invalid",
+      `${input.templateDiscoveryUrl} announces another issuer than ${input.issuer}`,
+      { reason: "discovery" },
+    );
+  }
 }
