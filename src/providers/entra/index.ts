@@ -5,6 +5,7 @@
 import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
+import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
 import { normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
 import {
@@ -24,11 +25,21 @@ import {
 
 export { type EntraProviderOptions, entraOptionsSchema } from "./options.js";
 
-function entraRules(
-  issuers: EntraIssuers,
-  allowed: AllowedTenants,
-  discoveryUrl: string | undefined,
-): ProviderRules {
+interface EntraRuleInput {
+  readonly provider: string;
+  readonly issuers: EntraIssuers;
+  readonly allowed: AllowedTenants;
+  readonly discoveryUrl: string | undefined;
+  readonly certificate: CertificateCredential | undefined;
+}
+
+function entraRules({
+  provider,
+  issuers,
+  allowed,
+  discoveryUrl,
+  certificate,
+}: EntraRuleInput): ProviderRules {
   return {
     normalize: normalizeEntraClaims,
     errorRules: ENTRA_ERROR_RULES,
@@ -36,6 +47,9 @@ function entraRules(
     expectedIssuer: (unverified) => expectedEntraIssuer(issuers, allowed, unverified),
     checkVerified: checkKeyIssuer,
     ...(discoveryUrl === undefined ? {} : { templatedIssuer: { discoveryUrl } }),
+    ...(certificate === undefined
+      ? {}
+      : { clientAuthentication: () => certificateClientAuth(certificate, provider) }),
   };
 }
 
@@ -59,11 +73,11 @@ export class EntraProvider extends OidcProvider {
     const discoveryUrl = multi
       ? `${options.authority.replace(/\/+$/, "")}/${options.tenantId}/v2.0/.well-known/openid-configuration`
       : undefined;
-    const { allowedTenants: _list, ...oidcOptions } = options;
+    const { allowedTenants: _list, clientCertificate: certificate, ...oidcOptions } = options;
     super(
       { ...oidcOptions, issuer: issuers.v2 },
       runtime,
-      entraRules(issuers, new Set(allowed), discoveryUrl),
+      entraRules({ provider: options.id, issuers, allowed: new Set(allowed), discoveryUrl, certificate }),
     );
     this.tenantId = options.tenantId.toLowerCase();
     this.allowedTenants = Object.freeze([...new Set(allowed)]);
@@ -81,6 +95,15 @@ export class EntraProvider extends OidcProvider {
  *   clientId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
  *   clientSecret: env.ENTRA_SECRET,
  *   redirectUri: "https://portal.example.eu/callback/entra",
+ * });
+ *
+ * @example
+ * // A certificate instead of a secret (PS256 and `x5t#S256`, Microsoft's current guidance).
+ * const daemon = entraId({
+ *   id: "entra",
+ *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
+ *   clientCertificate: { privateKey: env.ENTRA_KEY_PEM, certificate: env.ENTRA_CERT_PEM },
  * });
  *
  * @example

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { issuerUrl } from "../../core/config.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
+import { certificateDer } from "./certificate.js";
 import { GUID } from "./issuers.js";
 
 /** Authorities that sign in users of many tenants (ENTRA.md §1.1). `consumers` is not supported. */
@@ -16,6 +17,36 @@ export const MULTI_TENANT_SEGMENTS = ["organizations", "common"] as const;
 export type MultiTenantSegment = (typeof MULTI_TENANT_SEGMENTS)[number];
 
 const tenantGuid = z.string().regex(GUID, "must be a tenant id (a GUID)");
+
+/** Duck-typed: a CryptoKey from another realm (a worker, a test VM) is still a CryptoKey. */
+const cryptoKey = z.custom<CryptoKey>(
+  (v) => typeof v === "object" && v !== null && "algorithm" in v && "usages" in v && "type" in v,
+  "must be a CryptoKey",
+);
+
+/**
+ * A certificate registered on the app (`keyCredentials`, ENTRA.md §9.2) and
+ * its private key. The key never leaves this process; only assertions
+ * signed with it do.
+ */
+export const clientCertificateSchema = z.strictObject({
+  /** A PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), or a CryptoKey for the chosen algorithm. */
+  privateKey: z.union([
+    cryptoKey,
+    z
+      .string()
+      .refine(
+        (pem) => pem.includes("-----BEGIN PRIVATE KEY-----"),
+        "must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a CryptoKey",
+      ),
+  ]),
+  /** The certificate: PEM, or the standard base64 DER of an `x5c` entry. */
+  certificate: z
+    .string()
+    .refine((value) => certificateDer(value) !== undefined, "must be a PEM or base64 DER certificate"),
+  /** `PS256` (default; header `x5t#S256`) or `RS256` (header `x5t`, the older form). */
+  algorithm: z.enum(["PS256", "RS256"]).default("PS256"),
+});
 
 export const entraOptionsSchema = oidcOptionsSchema
   .omit({ issuer: true })
@@ -27,6 +58,8 @@ export const entraOptionsSchema = oidcOptionsSchema
         (value) => isMultiTenant(value) || GUID.test(value),
         "must be the tenant id (a GUID), 'organizations' or 'common'",
       ),
+    /** Instead of `clientSecret`: authenticate with a certificate (`private_key_jwt`). */
+    clientCertificate: clientCertificateSchema.optional(),
     /** Required with `organizations`/`common`: the tenant ids (GUIDs) whose users and tokens are accepted. */
     allowedTenants: z.array(tenantGuid).min(1, "must list at least one tenant id").optional(),
     /** Where Entra runs: the public cloud, a sovereign cloud, or an emulator. */
@@ -38,6 +71,13 @@ export const entraOptionsSchema = oidcOptionsSchema
     algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
   })
   .superRefine((options, ctx) => {
+    if (options.clientSecret !== undefined && options.clientCertificate !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clientCertificate"],
+        message: "use either clientSecret or clientCertificate, not both",
+      });
+    }
     const multi = isMultiTenant(options.tenantId);
     if (multi && options.allowedTenants === undefined) {
       ctx.addIssue({

@@ -26,6 +26,8 @@ export interface DiscoveryInput {
   readonly templateDiscoveryUrl?: string | undefined;
   readonly clientId: string;
   readonly clientSecret: string | undefined;
+  /** Replaces the secret-or-nothing default (a certificate assertion); its failure fails discovery. */
+  readonly clientAuthentication?: (() => Promise<client.ClientAuth>) | undefined;
   readonly clockToleranceSeconds: number;
   readonly keySetCooldownSeconds: number;
   readonly runtime: Runtime;
@@ -46,7 +48,11 @@ export function discoverer(input: DiscoveryInput): () => Promise<Discovered> {
 async function discover(input: DiscoveryInput): Promise<Discovered> {
   const { runtime } = input;
   const issuer = new URL(input.issuer);
-  const auth = input.clientSecret ? client.ClientSecretPost(input.clientSecret) : client.None();
+  const auth = input.clientAuthentication
+    ? await input.clientAuthentication()
+    : input.clientSecret
+      ? client.ClientSecretPost(input.clientSecret)
+      : client.None();
   // openid-client reads its own clock; a constant offset is how an injected clock reaches it.
   const skew = Math.round((runtime.now() - Date.now()) / 1000);
   const metadata: Partial<client.ClientMetadata> = {

@@ -57,6 +57,11 @@ export interface ProviderRules {
    * ID tokens are then verified by the engine alone (`held-id-token.ts`).
    */
   readonly templatedIssuer?: { readonly discoveryUrl: string };
+  /**
+   * How the client authenticates at the token endpoint when not with a
+   * secret (Entra: a certificate assertion). Built once, at discovery.
+   */
+  readonly clientAuthentication?: () => Promise<client.ClientAuth>;
 }
 
 export class OidcProvider implements Provider {
@@ -80,6 +85,7 @@ export class OidcProvider implements Provider {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       templateDiscoveryUrl: rules.templatedIssuer?.discoveryUrl,
+      clientAuthentication: rules.clientAuthentication,
       clockToleranceSeconds: options.clockToleranceSeconds,
       keySetCooldownSeconds: options.keySetCooldownSeconds,
       runtime,

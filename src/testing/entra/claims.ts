@@ -86,6 +86,9 @@ export function emailClaims(
   return { email: user.mail, xms_edov: verified };
 }
 
+/** `azpacr`/`appidacr`: "0" public client, "1" secret, "2" certificate (§5.3, §9.2). */
+export type ClientAuthLevel = "0" | "1" | "2";
+
 export interface UserTokenInput {
   readonly tenant: TenantRecord;
   readonly user: UserRecord;
@@ -93,8 +96,7 @@ export interface UserTokenInput {
   readonly scopes: ScopeRequest;
   readonly auth: Authentication;
   readonly nonce: string | undefined;
-  /** `azpacr`/`appidacr`: "0" public client, "1" secret (§5.3, §9.2). */
-  readonly clientAuth: "0" | "1";
+  readonly clientAuth: ClientAuthLevel;
   readonly ipaddr: string;
 }
 
@@ -201,12 +203,13 @@ export function graphAccessClaims(core: Core, input: UserTokenInput, at: Times):
 export function appAccessClaims(
   core: Core,
   tenant: TenantRecord,
-  client: AppRecord,
+  client: { readonly app: AppRecord; readonly clientAuth: ClientAuthLevel },
   api: { readonly app: AppRecord; readonly requestedAs: string },
   at: Times,
 ): Claims {
-  const principal = core.directory.servicePrincipalId(client, tenant.id);
-  const roles = core.directory.grantedAppRoles(client.clientId, api.app.clientId);
+  const { app, clientAuth } = client;
+  const principal = core.directory.servicePrincipalId(app, tenant.id);
+  const roles = core.directory.grantedAppRoles(app.clientId, api.app.clientId);
   const common = {
     ...opaque(),
     idtyp: "app",
@@ -218,16 +221,16 @@ export function appAccessClaims(
   if (api.app.accessTokenVersion === 2) {
     return ordered({ aud: api.app.clientId, iss: issuerV2(core, tenant.id) }, at, {
       ...common,
-      azp: client.clientId,
-      azpacr: "1",
+      azp: app.clientId,
+      azpacr: clientAuth,
       ver: "2.0",
     });
   }
   const iss = issuerV1(core, tenant.id);
   return ordered({ aud: api.requestedAs, iss }, at, {
     ...common,
-    appid: client.clientId,
-    appidacr: "1",
+    appid: app.clientId,
+    appidacr: clientAuth,
     idp: iss,
     ver: "1.0",
   });

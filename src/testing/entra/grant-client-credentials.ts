@@ -18,7 +18,7 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
   if (authority.kind === "common" || authority.kind === "consumers") fail("grant_not_on_common");
   // `/organizations` names no tenant; the client's home tenant answers [guess: ENTRA.md is silent].
   const tenantId = authority.kind === "tenant" ? authority.tenant.id : undefined;
-  const client = authenticateClient(core, ctx, tenantId, authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, tenantId, authorityLabel(authority));
   if (client.clientAuth === "0") fail("secret_missing");
   const tenant =
     authority.kind === "tenant" ? authority.tenant : core.directory.tenant(client.app.homeTenantId);
@@ -36,5 +36,5 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
   // Graph's app-only tokens belong to the Graph mirror, which this emulator does not serve (ENTRA.md §11).
   if (resource.kind === "graph") fail("resource_not_found", { resource: word, tenant: tenant.domain });
   requireResourceIn(core, resource, tenant);
-  return appTokenResponse(core, tenant, client.app, resource);
+  return appTokenResponse(core, tenant, client, resource);
 };

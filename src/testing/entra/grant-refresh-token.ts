@@ -21,7 +21,7 @@ import { epochsOf, userTokenResponse } from "./tokens.js";
 const INACTIVITY_MS = 90 * 86_400_000; // §3.4
 
 export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) => {
-  const client = authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const token = ctx.form.get("refresh_token");
   if (!token) fail("missing_parameter", { name: "refresh_token" });
   const grant = core.store.refreshToken(token);

@@ -74,6 +74,8 @@ export class GrantStore {
   readonly #refreshTokens = new Map<string, RefreshGrant>();
   readonly #deviceFlows = new Map<string, DeviceFlow>();
   readonly #sessions = new Map<string, SsoSession>();
+  /** Client assertions seen, until they expire: a `jti` is good for one request (§9.2). */
+  readonly #assertions = new Map<string, number>();
 
   beginSignIn(request: SignInRequest, now: number): string {
     const ctx = randomBase64Url(24);
@@ -135,6 +137,14 @@ export class GrantStore {
 
   deviceFlow(flow: string): DeviceFlow | undefined {
     return [...this.#deviceFlows.values()].find((f) => f.flow === flow);
+  }
+
+  /** Records an assertion id; false when it was already used and has not expired yet. */
+  firstUseOfAssertion(key: string, expiresAt: number, now: number): boolean {
+    for (const [seen, until] of this.#assertions) if (until < now) this.#assertions.delete(seen);
+    if (this.#assertions.has(key)) return false;
+    this.#assertions.set(key, Number.isFinite(expiresAt) ? expiresAt : now + 3_600_000);
+    return true;
   }
 
   startSession(auth: Authentication): void {

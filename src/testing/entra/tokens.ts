@@ -8,6 +8,7 @@ import { base64url, CompactSign, SignJWT } from "jose";
 import {
   appAccessClaims,
   type Claims,
+  type ClientAuthLevel,
   delegatedAccessClaims,
   graphAccessClaims,
   idTokenClaims,
@@ -122,7 +123,7 @@ export async function userTokenResponse(
 export async function appTokenResponse(
   core: Core,
   tenant: TenantRecord,
-  client: AppRecord,
+  client: { readonly app: AppRecord; readonly clientAuth: ClientAuthLevel },
   api: { readonly app: AppRecord; readonly requestedAs: string },
 ): Promise<Record<string, unknown>> {
   const lifetime = accessTokenSeconds(core);
