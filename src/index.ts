@@ -17,6 +17,7 @@ export {
 } from "./core/errors.js";
 export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.js";
 export type { Claims, Principal, ProviderHealth, ProviderStatus, Session, TokenSet } from "./core/types.js";
+export { type ClaimsChallenge, mergeClaimsRequests, parseClaimsChallenge } from "./providers/entra/cae.js";
 export { hasGroupsOverage } from "./providers/entra/claims.js";
 export { EntraProvider, type EntraProviderOptions, entraId } from "./providers/entra/index.js";
 export { KeycloakProvider, type KeycloakProviderOptions, keycloak } from "./providers/keycloak/index.js";

@@ -96,6 +96,7 @@ export class OidcProvider implements Provider {
   async beginLogin(options: BeginLoginOptions = {}): Promise<LoginRequest> {
     const redirectUri = options.redirectUri ?? this.options.redirectUri;
     if (!redirectUri) throw new TypeError(`provider "${this.id}": no redirectUri configured or given`);
+    if (options.claims !== undefined) checkClaimsRequest(options.claims);
     const { config, metadata } = await this.#discovered();
     const methods = metadata.code_challenge_methods_supported;
     if (Array.isArray(methods) && !methods.includes("S256")) {
@@ -115,6 +116,7 @@ export class OidcProvider implements Provider {
       nonce,
       ...(options.loginHint ? { login_hint: options.loginHint } : {}),
       ...(options.prompt ? { prompt: options.prompt } : {}),
+      ...(options.claims === undefined ? {} : { claims: options.claims }),
     });
     return {
       url,
@@ -390,6 +392,19 @@ export class OidcProvider implements Provider {
 
   #nowSeconds(): number {
     return Math.floor(this.runtime.now() / 1000);
+  }
+}
+
+/** A claims request must be the JSON text of an object (OIDC Core §5.5); anything else is a programmer error. */
+function checkClaimsRequest(claims: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(claims);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("beginLogin: claims must be the JSON text of an OIDC claims request object");
   }
 }
 

@@ -5,6 +5,7 @@
  * 3900 s for a one-hour token, §5.3).
  */
 import { createHmac } from "node:crypto";
+import { type ClaimsRequest, handlesChallenges } from "./claims-request.js";
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { type AppRecord, MSA_TENANT_ID, type TenantRecord, type UserRecord } from "./directory.js";
 import { randomBase64Url, tokenId } from "./ids.js";
@@ -98,6 +99,8 @@ export interface UserTokenInput {
   readonly nonce: string | undefined;
   readonly clientAuth: ClientAuthLevel;
   readonly ipaddr: string;
+  /** The `claims` parameter of the sign-in or token request: CAE capability and `nbf` demand (§8). */
+  readonly claimsRequest?: ClaimsRequest;
 }
 
 function rolesOf(user: UserRecord, appId: string): string[] | undefined {
@@ -141,6 +144,8 @@ export function delegatedAccessClaims(
     scp: delegatedScp(input.scopes),
     sub: pairwiseSubject(tenant, user.oid, api.app.clientId),
     tid: tenant.id,
+    // [simplification] every API of the emulator asks for the `xms_cc` optional claim (§5.5, §8.2).
+    xms_cc: input.claimsRequest && handlesChallenges(input.claimsRequest) ? ["cp1"] : undefined,
   };
   if (api.app.accessTokenVersion === 2) {
     return ordered({ aud: api.app.clientId, iss: issuerV2(core, tenant.id) }, at, {

@@ -47,6 +47,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
       clientAuth: client.clientAuth,
       ipaddr: ctx.remoteAddress,
       clientInfo: wantsClientInfo(ctx),
+      claimsRequest: entry.request.claimsRequest,
     },
     () =>
       core.store.issueRefreshToken({
@@ -56,6 +57,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
         issuedAt: core.now(),
         confidential,
         epochs: epochsOf(user),
+        capabilities: entry.request.claimsRequest.capabilities,
       }),
   );
 };
