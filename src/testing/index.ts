@@ -13,7 +13,7 @@
  * const entra = await createEntraEmulator();
  * const tenant = entra.addTenant();
  */
-export { type ClientCertificate, createClientCertificate } from "./entra/app-certificates.js";
+export { type ClientCertificate, createClientCertificate } from "./entra/client-certificate.js";
 export { createEntraEmulator, type EntraEmulator } from "./entra/emulator.js";
 export type {
   EntraApp,

@@ -1,8 +1,7 @@
 /**
  * Certificates of app registrations (`keyCredentials`, ENTRA.md §9.2): what
  * the emulator keeps of one — the public key and both thumbprints a client
- * assertion can name it by — and a maker of throwaway client certificates
- * for tests (an RSA key and a self-signed X.509 certificate).
+ * assertion can name it by — and the maker behind `createClientCertificate`.
  */
 import { createHash, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
@@ -36,43 +35,14 @@ export function registerCertificate(certificate: string, caller: string): Regist
 }
 
 /**
- * A client certificate to register on an app (`addApp({ certificates })`)
- * and to give the SDK (`entraId({ clientCertificate })`).
- *
- * @example
- * const cert = await createClientCertificate();
- * const daemon = entra.addApp({ tenantId, certificates: [cert.certificate] });
- * entraId({ id: "entra", tenantId, clientId: daemon.clientId, authority: entra.url,
- *   clientCertificate: { privateKey: cert.privateKey, certificate: cert.certificate } });
+ * An RSA key and a self-signed certificate for it, valid from a day ago for
+ * `years`. The public face is `createClientCertificate` (client-certificate.ts),
+ * which keeps Node types out of the published declarations.
  */
-export interface ClientCertificate {
-  /** The certificate, PEM. */
-  readonly certificate: string;
-  /** Its private key, PKCS#8 PEM (RSA 2048; usable for PS256 and RS256). */
-  readonly privateKey: string;
-  /** The certificate's DER in standard base64 (an `x5c` entry). */
-  readonly x5c: string;
-  /** base64url SHA-1 (`x5t`) and SHA-256 (`x5t#S256`) thumbprints. */
-  readonly thumbprints: { readonly sha1: string; readonly sha256: string };
-}
-
-/**
- * Makes an RSA key and a self-signed certificate for it, valid from a day
- * ago for `years` (default 2).
- *
- * @example
- * const { certificate, privateKey } = await createClientCertificate({ commonName: "orders-daemon" });
- */
-export async function createClientCertificate(
-  options: { readonly commonName?: string; readonly years?: number } = {},
-): Promise<ClientCertificate> {
+export async function generateClientCertificate(commonName: string, years: number) {
   const { publicKey, privateKey } = await generateRsa("rsa", { modulusLength: 2048 });
   const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 86_400_000);
-  const { der } = selfSignedCertificate(publicKey, privateKey, {
-    commonName: options.commonName ?? "idswitch-test-client",
-    notBefore,
-    years: options.years ?? 2,
-  });
+  const { der } = selfSignedCertificate(publicKey, privateKey, { commonName, notBefore, years });
   const x5c = der.toString("base64");
   const lines = x5c.match(/.{1,64}/g) ?? [];
   return {
