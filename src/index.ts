@@ -51,6 +51,7 @@ export {
 } from "./links/link-store.js";
 export type { EmailLookup, LinkClaimOption } from "./links/linker.js";
 export { MemoryLinkStore } from "./links/memory-link-store.js";
+export { type ClaimsChallenge, mergeClaimsRequests, parseClaimsChallenge } from "./providers/entra/cae.js";
 export { hasGroupsOverage } from "./providers/entra/claims.js";
 export { EntraProvider, type EntraProviderOptions, entraId } from "./providers/entra/index.js";
 export { KeycloakProvider, type KeycloakProviderOptions, keycloak } from "./providers/keycloak/index.js";

@@ -19,6 +19,12 @@ export interface BeginLoginOptions {
   scope?: string | undefined;
   /** OIDC `prompt`, e.g. `login` to force re-authentication. */
   prompt?: string | undefined;
+  /**
+   * An OIDC claims request (Core §5.5) as JSON text, sent as the `claims`
+   * parameter: e.g. what a resource's claims challenge asks for (Entra CAE,
+   * see `parseClaimsChallenge`). Not JSON of an object: a TypeError.
+   */
+  claims?: string | undefined;
 }
 
 /**

@@ -16,16 +16,22 @@ export interface FakeIssuer {
   token: (form: URLSearchParams) => Promise<Response>;
 }
 
+/**
+ * `announcedIssuer` is the `issuer` the discovery document states, when it
+ * differs from the URL it is served under (Entra's `/organizations` document
+ * announces the template `…/{tenantid}/v2.0`).
+ */
 export async function createFakeIssuer(
   issuer = "https://idp.example.test/realms/acme",
   jwkExtras: Record<string, unknown> = {},
+  announcedIssuer = issuer,
 ): Promise<FakeIssuer> {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig", ...jwkExtras };
   const requests: string[] = [];
   const documents: Record<string, unknown> = {
     [`${issuer}/.well-known/openid-configuration`]: {
-      issuer,
+      issuer: announcedIssuer,
       authorization_endpoint: `${issuer}/protocol/openid-connect/auth`,
       token_endpoint: `${issuer}/protocol/openid-connect/token`,
       jwks_uri: `${issuer}/protocol/openid-connect/certs`,

@@ -1,5 +1,8 @@
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  type BeginLoginOptions,
+  type ClaimsChallenge,
+  type EntraProviderOptions,
   type ErrorCode,
   type IdSwitchError,
   isIdSwitchError,
@@ -8,6 +11,7 @@ import {
   type LoginState,
   type Principal,
   type Provider,
+  parseClaimsChallenge,
   type Session,
 } from "../../src/index.js";
 
@@ -47,5 +51,17 @@ describe("public types", () => {
   it("keeps sessions plain data", () => {
     expectTypeOf<Session["tokens"]["expiresAt"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<Principal["roles"]>().toEqualTypeOf<readonly string[]>();
+  });
+
+  it("types the Entra multi-tenant, certificate and CAE surface", () => {
+    expectTypeOf<EntraProviderOptions["allowedTenants"]>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<NonNullable<EntraProviderOptions["clientCertificate"]>["algorithm"]>().toEqualTypeOf<
+      "PS256" | "RS256" | undefined
+    >();
+    expectTypeOf<NonNullable<EntraProviderOptions["clientCertificate"]>["privateKey"]>().toEqualTypeOf<
+      CryptoKey | string
+    >();
+    expectTypeOf(parseClaimsChallenge).returns.toEqualTypeOf<ClaimsChallenge | undefined>();
+    expectTypeOf<BeginLoginOptions["claims"]>().toEqualTypeOf<string | undefined>();
   });
 });

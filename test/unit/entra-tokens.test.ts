@@ -147,9 +147,9 @@ describe("Entra access-token verification", () => {
     expect((await provider.verifyAccessToken(verified, { audience: "api-app" })).emailVerified).toBe(true);
   });
 
-  it("requires a GUID tenant in its configuration", async () => {
-    expect(() => entraId({ id: "entra", tenantId: "common", clientId: "app" })).toThrow(
-      /tenantId: must be the tenant id/,
+  it("requires a GUID tenant, or organizations/common, in its configuration", async () => {
+    expect(() => entraId({ id: "entra", tenantId: "contoso.example", clientId: "app" })).toThrow(
+      /tenantId: must be the tenant id \(a GUID\), 'organizations' or 'common'/,
     );
   });
 });

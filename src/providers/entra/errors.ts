@@ -53,6 +53,9 @@ export const ENTRA_ERROR_RULES: readonly ErrorRule[] = [
   row([700016], "client_suspended", "app_not_found"),
   row([7000215, 7000222, 7000218, 700027, 50012, 700030], "client_suspended", "client_credentials_rejected"),
   row([500014], "client_suspended", "resource_disabled"),
+  // A certificate assertion that is out of its time range or otherwise unusable (§9.2): this request's
+  // credential, not the registration — a fresh assertion (or a corrected clock) can succeed.
+  row([500133, 50013], "invalid_credentials", "client_assertion_invalid"),
   // The tenant (§6.4, §6.6).
   row([90002], "tenant_unavailable", "tenant_not_found"),
   row([5000225], "tenant_unavailable", "tenant_blocked_inactivity"),

@@ -1,68 +1,99 @@
 /**
- * `entraId({...})`: a Microsoft Entra ID tenant as an identity provider.
+ * `entraId({...})`: a Microsoft Entra ID tenant — or a multi-tenant app
+ * signing in users of the tenants it allows — as an identity provider.
  */
-import { z } from "zod";
-import { issuerUrl, parseConfig } from "../../core/config.js";
+import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
 import type { Principal, Session } from "../../core/types.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
-import { oidcOptionsSchema } from "../oidc/options.js";
 import type { CompleteDeviceLoginOptions, DeviceLogin, LoginState, VerifyOptions } from "../provider.js";
+import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
 import { normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
 import type { GroupResolver } from "./groups.js";
-import { checkKeyIssuer, type EntraIssuers, entraIssuers, expectedEntraIssuer, GUID } from "./issuers.js";
 import {
-  GRAPH_RESOURCE,
-  graphOptionsShape,
-  groupResolver,
-  withGraphGroups,
-  withGraphGroupsMany,
-} from "./overage.js";
+  type AllowedTenants,
+  checkKeyIssuer,
+  type EntraIssuers,
+  entraIssuers,
+  expectedEntraIssuer,
+  TENANT_PLACEHOLDER,
+} from "./issuers.js";
+import {
+  type EntraOptions,
+  type EntraProviderOptions,
+  entraOptionsSchema,
+  isMultiTenant,
+} from "./options.js";
+import { GRAPH_RESOURCE, groupResolver, withGraphGroups, withGraphGroupsMany } from "./overage.js";
 
-export const entraOptionsSchema = oidcOptionsSchema.omit({ issuer: true }).extend({
-  /** The directory (tenant) id, a GUID. */
-  tenantId: z
-    .string()
-    .regex(
-      GUID,
-      "must be the tenant id (a GUID); multi-tenant 'organizations'/'common' is not supported yet",
-    ),
-  /** Where Entra runs: the public cloud, a sovereign cloud, or an emulator. */
-  authority: issuerUrl.default("https://login.microsoftonline.com"),
-  /** Base of v1 issuers (`https://sts.windows.net/{tid}/`); differs from the authority's host. */
-  v1IssuerBase: issuerUrl.default("https://sts.windows.net"),
-  scope: z.string().default("openid profile email offline_access"),
-  /** Entra signs with RS256 (ENTRA.md §5.1). */
-  algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
-  ...graphOptionsShape,
-});
+export { type EntraProviderOptions, entraOptionsSchema } from "./options.js";
 
-export type EntraProviderOptions = z.input<typeof entraOptionsSchema>;
+interface EntraRuleInput {
+  readonly provider: string;
+  readonly issuers: EntraIssuers;
+  readonly allowed: AllowedTenants;
+  readonly discoveryUrl: string | undefined;
+  readonly certificate: CertificateCredential | undefined;
+}
 
-function entraRules(issuers: EntraIssuers, tenantId: string): ProviderRules {
+function entraRules({
+  provider,
+  issuers,
+  allowed,
+  discoveryUrl,
+  certificate,
+}: EntraRuleInput): ProviderRules {
   return {
     normalize: normalizeEntraClaims,
     errorRules: ENTRA_ERROR_RULES,
     rejectAsAccessToken: rejectEntraNonAccessToken,
-    expectedIssuer: (unverified) => expectedEntraIssuer(issuers, tenantId, unverified),
+    expectedIssuer: (unverified) => expectedEntraIssuer(issuers, allowed, unverified),
     checkVerified: checkKeyIssuer,
+    ...(discoveryUrl === undefined ? {} : { templatedIssuer: { discoveryUrl } }),
+    ...(certificate === undefined
+      ? {}
+      : { clientAuthentication: () => certificateClientAuth(certificate, provider) }),
   };
 }
 
 export class EntraProvider extends OidcProvider {
+  /** The tenant id (lower case), or `organizations`/`common` for a multi-tenant app. */
   readonly tenantId: string;
-  /** Both issuers of the tenant: v2 (the discovery issuer) and v1. */
+  /** The tenants whose tokens this provider accepts (lower case): the one tenant, or the allow-list. */
+  readonly allowedTenants: readonly string[];
+  /**
+   * Both issuers: v2 (this provider's `issuer`) and v1. For a multi-tenant
+   * app they are templates with `{tenantid}`, filled from each token's `tid`.
+   */
   readonly issuers: EntraIssuers;
 
   readonly #groups: GroupResolver;
   readonly #resolveOverage: boolean;
 
-  constructor(options: z.output<typeof entraOptionsSchema>, runtime: Runtime) {
-    const issuers = entraIssuers(options.authority, options.v1IssuerBase, options.tenantId);
-    const { groupOverage, graph, ...oidcOptions } = options;
-    super({ ...oidcOptions, issuer: issuers.v2 }, runtime, entraRules(issuers, options.tenantId));
+  constructor(options: EntraOptions, runtime: Runtime) {
+    const multi = isMultiTenant(options.tenantId);
+    const tenant = multi ? TENANT_PLACEHOLDER : options.tenantId;
+    const issuers = entraIssuers(options.authority, options.v1IssuerBase, tenant);
+    const allowed = (multi ? (options.allowedTenants ?? []) : [options.tenantId]).map((t) => t.toLowerCase());
+    // The multi-tenant document lives under the authority segment; its issuer is the v2 template (§1.4).
+    const discoveryUrl = multi
+      ? `${options.authority.replace(/\/+$/, "")}/${options.tenantId}/v2.0/.well-known/openid-configuration`
+      : undefined;
+    const {
+      allowedTenants: _list,
+      clientCertificate: certificate,
+      groupOverage,
+      graph,
+      ...oidcOptions
+    } = options;
+    super(
+      { ...oidcOptions, issuer: issuers.v2 },
+      runtime,
+      entraRules({ provider: options.id, issuers, allowed: new Set(allowed), discoveryUrl, certificate }),
+    );
     this.tenantId = options.tenantId.toLowerCase();
+    this.allowedTenants = Object.freeze([...new Set(allowed)]);
     this.issuers = issuers;
     this.#resolveOverage = groupOverage === "graph";
     this.#groups = groupResolver(options.id, { groupOverage, graph }, runtime, () =>
@@ -122,12 +153,32 @@ export class EntraProvider extends OidcProvider {
 }
 
 /**
- * A Microsoft Entra ID tenant.
+ * A Microsoft Entra ID tenant, or a multi-tenant app.
  *
  * @example
  * const entra = entraId({
  *   id: "entra",
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
+ *   clientSecret: env.ENTRA_SECRET,
+ *   redirectUri: "https://portal.example.eu/callback/entra",
+ * });
+ *
+ * @example
+ * // A certificate instead of a secret (PS256 and `x5t#S256`, Microsoft's current guidance).
+ * const daemon = entraId({
+ *   id: "entra",
+ *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
+ *   clientCertificate: { privateKey: env.ENTRA_KEY_PEM, certificate: env.ENTRA_CERT_PEM },
+ * });
+ *
+ * @example
+ * // A multi-tenant app: users of the listed tenants only.
+ * const partners = entraId({
+ *   id: "entra",
+ *   tenantId: "organizations",
+ *   allowedTenants: ["72f988bf-86f1-41af-91ab-2d7cd011db47", "fa15d692-e9c7-4460-a743-29f2956fd429"],
  *   clientId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
  *   clientSecret: env.ENTRA_SECRET,
  *   redirectUri: "https://portal.example.eu/callback/entra",

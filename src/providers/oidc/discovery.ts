@@ -8,6 +8,7 @@ import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
 import type { StateStore } from "../../core/state-store.js";
 import { KeySet, type KeySetOptions, type KeySnapshot, type PersistedKeys } from "../../tokens/key-set.js";
+import { holdingIdTokens } from "./held-id-token.js";
 
 export interface Discovered {
   readonly config: client.Configuration;
@@ -17,8 +18,16 @@ export interface Discovered {
 
 export interface DiscoveryInput {
   readonly issuer: string;
+  /**
+   * Set for a templated issuer (see `held-id-token.ts`): the discovery
+   * document's own URL. Its `issuer` must then equal `issuer` (the template)
+   * exactly, and ID tokens are left to the engine.
+   */
+  readonly templateDiscoveryUrl?: string | undefined;
   readonly clientId: string;
   readonly clientSecret: string | undefined;
+  /** Replaces the secret-or-nothing default (a certificate assertion); its failure fails discovery. */
+  readonly clientAuthentication?: (() => Promise<client.ClientAuth>) | undefined;
   readonly clockToleranceSeconds: number;
   readonly keySetCooldownSeconds: number;
   readonly lastKnownGoodKeysSeconds: number;
@@ -46,7 +55,11 @@ export function discoverer(input: DiscoveryInput): () => Promise<Discovered> {
 async function discover(input: DiscoveryInput): Promise<Discovered> {
   const { runtime } = input;
   const issuer = new URL(input.issuer);
-  const auth = input.clientSecret ? client.ClientSecretPost(input.clientSecret) : client.None();
+  const auth = input.clientAuthentication
+    ? await input.clientAuthentication()
+    : input.clientSecret
+      ? client.ClientSecretPost(input.clientSecret)
+      : client.None();
   // openid-client reads its own clock; a constant offset is how an injected clock reaches it.
   const skew = Math.round((runtime.now() - Date.now()) / 1000);
   const metadata: Partial<client.ClientMetadata> = {
@@ -57,24 +70,30 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
   const customFetch = input.fetch as client.CustomFetch;
   const insecure = issuer.protocol === "http:"; // only accepted by the config schema for loopback issuers
   const saved = lastKnownGood(input);
+  // A well-known URL makes openid-client skip its issuer comparison; `checkTemplate` makes it instead.
+  const where = input.templateDiscoveryUrl ? new URL(input.templateDiscoveryUrl) : issuer;
   let config: client.Configuration;
   try {
-    config = await client.discovery(issuer, input.clientId, metadata, auth, {
+    config = await client.discovery(where, input.clientId, metadata, auth, {
       [client.customFetch]: customFetch,
       timeout: Math.ceil(runtime.timeoutMs / 1000),
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
     });
+    if (input.templateDiscoveryUrl) checkTemplate(config.serverMetadata(), input);
     void saved?.save(config.serverMetadata());
   } catch (err) {
     // Unreachable at start: the discovery document an earlier run (or another instance) saw stands in.
-    const previous = await saved?.load();
+    const previous =
+      err instanceof IdSwitchError && err.code === "config_invalid" ? undefined : await saved?.load();
     if (!previous) throw err;
     config = new client.Configuration(previous, input.clientId, metadata, auth);
     if (insecure) client.allowInsecureRequests(config);
   }
-  config[client.customFetch] = customFetch;
   config.timeout = Math.ceil(runtime.timeoutMs / 1000);
   const server = config.serverMetadata();
+  config[client.customFetch] = input.templateDiscoveryUrl
+    ? holdingIdTokens(customFetch, server.token_endpoint ?? "")
+    : customFetch;
   if (!server.jwks_uri) {
     throw new IdSwitchError("config_invalid", `${input.issuer} publishes no jwks_uri`, {
       reason: "discovery",
@@ -117,4 +136,15 @@ function lastKnownGood(input: DiscoveryInput) {
       load: async () => (await state.get(`${base}:jwks:${jwksUri}`)) as KeySnapshot | undefined,
     }),
   };
+}
+
+/** OIDC Discovery §4.3, for a template: the document must announce exactly the template we were configured for. */
+function checkTemplate(server: client.ServerMetadata, input: DiscoveryInput): void {
+  if (server.issuer !== input.issuer) {
+    throw new IdSwitchError(
+      "config_invalid",
+      `${input.templateDiscoveryUrl} announces another issuer than ${input.issuer}`,
+      { reason: "discovery" },
+    );
+  }
 }

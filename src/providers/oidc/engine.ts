@@ -26,6 +26,7 @@ import type {
 import type { NormalizeContext } from "./claims.js";
 import { type Discovered, discoverer } from "./discovery.js";
 import { classifyAnswer, classifyOidcError, type ErrorRule, withAnswerBody } from "./errors.js";
+import { idTokenOf } from "./held-id-token.js";
 import { checkLoginState } from "./login-state.js";
 import { type OidcOptions, withOpenid } from "./options.js";
 import { toTokenSet } from "./tokens.js";
@@ -52,6 +53,17 @@ export interface ProviderRules {
    * (Entra: the key's own `issuer` member). Returns why to refuse, or undefined.
    */
   checkVerified?(claims: Claims, key: Readonly<Record<string, unknown>> | undefined): string | undefined;
+  /**
+   * For an issuer that is a template filled per token (Entra's
+   * `/organizations`: `…/{tenantid}/v2.0`): where the discovery document is.
+   * ID tokens are then verified by the engine alone (`held-id-token.ts`).
+   */
+  readonly templatedIssuer?: { readonly discoveryUrl: string };
+  /**
+   * How the client authenticates at the token endpoint when not with a
+   * secret (Entra: a certificate assertion). Built once, at discovery.
+   */
+  readonly clientAuthentication?: () => Promise<client.ClientAuth>;
 }
 
 export class OidcProvider implements Provider {
@@ -76,6 +88,8 @@ export class OidcProvider implements Provider {
       issuer: options.issuer,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
+      templateDiscoveryUrl: rules.templatedIssuer?.discoveryUrl,
+      clientAuthentication: rules.clientAuthentication,
       clockToleranceSeconds: options.clockToleranceSeconds,
       keySetCooldownSeconds: options.keySetCooldownSeconds,
       lastKnownGoodKeysSeconds: options.lastKnownGoodKeysSeconds,
@@ -98,6 +112,7 @@ export class OidcProvider implements Provider {
   async beginLogin(options: BeginLoginOptions = {}): Promise<LoginRequest> {
     const redirectUri = options.redirectUri ?? this.options.redirectUri;
     if (!redirectUri) throw new TypeError(`provider "${this.id}": no redirectUri configured or given`);
+    if (options.claims !== undefined) checkClaimsRequest(options.claims);
     const { config, metadata } = await this.#discovered();
     const methods = metadata.code_challenge_methods_supported;
     if (Array.isArray(methods) && !methods.includes("S256")) {
@@ -117,6 +132,7 @@ export class OidcProvider implements Provider {
       nonce,
       ...(options.loginHint ? { login_hint: options.loginHint } : {}),
       ...(options.prompt ? { prompt: options.prompt } : {}),
+      ...(options.claims === undefined ? {} : { claims: options.claims }),
     });
     return {
       url,
@@ -144,23 +160,23 @@ export class OidcProvider implements Provider {
       maxAgeSeconds: this.options.loginTimeoutSeconds,
     });
     const { config } = await this.#discovered();
+    // Under a templated issuer openid-client never sees the ID token, so it cannot check the nonce either.
+    const idTokenChecks = this.#rules.templatedIssuer
+      ? {}
+      : { expectedNonce: state.nonce, idTokenExpected: true };
     const response = await this.#call(() =>
       // openid-client checks state, `iss` (RFC 9207, required when the provider
       // advertises it), the error parameters, PKCE and the ID token's claims.
       client.authorizationCodeGrant(
         config,
         new URL(callbackUrl),
-        {
-          pkceCodeVerifier: state.codeVerifier,
-          expectedState: state.state,
-          expectedNonce: state.nonce,
-          idTokenExpected: true,
-        },
+        { pkceCodeVerifier: state.codeVerifier, expectedState: state.state, ...idTokenChecks },
         { redirect_uri: state.redirectUri },
       ),
     );
     const tokens = toTokenSet(response, this.runtime.now());
-    return { provider: this.id, principal: await this.#principalFrom(tokens, response.id_token), tokens };
+    const principal = await this.#principalFrom(tokens, idTokenOf(response), undefined, state.nonce);
+    return { provider: this.id, principal, tokens };
   }
 
   async refresh(session: Session): Promise<Session> {
@@ -179,7 +195,7 @@ export class OidcProvider implements Provider {
     const { config } = await this.#discovered();
     const response = await this.#call(() => client.refreshTokenGrant(config, refreshToken));
     const tokens = toTokenSet(response, this.runtime.now(), session.tokens);
-    const principal = await this.#principalFrom(tokens, response.id_token, session.principal);
+    const principal = await this.#principalFrom(tokens, idTokenOf(response), session.principal);
     if (principal.subject !== session.principal.subject) {
       // OIDC Core §12.2: a refreshed ID token must name the same person.
       throw invalid(this.id, "claims", "refreshed tokens name a different subject");
@@ -246,7 +262,7 @@ export class OidcProvider implements Provider {
       }),
     );
     const tokens = toTokenSet(response, this.runtime.now());
-    return { provider: this.id, principal: await this.#principalFrom(tokens, response.id_token), tokens };
+    return { provider: this.id, principal: await this.#principalFrom(tokens, idTokenOf(response)), tokens };
   }
 
   async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
@@ -317,7 +333,10 @@ export class OidcProvider implements Provider {
 
   async health(): Promise<ProviderHealth> {
     const started = this.runtime.now();
-    const url = new URL(`${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
+    const url = new URL(
+      this.#rules.templatedIssuer?.discoveryUrl ??
+        `${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
+    );
     let error: string | undefined;
     try {
       const response = await this.fetch(url, { headers: { accept: "application/json" } });
@@ -373,11 +392,14 @@ export class OidcProvider implements Provider {
    * the same response is verified too, without an audience — it came
    * first-hand — and adds the claims ID tokens often lack (Keycloak roles).
    * A refresh answered without a new ID token keeps the previous identity.
+   * The nonce is checked here too: under a templated issuer this is the only
+   * place that sees the ID token.
    */
   async #principalFrom(
     tokens: TokenSet,
     idToken: string | undefined,
     previous?: Principal,
+    expectedNonce?: string,
   ): Promise<Principal> {
     const access = await this.#verify(tokens.accessToken, this.#jwtCheck(undefined)).catch(() => undefined);
     if (!idToken) {
@@ -389,6 +411,9 @@ export class OidcProvider implements Provider {
       ...this.#jwtCheck(this.options.clientId),
       requiredClaims: ["exp", "sub"],
     });
+    if (expectedNonce !== undefined && id.payload.nonce !== expectedNonce) {
+      throw invalid(this.id, "nonce", "the ID token does not carry this sign-in's nonce");
+    }
     const sameSubject = access && access.payload.sub === id.payload.sub;
     return this.normalizeClaims(sameSubject ? { ...access.payload, ...id.payload } : id.payload);
   }
@@ -424,6 +449,19 @@ export class OidcProvider implements Provider {
 
   #nowSeconds(): number {
     return Math.floor(this.runtime.now() / 1000);
+  }
+}
+
+/** A claims request must be the JSON text of an object (OIDC Core §5.5); anything else is a programmer error. */
+function checkClaimsRequest(claims: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(claims);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("beginLogin: claims must be the JSON text of an OIDC claims request object");
   }
 }
 

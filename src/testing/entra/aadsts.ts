@@ -319,13 +319,48 @@ export const AADSTS = {
     message: "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
     section: "§3.1, §6.4",
   }),
-  client_assertion_unsupported: row({
+  assertion_signature_invalid: row({
     code: 700027,
     error: "invalid_client",
     status: 401,
     authorize: "page",
     message: "Client assertion failed signature validation.",
-    section: "§9.2 (the emulator registers no certificates)",
+    section: "§9.2 (700027: signature validation)",
+  }),
+  assertion_key_not_found: row({
+    code: 700027,
+    error: "invalid_client",
+    status: 401,
+    authorize: "page",
+    // [guess] wording: the public error reference's 700027 text for a thumbprint that is not registered
+    message:
+      "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{clientId}'.]",
+    section: "§9.2 (700027)",
+  }),
+  assertion_expired: row({
+    code: 500133,
+    error: "invalid_client", // [guess] §9.2 names the code, not the error string
+    status: 401,
+    authorize: "page",
+    message:
+      "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: {now}, expiry time of assertion {expiry}.",
+    section: "§9.2 (500133: assertion expired)",
+  }),
+  assertion_invalid: row({
+    code: 50013,
+    error: "invalid_client", // [guess]
+    status: 401,
+    authorize: "page",
+    message: "Assertion is invalid because of various reasons: {why}.",
+    section: "§9.2 (50013: assertion invalid)",
+  }),
+  assertion_audience_invalid: row({
+    code: 50012,
+    error: "invalid_client", // [guess]
+    status: 401,
+    authorize: "page",
+    message: "Client assertion audience claim does not match Realm issuer.",
+    section: "§9.2 (50012: cert/assertion problems; aud must be the token endpoint)",
   }),
   redirect_uri_mismatch: row({
     code: 50011,

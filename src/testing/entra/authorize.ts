@@ -9,6 +9,7 @@
 
 import { base64url } from "jose";
 import { AADSTS, TENANT_STATE } from "./aadsts.js";
+import { parseClaimsRequest } from "./claims-request.js";
 import { findClient } from "./client-auth.js";
 import type { Core } from "./core.js";
 import { type AppRecord, type Authority, MSA_TENANT_ID } from "./directory.js";
@@ -151,6 +152,8 @@ function signInRequestOf(
   if (!scope) fail("missing_parameter", { name: "scope" });
   const scopes = parseScopes(scope, core.directory);
   if (authority.kind === "tenant") requireResourceIn(core, scopes.resource, authority.tenant);
+  const claimsRequest = parseClaimsRequest(param(ctx, "claims"));
+  if (!claimsRequest) fail("invalid_request");
   return {
     authority,
     client,
@@ -160,6 +163,7 @@ function signInRequestOf(
     codeChallenge: codeChallengeOf(ctx),
     clientInfo: param(ctx, "client_info") === "1",
     loginHint: param(ctx, "login_hint") ?? "",
+    claimsRequest,
   };
 }
 

@@ -5,6 +5,7 @@
  * 3900 s for a one-hour token, §5.3).
  */
 import { createHmac } from "node:crypto";
+import { type ClaimsRequest, handlesChallenges } from "./claims-request.js";
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { type AppRecord, MSA_TENANT_ID, type TenantRecord, type UserRecord } from "./directory.js";
 import { randomBase64Url, tokenId } from "./ids.js";
@@ -88,6 +89,9 @@ export function emailClaims(
   return { email: user.mail, xms_edov: verified };
 }
 
+/** `azpacr`/`appidacr`: "0" public client, "1" secret, "2" certificate (§5.3, §9.2). */
+export type ClientAuthLevel = "0" | "1" | "2";
+
 export interface UserTokenInput {
   readonly tenant: TenantRecord;
   readonly user: UserRecord;
@@ -95,9 +99,10 @@ export interface UserTokenInput {
   readonly scopes: ScopeRequest;
   readonly auth: Authentication;
   readonly nonce: string | undefined;
-  /** `azpacr`/`appidacr`: "0" public client, "1" secret (§5.3, §9.2). */
-  readonly clientAuth: "0" | "1";
+  readonly clientAuth: ClientAuthLevel;
   readonly ipaddr: string;
+  /** The `claims` parameter of the sign-in or token request: CAE capability and `nbf` demand (§8). */
+  readonly claimsRequest?: ClaimsRequest;
 }
 
 function rolesOf(user: UserRecord, appId: string): string[] | undefined {
@@ -141,6 +146,8 @@ export function delegatedAccessClaims(
     scp: delegatedScp(input.scopes),
     sub: pairwiseSubject(tenant, user.oid, api.app.clientId),
     tid: tenant.id,
+    // [simplification] every API of the emulator asks for the `xms_cc` optional claim (§5.5, §8.2).
+    xms_cc: input.claimsRequest && handlesChallenges(input.claimsRequest) ? ["cp1"] : undefined,
   };
   if (api.app.accessTokenVersion === 2) {
     return ordered({ aud: api.app.clientId, iss: issuerV2(core, tenant.id) }, at, {
@@ -203,12 +210,13 @@ export function graphAccessClaims(core: Core, input: UserTokenInput, at: Times):
 export function appAccessClaims(
   core: Core,
   tenant: TenantRecord,
-  client: AppRecord,
+  client: { readonly app: AppRecord; readonly clientAuth: ClientAuthLevel },
   api: { readonly app: AppRecord; readonly requestedAs: string },
   at: Times,
 ): Claims {
-  const principal = core.directory.servicePrincipalId(client, tenant.id);
-  const roles = core.directory.grantedAppRoles(client.clientId, api.app.clientId);
+  const { app, clientAuth } = client;
+  const principal = core.directory.servicePrincipalId(app, tenant.id);
+  const roles = core.directory.grantedAppRoles(app.clientId, api.app.clientId);
   const common = {
     ...opaque(),
     idtyp: "app",
@@ -220,16 +228,16 @@ export function appAccessClaims(
   if (api.app.accessTokenVersion === 2) {
     return ordered({ aud: api.app.clientId, iss: issuerV2(core, tenant.id) }, at, {
       ...common,
-      azp: client.clientId,
-      azpacr: "1",
+      azp: app.clientId,
+      azpacr: clientAuth,
       ver: "2.0",
     });
   }
   const iss = issuerV1(core, tenant.id);
   return ordered({ aud: api.requestedAs, iss }, at, {
     ...common,
-    appid: client.clientId,
-    appidacr: "1",
+    appid: app.clientId,
+    appidacr: clientAuth,
     idp: iss,
     ver: "1.0",
   });

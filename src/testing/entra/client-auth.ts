@@ -1,12 +1,15 @@
 /**
- * Client authentication at the token endpoint (ENTRA.md §3.1, §9.1, §6.4):
- * `client_secret` in the form or HTTP Basic; public clients send nothing.
+ * Client authentication at the token endpoint (ENTRA.md §3.1, §9.1, §9.2, §6.4):
+ * `client_secret` in the form or HTTP Basic, or a certificate's
+ * `client_assertion` (see client-assertion.ts); public clients send nothing.
  * Failures are 700016/7000112 (`unauthorized_client`, 400) for the app
  * itself and 7000215/7000222/7000218/700025 (`invalid_client`, 401) for its
  * credentials.
  */
 import { timingSafeEqual } from "node:crypto";
 import { APP_STATE } from "./aadsts.js";
+import type { ClientAuthLevel } from "./claims.js";
+import { verifyClientAssertion } from "./client-assertion.js";
 import type { Core } from "./core.js";
 import type { AppRecord } from "./directory.js";
 import { fail } from "./errors.js";
@@ -14,8 +17,8 @@ import { headerValue, type RequestContext } from "./http.js";
 
 export interface AuthenticatedClient {
   readonly app: AppRecord;
-  /** `azpacr`/`appidacr` of its tokens: "0" public, "1" secret (§5.3). */
-  readonly clientAuth: "0" | "1";
+  /** `azpacr`/`appidacr` of its tokens: "0" public, "1" secret, "2" certificate (§5.3, §9.2). */
+  readonly clientAuth: ClientAuthLevel;
 }
 
 interface Presented {
@@ -69,19 +72,23 @@ export function findClient(
   return app;
 }
 
-export function authenticateClient(
+export async function authenticateClient(
   core: Core,
   ctx: RequestContext,
   tenantId: string | undefined,
   tenantLabel: string,
-): AuthenticatedClient {
+): Promise<AuthenticatedClient> {
   const credentials = presented(ctx);
   const app = findClient(core, credentials.clientId, tenantId, tenantLabel);
   const params = { clientId: app.clientId };
   const sentSomething = credentials.secret !== undefined || credentials.assertion !== undefined;
   if (app.publicClient && !sentSomething) return { app, clientAuth: "0" };
-  if (app.publicClient && !app.secret) fail("public_client_with_secret", params);
-  if (credentials.assertion !== undefined) fail("client_assertion_unsupported", params);
+  if (app.publicClient && !app.secret && app.certificates.length === 0)
+    fail("public_client_with_secret", params);
+  if (credentials.assertion !== undefined) {
+    await verifyClientAssertion(core, ctx, app, credentials.assertion);
+    return { app, clientAuth: "2" };
+  }
   if (credentials.secret === undefined) fail("secret_missing", params);
   if (!app.secret || !sameSecret(credentials.secret, app.secret)) fail("secret_invalid", params);
   if (app.state === "secret_expired") fail("secret_expired", params);

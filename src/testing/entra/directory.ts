@@ -5,6 +5,7 @@
  * Bad arguments are programmer errors and throw at once.
  */
 import { randomBytes } from "node:crypto";
+import { type RegisteredCertificate, registerCertificate } from "./app-certificates.js";
 import { GUID, guid, msaObjectId, randomBase64Url } from "./ids.js";
 import type {
   EntraAppOptions,
@@ -35,6 +36,7 @@ export interface AppRecord {
   readonly homeTenantId: string;
   readonly displayName: string;
   readonly secret: string | undefined;
+  readonly certificates: readonly RegisteredCertificate[];
   readonly redirectUris: readonly string[];
   readonly publicClient: boolean;
   readonly identifierUri: string;
@@ -170,6 +172,7 @@ export class Directory {
       homeTenantId: home.id,
       displayName: options.displayName ?? `app-${clientId.slice(0, 8)}`,
       secret: options.secret,
+      certificates: (options.certificates ?? []).map((c) => registerCertificate(c, "addApp")),
       redirectUris: options.redirectUris ?? [],
       publicClient: options.publicClient ?? false,
       identifierUri: options.identifierUri ?? `api://${clientId}`,

@@ -6,6 +6,7 @@
  * and AADSTS answers of shared/ENTRA.md, and lets a test set account, app and
  * tenant states, rotate keys and inject faults.
  */
+import { CAE_RESOURCE_PATH } from "./cae-resource.js";
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { Directory } from "./directory.js";
 import { FaultPlan } from "./faults.js";
@@ -69,6 +70,16 @@ export interface EntraEmulator extends EntraGraphControl {
    * entra.authority("organizations"); // "http://127.0.0.1:PORT/organizations"
    */
   authority(tenant: string): string;
+
+  /**
+   * `${url}/cae/resource`: a demo CAE-enabled API (ENTRA.md §8). GET it with `Authorization: Bearer <access token>`:
+   * 200, or — for a token of a `cp1` client whose user was revoked, disabled or changed password since the
+   * token's `nbf` — 401 with the §8.3 `insufficient_claims` challenge.
+   *
+   * @example
+   * const answer = await fetch(entra.caeResource, { headers: { authorization: `Bearer ${accessToken}` } });
+   */
+  readonly caeResource: string;
 
   /**
    * The v2 issuer of a tenant, `${url}/${tid}/v2.0` (ENTRA.md §1.5).
@@ -254,6 +265,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
     caCertificate: tls?.caCertificate,
     v1IssuerBase: core.config.v1IssuerBase,
     authority: (tenant) => `${url}/${tenant}`,
+    caeResource: `${url}${CAE_RESOURCE_PATH}`,
     issuerV2: (tid) => issuerV2(core, tid),
     issuerV1: (tid) => issuerV1(core, tid),
     addTenant(tenantOptions = {}) {

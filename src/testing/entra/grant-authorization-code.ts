@@ -17,7 +17,7 @@ import { epochsOf, userTokenResponse } from "./tokens.js";
 const CODE_LIFETIME_MS = 10 * 60_000;
 
 export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
-  const client = authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const code = ctx.form.get("code");
   if (!code) fail("missing_parameter", { name: "code" });
   const entry = core.store.code(code);
@@ -34,7 +34,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
   verifyPkce(entry.request.codeChallenge, ctx.form.get("code_verifier") ?? undefined);
   const { user, tenant } = userForToken(core, entry.auth, entry.request.scopes.resource);
   entry.redeemed = true;
-  const confidential = client.clientAuth === "1";
+  const confidential = client.clientAuth !== "0";
   return userTokenResponse(
     core,
     {
@@ -47,6 +47,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
       clientAuth: client.clientAuth,
       ipaddr: ctx.remoteAddress,
       clientInfo: wantsClientInfo(ctx),
+      claimsRequest: entry.request.claimsRequest,
     },
     () =>
       core.store.issueRefreshToken({
@@ -56,6 +57,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, authority) => {
         issuedAt: core.now(),
         confidential,
         epochs: epochsOf(user),
+        capabilities: entry.request.claimsRequest.capabilities,
       }),
   );
 };

@@ -19,7 +19,7 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
   if (authority.kind === "common" || authority.kind === "consumers") fail("grant_not_on_common");
   // `/organizations` names no tenant; the client's home tenant answers [guess: ENTRA.md is silent].
   const tenantId = authority.kind === "tenant" ? authority.tenant.id : undefined;
-  const client = authenticateClient(core, ctx, tenantId, authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, tenantId, authorityLabel(authority));
   if (client.clientAuth === "0") fail("secret_missing");
   const tenant =
     authority.kind === "tenant" ? authority.tenant : core.directory.tenant(client.app.homeTenantId);
@@ -37,5 +37,5 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority) => {
   // App-only tokens for the emulator's own Graph (ENTRA.md §11.7).
   if (resource.kind === "graph") return graphAppTokenResponse(core, tenant, client.app);
   requireResourceIn(core, resource, tenant);
-  return appTokenResponse(core, tenant, client.app, resource);
+  return appTokenResponse(core, tenant, client, resource);
 };

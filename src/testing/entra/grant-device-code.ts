@@ -15,7 +15,7 @@ import { epochsOf, userTokenResponse } from "./tokens.js";
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 export const deviceCodeGrant: Grant = async (core, ctx, authority) => {
-  const client = authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const code = ctx.form.get("device_code");
   if (!code) fail("missing_parameter", { name: "device_code" });
   const flow = core.store.deviceFlowByCode(code);
@@ -50,7 +50,7 @@ export const deviceCodeGrant: Grant = async (core, ctx, authority) => {
         auth,
         scopes: flow.scopes,
         issuedAt: core.now(),
-        confidential: client.clientAuth === "1",
+        confidential: client.clientAuth !== "0",
         epochs: epochsOf(user),
       }),
   );

@@ -7,6 +7,7 @@
  * frequency (70043), or of the account's state (50057, 50034, 50076, 53003).
  * Lockout and an expired password do not stop it ("Password expires: alive").
  */
+import { parseClaimsRequest, withCapabilities } from "./claims-request.js";
 import { authenticateClient } from "./client-auth.js";
 import type { Core } from "./core.js";
 import type { UserRecord } from "./directory.js";
@@ -21,7 +22,7 @@ import { epochsOf, userTokenResponse } from "./tokens.js";
 const INACTIVITY_MS = 90 * 86_400_000; // §3.4
 
 export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) => {
-  const client = authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
+  const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const token = ctx.form.get("refresh_token");
   if (!token) fail("missing_parameter", { name: "refresh_token" });
   const grant = core.store.refreshToken(token);
@@ -35,6 +36,10 @@ export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) 
   const scopes = requested
     ? withOfflineAccess(parseScopes(requested, core.directory), grant.scopes)
     : grant.scopes;
+  // The token request may carry `claims` too (§3.1, §8.3: the silent answer to a challenge).
+  const asked = parseClaimsRequest(ctx.form.get("claims") ?? undefined);
+  if (!asked) fail("invalid_request");
+  const claimsRequest = withCapabilities(asked, grant.capabilities ?? []);
   const { user, tenant } = userForToken(core, grant.auth, scopes.resource);
   return userTokenResponse(
     core,
@@ -48,8 +53,16 @@ export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) 
       clientAuth: client.clientAuth,
       ipaddr: ctx.remoteAddress,
       clientInfo: wantsClientInfo(ctx),
+      claimsRequest,
     },
-    () => core.store.issueRefreshToken({ ...grant, scopes, issuedAt: core.now(), epochs: epochsOf(user) }),
+    () =>
+      core.store.issueRefreshToken({
+        ...grant,
+        scopes,
+        issuedAt: core.now(),
+        epochs: epochsOf(user),
+        capabilities: claimsRequest.capabilities,
+      }),
   );
 };
 

@@ -6,6 +6,7 @@
  */
 import { AADSTS } from "./aadsts.js";
 import { authorizeReply, loginReply } from "./authorize.js";
+import { CAE_RESOURCE_PATH, caeResourceReply } from "./cae-resource.js";
 import type { Core } from "./core.js";
 import { deviceAuthorizationReply } from "./device-authorization.js";
 import { devicePageReply } from "./device-page.js";
@@ -50,6 +51,7 @@ export function routeOf(pathname: string): Route | undefined {
   if (pathname.startsWith("/v1.0/")) {
     return { kind: "graph", run: (core, ctx) => graphReply(core, ctx, core.config.graphDeltaPageSize) };
   }
+  if (pathname === CAE_RESOURCE_PATH) return { kind: "other", run: caeResourceReply };
   const match = /^\/([^/]+)\/(.+?)\/?$/.exec(pathname);
   const route = match?.[2] === undefined ? undefined : TENANT_ROUTES[match[2]];
   const segment = match?.[1];

@@ -3,6 +3,7 @@
  * refresh tokens, device flows and SSO sessions. In-memory maps; expiry is
  * checked against the emulator's clock when a value is used.
  */
+import type { ClaimsRequest } from "./claims-request.js";
 import type { AppRecord, Authority } from "./directory.js";
 import type { EntraProblem } from "./errors.js";
 import { guid, opaqueGrant, randomBase64Url, userCode } from "./ids.js";
@@ -20,6 +21,8 @@ export interface SignInRequest {
   readonly codeChallenge: { readonly value: string; readonly method: "S256" | "plain" } | undefined;
   readonly clientInfo: boolean;
   readonly loginHint: string;
+  /** The `claims` parameter (§2.1), as far as the emulator acts on it. */
+  readonly claimsRequest: ClaimsRequest;
 }
 
 /** Who signed in, and when: carried from the sign-in to every token of the grant. */
@@ -46,6 +49,8 @@ export interface RefreshGrant {
   readonly confidential: boolean;
   /** The user's revocation epochs when this token was issued. */
   readonly epochs: { readonly all: number; readonly public: number };
+  /** Client capabilities asked for at sign-in (`cp1`), kept by every token of the grant (§8.2). */
+  readonly capabilities?: readonly string[];
 }
 
 export interface DeviceFlow {
@@ -74,6 +79,8 @@ export class GrantStore {
   readonly #refreshTokens = new Map<string, RefreshGrant>();
   readonly #deviceFlows = new Map<string, DeviceFlow>();
   readonly #sessions = new Map<string, SsoSession>();
+  /** Client assertions seen, until they expire: a `jti` is good for one request (§9.2). */
+  readonly #assertions = new Map<string, number>();
 
   beginSignIn(request: SignInRequest, now: number): string {
     const ctx = randomBase64Url(24);
@@ -135,6 +142,14 @@ export class GrantStore {
 
   deviceFlow(flow: string): DeviceFlow | undefined {
     return [...this.#deviceFlows.values()].find((f) => f.flow === flow);
+  }
+
+  /** Records an assertion id; false when it was already used and has not expired yet. */
+  firstUseOfAssertion(key: string, expiresAt: number, now: number): boolean {
+    for (const [seen, until] of this.#assertions) if (until < now) this.#assertions.delete(seen);
+    if (this.#assertions.has(key)) return false;
+    this.#assertions.set(key, Number.isFinite(expiresAt) ? expiresAt : now + 3_600_000);
+    return true;
   }
 
   startSession(auth: Authentication): void {

@@ -8,12 +8,15 @@ import { base64url, CompactSign, SignJWT } from "jose";
 import {
   appAccessClaims,
   type Claims,
+  type ClientAuthLevel,
   delegatedAccessClaims,
   graphAccessClaims,
   idTokenClaims,
+  type Times,
   times,
   type UserTokenInput,
 } from "./claims.js";
+import { handlesChallenges } from "./claims-request.js";
 import type { Core } from "./core.js";
 import { type AppRecord, MSA_TENANT_ID, type TenantRecord, type UserRecord } from "./directory.js";
 import { fail } from "./errors.js";
@@ -55,9 +58,25 @@ export async function signGraphJwt(core: Core, tid: string, claims: Claims): Pro
   return `${shown}.${signed.split(".").slice(1).join(".")}`;
 }
 
-/** Random 60–90 minutes like Entra (§3.4), unless the emulator fixes it. */
-export function accessTokenSeconds(core: Core): number {
-  return core.config.accessTokenLifetimeSeconds ?? randomInt(3600, 5401);
+/**
+ * Random 60–90 minutes like Entra (§3.4), unless the emulator fixes it;
+ * 20–28 hours for a client that handles CAE challenges (`cp1`, §3.4, §8.2).
+ */
+export function accessTokenSeconds(core: Core, input?: UserTokenInput): number {
+  const fixed = core.config.accessTokenLifetimeSeconds;
+  if (fixed !== undefined) return fixed;
+  if (input?.claimsRequest && handlesChallenges(input.claimsRequest))
+    return randomInt(20 * 3600, 28 * 3600 + 1);
+  return randomInt(3600, 5401);
+}
+
+/**
+ * A CAE challenge's `nbf` demand (§8.3): the token may not start before the
+ * event it answers, so the usual five-minute backdating stops there.
+ */
+function notBefore(at: Times, demanded: number | undefined, nowMs: number): Times {
+  if (demanded === undefined || demanded <= at.iat) return at;
+  return { ...at, iat: Math.min(demanded, Math.floor(nowMs / 1000)) };
 }
 
 /** The resource must be usable in the token's tenant: 500011 when absent, 500014 when disabled (§6.4). */
@@ -79,7 +98,7 @@ export interface UserGrant extends UserTokenInput {
 }
 
 async function mintAccessToken(core: Core, input: UserTokenInput, lifetime: number): Promise<string> {
-  const at = times(core.now(), lifetime);
+  const at = notBefore(times(core.now(), lifetime), input.claimsRequest?.nbfAtLeast, core.now());
   const resource = input.scopes.resource;
   if (resource.kind === "graph") {
     return signGraphJwt(core, input.tenant.id, graphAccessClaims(core, input, at));
@@ -99,7 +118,7 @@ export async function userTokenResponse(
   issueRefreshToken: () => string,
 ): Promise<Record<string, unknown>> {
   requireResourceIn(core, grant.scopes.resource, grant.tenant);
-  const lifetime = accessTokenSeconds(core);
+  const lifetime = accessTokenSeconds(core, grant);
   const body: Record<string, unknown> = {
     token_type: "Bearer",
     scope: grantedScope(grant.scopes),
@@ -122,7 +141,7 @@ export async function userTokenResponse(
 export async function appTokenResponse(
   core: Core,
   tenant: TenantRecord,
-  client: AppRecord,
+  client: { readonly app: AppRecord; readonly clientAuth: ClientAuthLevel },
   api: { readonly app: AppRecord; readonly requestedAs: string },
 ): Promise<Record<string, unknown>> {
   const lifetime = accessTokenSeconds(core);

@@ -155,6 +155,12 @@ export interface EntraAppOptions {
   readonly displayName?: string;
   /** A client secret makes the app confidential. */
   readonly secret?: string;
+  /**
+   * Certificates (`keyCredentials`, ENTRA.md §9.2), PEM or base64 DER: the app then authenticates with a
+   * `private_key_jwt` assertion signed by one of their keys (PS256 + `x5t#S256`, or RS256 + `x5t`).
+   * A certificate makes the app confidential. See `createClientCertificate()`.
+   */
+  readonly certificates?: readonly string[];
   readonly redirectUris?: readonly string[];
   /** "Allow public client flows": no credentials, device flow. */
   readonly publicClient?: boolean;

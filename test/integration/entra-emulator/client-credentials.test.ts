@@ -150,13 +150,14 @@ describe("client authentication (§6.4, §9.1)", () => {
     );
   });
 
-  it("a client assertion is refused: the emulator registers no certificates (700027)", async () => {
+  it("a client assertion from an app with no certificate registered is refused (700027)", async () => {
     const result = await credentials({
       client_secret: "",
       client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-      client_assertion: "eyJ.eyJ.sig",
+      client_assertion: "eyJhbGciOiJQUzI1NiIsIng1dCNTMjU2IjoiQUFBQSJ9.e30.c2ln",
     });
-    expect(result.status).toBe(401);
+    const body = expectEntraError(expect, result, 401, "invalid_client", 700027);
+    expect(body.error_description).toContain("is not registered on application");
   });
 });
 

@@ -1,0 +1,105 @@
+/**
+ * The options of `entraId({...})`, checked with zod at construction.
+ *
+ * A multi-tenant app names its authority (`organizations` or `common`) AND
+ * the tenants it accepts: Entra's multi-tenant issuer is a template any
+ * tenant fills, so without a list a token minted in an attacker's own free
+ * tenant would pass. There is deliberately no "any tenant" switch.
+ */
+import { z } from "zod";
+import { issuerUrl } from "../../core/config.js";
+import { oidcOptionsSchema } from "../oidc/options.js";
+import { certificateDer } from "./certificate.js";
+import { GUID } from "./issuers.js";
+import { graphOptionsShape } from "./overage.js";
+
+/** Authorities that sign in users of many tenants (ENTRA.md §1.1). `consumers` is not supported. */
+export const MULTI_TENANT_SEGMENTS = ["organizations", "common"] as const;
+export type MultiTenantSegment = (typeof MULTI_TENANT_SEGMENTS)[number];
+
+const tenantGuid = z.string().regex(GUID, "must be a tenant id (a GUID)");
+
+/** Duck-typed: a CryptoKey from another realm (a worker, a test VM) is still a CryptoKey. */
+const cryptoKey = z.custom<CryptoKey>(
+  (v) => typeof v === "object" && v !== null && "algorithm" in v && "usages" in v && "type" in v,
+  "must be a CryptoKey",
+);
+
+/**
+ * A certificate registered on the app (`keyCredentials`, ENTRA.md §9.2) and
+ * its private key. The key never leaves this process; only assertions
+ * signed with it do.
+ */
+export const clientCertificateSchema = z.strictObject({
+  /** A PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), or a CryptoKey for the chosen algorithm. */
+  privateKey: z.union([
+    cryptoKey,
+    z
+      .string()
+      .refine(
+        (pem) => pem.includes("-----BEGIN PRIVATE KEY-----"),
+        "must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a CryptoKey",
+      ),
+  ]),
+  /** The certificate: PEM, or the standard base64 DER of an `x5c` entry. */
+  certificate: z
+    .string()
+    .refine((value) => certificateDer(value) !== undefined, "must be a PEM or base64 DER certificate"),
+  /** `PS256` (default; header `x5t#S256`) or `RS256` (header `x5t`, the older form). */
+  algorithm: z.enum(["PS256", "RS256"]).default("PS256"),
+});
+
+export const entraOptionsSchema = oidcOptionsSchema
+  .omit({ issuer: true })
+  .extend({
+    /** The directory (tenant) id, a GUID; or `organizations`/`common` for a multi-tenant app. */
+    tenantId: z
+      .string()
+      .refine(
+        (value) => isMultiTenant(value) || GUID.test(value),
+        "must be the tenant id (a GUID), 'organizations' or 'common'",
+      ),
+    /** Instead of `clientSecret`: authenticate with a certificate (`private_key_jwt`). */
+    clientCertificate: clientCertificateSchema.optional(),
+    /** Required with `organizations`/`common`: the tenant ids (GUIDs) whose users and tokens are accepted. */
+    allowedTenants: z.array(tenantGuid).min(1, "must list at least one tenant id").optional(),
+    /** Where Entra runs: the public cloud, a sovereign cloud, or an emulator. */
+    authority: issuerUrl.default("https://login.microsoftonline.com"),
+    /** Base of v1 issuers (`https://sts.windows.net/{tid}/`); differs from the authority's host. */
+    v1IssuerBase: issuerUrl.default("https://sts.windows.net"),
+    scope: z.string().default("openid profile email offline_access"),
+    /** Entra signs with RS256 (ENTRA.md §5.1). */
+    algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
+    ...graphOptionsShape,
+  })
+  .superRefine((options, ctx) => {
+    if (options.clientSecret !== undefined && options.clientCertificate !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clientCertificate"],
+        message: "use either clientSecret or clientCertificate, not both",
+      });
+    }
+    const multi = isMultiTenant(options.tenantId);
+    if (multi && options.allowedTenants === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allowedTenants"],
+        message: `is required with tenantId "${options.tenantId}": list the tenant ids whose users may sign in`,
+      });
+    }
+    if (!multi && options.allowedTenants !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allowedTenants"],
+        message: "applies to tenantId 'organizations' or 'common' only; a GUID tenant accepts just itself",
+      });
+    }
+  });
+
+export type EntraProviderOptions = z.input<typeof entraOptionsSchema>;
+export type EntraOptions = z.output<typeof entraOptionsSchema>;
+
+export function isMultiTenant(tenantId: string): tenantId is MultiTenantSegment {
+  return (MULTI_TENANT_SEGMENTS as readonly string[]).includes(tenantId);
+}
