@@ -12,6 +12,8 @@ export default defineConfig({
     outputFile: { junit: "reports/junit.xml" },
     projects: [
       {
+        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
+        extends: true,
         test: {
           name: "unit",
           setupFiles: ["test/setup/fail-on-console.ts"],
@@ -24,6 +26,8 @@ export default defineConfig({
         },
       },
       {
+        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
+        extends: true,
         test: {
           // Emulated providers: real HTTP servers on loopback, started by each test file.
           name: "emulators",
@@ -33,6 +37,8 @@ export default defineConfig({
         },
       },
       {
+        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
+        extends: true,
         test: {
           name: "integration",
           setupFiles: ["test/setup/fail-on-console.ts"],

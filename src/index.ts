@@ -64,6 +64,7 @@ export type {
   CompleteDeviceLoginOptions,
   DeviceLogin,
   DeviceLoginOptions,
+  DiagnosticCheck,
   LoginRequest,
   LoginState,
   LogoutUrlOptions,

@@ -5,11 +5,13 @@
  * `process.env` itself.
  */
 import { runDemo } from "./demo/run.js";
+import { runDoctor } from "./doctor.js";
 
 const HELP = `Usage: idswitch <command> [options]
 
 Commands:
   demo      play the failover story on this machine (Entra ID emulator + an EU Keycloak)
+  doctor    validate the configuration and probe every provider (--config <file>, --json)
   help      show this help
 
 Environment:
@@ -23,6 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
     write(HELP);
     return command === undefined ? 1 : 0;
   }
+  if (command === "doctor") return runDoctor({ args: rest, env: process.env, write });
   if (command === "demo") {
     if (rest.includes("--help")) {
       write("Usage: idswitch demo\n\nPlays the failover story and exits 0 when every step happened as told.");

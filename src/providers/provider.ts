@@ -123,6 +123,15 @@ export type ProviderEvent =
       readonly message: string;
     };
 
+/** One check of `diagnose()`: what was checked, how it went, and a short explanation. */
+export interface DiagnosticCheck {
+  readonly check: "reachable" | "discovery" | "keys" | "clock" | "client";
+  readonly status: "ok" | "warning" | "problem" | "skipped";
+  readonly detail: string;
+  /** The taxonomy code of a failure. */
+  readonly code?: string;
+}
+
 export interface Provider {
   /** The app's name for this provider ("entra", "eu"). */
   readonly id: string;
@@ -163,6 +172,12 @@ export interface Provider {
   attachState?(state: StateStore): void;
   /** Listens to what the provider notices (key rotations, stale keys in use); returns the way to stop. */
   subscribe(listener: (event: ProviderEvent) => void): () => void;
+  /**
+   * Checks the configuration against the live provider: reachable, discovery
+   * valid with the exact issuer, keys published, clocks agree, the client's
+   * credentials accepted. For `idswitch doctor`.
+   */
+  diagnose?(): Promise<readonly DiagnosticCheck[]>;
   /** Admin-backed account state, where the provider was given admin access. */
   accountStatus?(subject: string): Promise<AccountStatus>;
 }

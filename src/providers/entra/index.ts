@@ -50,6 +50,8 @@ function entraRules({
     rejectAsAccessToken: rejectEntraNonAccessToken,
     expectedIssuer: (unverified) => expectedEntraIssuer(issuers, allowed, unverified),
     checkVerified: checkKeyIssuer,
+    // Any app may ask for Graph's .default: a token with no roles proves the credentials.
+    probeScope: `${GRAPH_RESOURCE}/.default`,
     ...(discoveryUrl === undefined ? {} : { templatedIssuer: { discoveryUrl } }),
     ...(certificate === undefined
       ? {}

@@ -16,6 +16,7 @@ import type {
   CompleteDeviceLoginOptions,
   DeviceLogin,
   DeviceLoginOptions,
+  DiagnosticCheck,
   LoginRequest,
   LoginState,
   LogoutUrlOptions,
@@ -64,6 +65,11 @@ export interface ProviderRules {
    * secret (Entra: a certificate assertion). Built once, at discovery.
    */
   readonly clientAuthentication?: () => Promise<client.ClientAuth>;
+  /**
+   * A scope for which client credentials work for any registered client,
+   * used to check credentials (`diagnose`). Entra requires a `.default` scope.
+   */
+  readonly probeScope?: string;
 }
 
 export class OidcProvider implements Provider {
@@ -318,6 +324,85 @@ export class OidcProvider implements Provider {
     await this.#call(() => keys.reload());
   }
 
+  async diagnose(): Promise<readonly DiagnosticCheck[]> {
+    const checks: DiagnosticCheck[] = [];
+    const health = await this.health();
+    checks.push(
+      health.status === "up"
+        ? { check: "reachable", status: "ok", detail: `discovery answered in ${health.latencyMs} ms` }
+        : {
+            check: "reachable",
+            status: "problem",
+            detail: "discovery did not answer",
+            code: health.error ?? "",
+          },
+    );
+    let discovered: Discovered;
+    try {
+      discovered = await this.#discovered();
+      checks.push({ check: "discovery", status: "ok", detail: `issuer ${this.issuer}` });
+    } catch (err) {
+      checks.push(problem("discovery", this.classifyError(err)));
+      return checks;
+    }
+    checks.push(await this.#checkKeys(discovered), await this.#checkClock(), await this.#checkClient());
+    return checks;
+  }
+
+  async #checkKeys({ keys }: Discovered): Promise<DiagnosticCheck> {
+    try {
+      await keys.reload();
+      const count = keys.jwks()?.keys.length ?? 0;
+      const allowed: readonly string[] = this.options.algorithms;
+      const usable = (keys.jwks()?.keys ?? []).filter((k) => !k.alg || allowed.includes(k.alg));
+      if (usable.length === 0) {
+        return {
+          check: "keys",
+          status: "problem",
+          detail: `no key for ${this.options.algorithms.join("/")}`,
+        };
+      }
+      return { check: "keys", status: "ok", detail: `${count} published` };
+    } catch (err) {
+      return problem("keys", this.classifyError(err));
+    }
+  }
+
+  /** Token times are judged by our clock: a skew beyond the tolerance refuses good tokens. */
+  async #checkClock(): Promise<DiagnosticCheck> {
+    try {
+      const url =
+        this.#rules.templatedIssuer?.discoveryUrl ?? `${this.issuer}/.well-known/openid-configuration`;
+      const response = await this.fetch(url, { method: "HEAD" });
+      await response.body?.cancel();
+      const date = Date.parse(response.headers.get("date") ?? "");
+      if (Number.isNaN(date)) return { check: "clock", status: "skipped", detail: "no Date header" };
+      const skew = Math.round((date - this.runtime.now()) / 1000);
+      const tolerance = this.options.clockToleranceSeconds;
+      const status = Math.abs(skew) <= tolerance ? "ok" : Math.abs(skew) <= 300 ? "warning" : "problem";
+      return { check: "clock", status, detail: `skew ${skew} s (tolerance ${tolerance} s)` };
+    } catch (err) {
+      return problem("clock", this.classifyError(err));
+    }
+  }
+
+  async #checkClient(): Promise<DiagnosticCheck> {
+    if (!this.options.clientSecret && !this.#rules.clientAuthentication) {
+      return { check: "client", status: "skipped", detail: "public client: no credentials to check" };
+    }
+    try {
+      await this.clientCredentials(this.#rules.probeScope ? { scope: this.#rules.probeScope } : {});
+      return { check: "client", status: "ok", detail: "client credentials accepted" };
+    } catch (err) {
+      const error = this.classifyError(err);
+      // A client not allowed to use client credentials still proved its credentials are accepted.
+      if (error.providerAnswer?.error === "unauthorized_client" && error.code !== "client_suspended") {
+        return { check: "client", status: "ok", detail: "credentials accepted (grant not enabled)" };
+      }
+      return problem("client", error);
+    }
+  }
+
   /** How many times the key set was fetched (for tests and benchmarks). */
   async keyFetchCount(): Promise<number> {
     return (await this.#discovered()).keys.fetchCount;
@@ -463,6 +548,10 @@ function checkClaimsRequest(claims: string): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError("beginLogin: claims must be the JSON text of an OIDC claims request object");
   }
+}
+
+function problem(check: DiagnosticCheck["check"], error: IdSwitchError): DiagnosticCheck {
+  return { check, status: "problem", detail: error.message, code: error.code };
 }
 
 /**
