@@ -12,7 +12,7 @@
  *   operation: it is marked for that person and surfaced with the
  *   alternatives, or not, as `onSuspension` says.
  */
-import { AllProvidersFailedError, IdSwitchError } from "../core/errors.js";
+import { AllProvidersFailedError, type ErrorCode, IdSwitchError } from "../core/errors.js";
 import type { StateStore } from "../core/state-store.js";
 import type { ProviderHealth } from "../core/types.js";
 import type { EventBus } from "../identity/events.js";
@@ -74,7 +74,7 @@ export class Router {
    * `AllProvidersFailedError` listing each.
    */
   async run<T>(context: RouteContext, run: (provider: Provider) => Promise<T>): Promise<T> {
-    const candidates = await this.candidates(context);
+    const { eligible: candidates, excluded } = await this.#sift(context);
     const attempts: IdSwitchError[] = [];
     for (const [index, provider] of candidates.entries()) {
       try {
@@ -98,7 +98,8 @@ export class Router {
       }
     }
     if (attempts.length === 1 && attempts[0]) throw attempts[0];
-    throw new AllProvidersFailedError(attempts.length > 0 ? attempts : this.#unavailable(context));
+    // Nothing could be tried: say why each provider was out of the running.
+    throw new AllProvidersFailedError(attempts.length > 0 ? attempts : excluded);
   }
 
   /**
@@ -108,17 +109,38 @@ export class Router {
    * `onSuspension: "failover"` — that suspended this person.
    */
   async candidates(context: RouteContext): Promise<Provider[]> {
+    return (await this.#sift(context)).eligible;
+  }
+
+  /** The eligible providers in order, and why each other one is out of the running. */
+  async #sift(context: RouteContext): Promise<{ eligible: Provider[]; excluded: IdSwitchError[] }> {
     const preferred = context.appUserId ? await this.#lastGood(context.appUserId) : undefined;
     const ids = [...new Set([...(preferred ? [preferred] : []), ...this.#options.order])];
     const eligible: Provider[] = [];
+    const excluded: IdSwitchError[] = [];
+    const skip = (id: string, code: ErrorCode, why: string) =>
+      excluded.push(
+        new IdSwitchError(code, `${id}: not tried for ${context.operation} (${why})`, {
+          provider: id,
+          reason: "not_tried",
+        }),
+      );
     for (const id of ids) {
       const provider = this.#options.providers.get(id);
-      if (!provider || !this.#trafficAllowed(id)) continue;
-      if (context.failoverOnProviderSuspension && (await this.suspensions.ofProvider(id))) continue;
-      if (await this.#suspendedForPerson(context.appUserId, id)) continue;
-      eligible.push(provider);
+      if (!provider) continue;
+      if (!this.#trafficAllowed(id)) {
+        skip(id, "provider_unavailable", "its breaker is open");
+        continue;
+      }
+      const appMark = context.failoverOnProviderSuspension
+        ? await this.suspensions.ofProvider(id)
+        : undefined;
+      const personMark = appMark ? undefined : await this.#suspendedForPerson(context.appUserId, id);
+      const mark = appMark ?? personMark;
+      if (mark) skip(id, mark.code, appMark ? "it suspended the application" : "it suspended this person");
+      else eligible.push(provider);
     }
-    return eligible;
+    return { eligible, excluded };
   }
 
   /** Where a person refused or stranded at `exclude` may sign in instead. */
@@ -283,21 +305,6 @@ export class Router {
     const breaker = this.#breakers.get(id);
     if (!breaker) throw new TypeError(`unknown provider "${id}"`);
     return breaker;
-  }
-
-  /** Why nothing was tried: every provider is out of the running. */
-  #unavailable(context: RouteContext): IdSwitchError[] {
-    return this.#options.order.map(
-      (id) =>
-        new IdSwitchError(
-          "provider_unavailable",
-          `${id}: not tried for ${context.operation} (down or suspended)`,
-          {
-            provider: id,
-            reason: "not_tried",
-          },
-        ),
-    );
   }
 }
 
