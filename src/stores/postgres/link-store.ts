@@ -79,6 +79,10 @@ class PgLinkStore implements PostgresLinkStore {
     checkAccount(account);
     checkAppUserId(options.newAppUserId);
     checkNow(options.now);
+    // Most sign-ins are of known accounts: one read answers them. Only an
+    // unknown account goes on to the insert, where the primary key decides.
+    const known = await this.#select(account);
+    if (known) return { link: known, created: false };
     return insertOrRead(async () => {
       const inserted = await this.#insert(account, options.newAppUserId, "new-user", options.now);
       if (inserted) return { link: inserted, created: true };

@@ -48,6 +48,7 @@ function construct(options: OpenOptions): SqliteDatabase {
 export class LazyDatabase {
   #db: SqliteDatabase | undefined;
   #closed = false;
+  readonly #statements = new Map<string, Database.Statement>();
   readonly #options: OpenOptions;
 
   constructor(options: OpenOptions) {
@@ -60,7 +61,19 @@ export class LazyDatabase {
     return this.#db;
   }
 
+  /** A prepared statement, prepared once per database: sign-ins run the same few statements all day. */
+  prepare(sql: string): Database.Statement {
+    const db = this.get();
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   close(): void {
+    this.#statements.clear();
     this.#closed = true;
     this.#db?.close();
     this.#db = undefined;

@@ -19,7 +19,7 @@ import {
 } from "idswitch";
 import { checkAccount, checkAppUserId, checkNow, type LinkRow, pageLimit, toLink } from "../shared/links.js";
 import { guarded } from "../shared/unavailable.js";
-import { LazyDatabase, type SqliteDatabase } from "./database.js";
+import { LazyDatabase } from "./database.js";
 import { parseSqliteOptions, type SqliteStoreOptions } from "./options.js";
 
 const STORE = "sqlite link store";
@@ -49,7 +49,7 @@ class SqliteLinkStore implements LinkStore {
 
   async find(account: ProviderAccount): Promise<Link | undefined> {
     checkAccount(account);
-    return guarded(STORE, () => select(this.#db.get(), account));
+    return guarded(STORE, () => select(this.#db, account));
   }
 
   async findOrCreate(account: ProviderAccount, options: FindOrCreateOptions): Promise<LinkResult> {
@@ -57,12 +57,19 @@ class SqliteLinkStore implements LinkStore {
     checkAppUserId(options.newAppUserId);
     checkNow(options.now);
     return guarded(STORE, () => {
-      const db = this.#db.get();
-      return db
+      // Most sign-ins are of known accounts: a plain read answers them without
+      // taking the write lock that would serialise every process's sign-ins.
+      const known = select(this.#db, account);
+      if (known) return { link: known, created: false };
+      return this.#db
+        .get()
         .transaction((): LinkResult => {
-          const existing = select(db, account);
+          const existing = select(this.#db, account);
           if (existing) return { link: existing, created: false };
-          return { link: insert(db, account, options.newAppUserId, "new-user", options.now), created: true };
+          return {
+            link: insert(this.#db, account, options.newAppUserId, "new-user", options.now),
+            created: true,
+          };
         })
         .immediate();
     });
@@ -76,23 +83,23 @@ class SqliteLinkStore implements LinkStore {
     checkAccount(account);
     checkAppUserId(appUserId);
     checkNow(options.now);
-    return guarded(STORE, () => {
-      const db = this.#db.get();
-      return db
+    return guarded(STORE, () =>
+      this.#db
+        .get()
         .transaction((): Link => {
-          const existing = select(db, account);
-          if (!existing) return insert(db, account, appUserId, options.method, options.now);
+          const existing = select(this.#db, account);
+          if (!existing) return insert(this.#db, account, appUserId, options.method, options.now);
           if (existing.appUserId === appUserId) return existing;
           throw new LinkConflictError(account, existing.appUserId);
         })
-        .immediate();
-    });
+        .immediate(),
+    );
   }
 
   async unlink(account: ProviderAccount): Promise<boolean> {
     checkAccount(account);
     return guarded(STORE, () => {
-      const stmt = this.#db.get().prepare(`DELETE FROM idswitch_links WHERE ${BY_ACCOUNT}`);
+      const stmt = this.#db.prepare(`DELETE FROM idswitch_links WHERE ${BY_ACCOUNT}`);
       return stmt.run(account.provider, account.tenant, account.subject).changes > 0;
     });
   }
@@ -101,9 +108,9 @@ class SqliteLinkStore implements LinkStore {
     checkAppUserId(appUserId);
     return guarded(STORE, () => {
       // seq breaks ties in insertion order, as the in-memory store's Map does.
-      const stmt = this.#db
-        .get()
-        .prepare(`SELECT ${COLUMNS} FROM idswitch_links WHERE app_user_id = ? ORDER BY created_at, seq`);
+      const stmt = this.#db.prepare(
+        `SELECT ${COLUMNS} FROM idswitch_links WHERE app_user_id = ? ORDER BY created_at, seq`,
+      );
       return (stmt.all(appUserId) as LinkRow[]).map(toLink);
     });
   }
@@ -113,7 +120,7 @@ class SqliteLinkStore implements LinkStore {
     const after = options.after;
     return guarded(STORE, () => {
       const order = "ORDER BY app_user_id, provider, tenant, subject LIMIT ?";
-      const db = this.#db.get();
+      const db = this.#db;
       const rows =
         after === undefined
           ? db.prepare(`SELECT ${COLUMNS} FROM idswitch_links ${order}`).all(limit)
@@ -132,7 +139,7 @@ class SqliteLinkStore implements LinkStore {
   }
 }
 
-function select(db: SqliteDatabase, account: ProviderAccount): Link | undefined {
+function select(db: LazyDatabase, account: ProviderAccount): Link | undefined {
   const row = db
     .prepare(`SELECT ${COLUMNS} FROM idswitch_links WHERE ${BY_ACCOUNT}`)
     .get(account.provider, account.tenant, account.subject) as LinkRow | undefined;
@@ -140,7 +147,7 @@ function select(db: SqliteDatabase, account: ProviderAccount): Link | undefined 
 }
 
 function insert(
-  db: SqliteDatabase,
+  db: LazyDatabase,
   account: ProviderAccount,
   appUserId: string,
   method: LinkMethod,

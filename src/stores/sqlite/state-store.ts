@@ -13,7 +13,7 @@ import { z } from "zod";
 import { parseStoreOptions } from "../shared/options.js";
 import { decode, encode, stepOf, ttlOf } from "../shared/state-values.js";
 import { guarded } from "../shared/unavailable.js";
-import { LazyDatabase, type SqliteDatabase } from "./database.js";
+import { LazyDatabase } from "./database.js";
 import type { SqliteStoreOptions } from "./options.js";
 
 const STORE = "sqlite state store";
@@ -57,20 +57,20 @@ class SqliteStateStore implements StateStore {
   }
 
   async get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
-    return guarded(STORE, () => decode<T>(this.#read(this.#db.get(), key)));
+    return guarded(STORE, () => decode<T>(this.#read(key)));
   }
 
   async set(key: string, value: StateValue, options?: SetOptions): Promise<void> {
     const text = encode(value);
     const ttl = ttlOf(options);
     return guarded(STORE, () => {
-      this.#write(this.#db.get(), key, text, this.#expiry(ttl));
+      this.#write(key, text, this.#expiry(ttl));
     });
   }
 
   async delete(key: string): Promise<void> {
     return guarded(STORE, () => {
-      this.#db.get().prepare("DELETE FROM idswitch_state WHERE key = ?").run(key);
+      this.#db.prepare("DELETE FROM idswitch_state WHERE key = ?").run(key);
     });
   }
 
@@ -81,7 +81,6 @@ class SqliteStateStore implements StateStore {
       const now = this.#now();
       // One statement: insert, or take over a row that has expired but not yet been swept.
       const result = this.#db
-        .get()
         .prepare(
           `INSERT INTO idswitch_state (key, value, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
@@ -96,7 +95,6 @@ class SqliteStateStore implements StateStore {
   async take<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
     return guarded(STORE, () => {
       const row = this.#db
-        .get()
         .prepare("DELETE FROM idswitch_state WHERE key = ? RETURNING value, expires_at")
         .get(key) as { value: string; expires_at: number | null } | undefined;
       if (!row || (row.expires_at !== null && row.expires_at <= this.#now())) return undefined;
@@ -107,19 +105,19 @@ class SqliteStateStore implements StateStore {
   async increment(key: string, options: SetOptions & { readonly by?: number } = {}): Promise<number> {
     const step = stepOf(options.by);
     const ttl = ttlOf(options);
-    return guarded(STORE, () => {
-      const db = this.#db.get();
-      return db
+    return guarded(STORE, () =>
+      this.#db
+        .get()
         .transaction((): number => {
-          const row = this.#live(db, key);
+          const row = this.#live(key);
           const current = row === undefined ? undefined : decode(row.value);
           const next = (typeof current === "number" ? current : 0) + step;
           // The time to live belongs to the counter's creation (a fixed window).
-          this.#write(db, key, encode(next), row ? row.expires_at : this.#expiry(ttl));
+          this.#write(key, encode(next), row ? row.expires_at : this.#expiry(ttl));
           return next;
         })
-        .immediate();
-    });
+        .immediate(),
+    );
   }
 
   async compareAndSet(
@@ -131,39 +129,37 @@ class SqliteStateStore implements StateStore {
     const want = expected === undefined ? undefined : encode(expected);
     const text = encode(next);
     const ttl = ttlOf(options);
-    return guarded(STORE, () => {
-      const db = this.#db.get();
-      return db
+    return guarded(STORE, () =>
+      this.#db
+        .get()
         .transaction((): boolean => {
           // Stored text is JSON.stringify output, so text equality is the memory store's JSON equality.
-          if (this.#read(db, key) !== want) return false;
-          this.#write(db, key, text, this.#expiry(ttl));
+          if (this.#read(key) !== want) return false;
+          this.#write(key, text, this.#expiry(ttl));
           return true;
         })
-        .immediate();
-    });
+        .immediate(),
+    );
   }
 
   async close(): Promise<void> {
     this.#db.close();
   }
 
-  #live(db: SqliteDatabase, key: string): { value: string; expires_at: number | null } | undefined {
-    return db
+  #live(key: string): { value: string; expires_at: number | null } | undefined {
+    return this.#db
       .prepare(`SELECT value, expires_at FROM idswitch_state WHERE key = ? AND ${LIVE}`)
       .get(key, this.#now()) as { value: string; expires_at: number | null } | undefined;
   }
 
-  #read(db: SqliteDatabase, key: string): string | undefined {
-    return this.#live(db, key)?.value;
+  #read(key: string): string | undefined {
+    return this.#live(key)?.value;
   }
 
-  #write(db: SqliteDatabase, key: string, text: string, expiresAt: number | null): void {
-    db.prepare("INSERT OR REPLACE INTO idswitch_state (key, value, expires_at) VALUES (?, ?, ?)").run(
-      key,
-      text,
-      expiresAt,
-    );
+  #write(key: string, text: string, expiresAt: number | null): void {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO idswitch_state (key, value, expires_at) VALUES (?, ?, ?)")
+      .run(key, text, expiresAt);
     this.#sweepSometimes();
   }
 
@@ -173,6 +169,6 @@ class SqliteStateStore implements StateStore {
 
   #sweepSometimes(): void {
     if (++this.#writes % SWEEP_EVERY !== 0) return;
-    this.#db.get().prepare("DELETE FROM idswitch_state WHERE expires_at <= ?").run(this.#now());
+    this.#db.prepare("DELETE FROM idswitch_state WHERE expires_at <= ?").run(this.#now());
   }
 }
