@@ -332,6 +332,14 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
       expect([...many].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     });
 
+    it("increment adds fractions, and restarts a value that is not a number at the step", async () => {
+      await store.set("f", 1.5);
+      expect(await store.increment("f")).toBe(2.5);
+      await store.set("t", { not: "a number" });
+      expect(await store.increment("t", { by: 3 })).toBe(3);
+      expect(await store.get("t")).toBe(3);
+    });
+
     it("increment keeps the window it was created with: later increments do not extend it", async () => {
       expect(await store.increment("c", { ttlMs: 150 })).toBe(1);
       // Increment every step; were each increment to extend the TTL, the counter would never restart at 1.
