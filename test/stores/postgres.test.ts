@@ -185,6 +185,7 @@ describe("postgres stores: bad input", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(IdSwitchError);
     expect(error.code).toBe("provider_unavailable");
+    expect(error.message).toBe("the postgres state store is unavailable (timeout)");
     await store.close();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));

@@ -124,6 +124,7 @@ describe("redis state store: bad input and outages", () => {
     const error = await idSwitchErrorOf(store.get("k"));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error.code).toBe("provider_unavailable");
+    expect(error.message).toBe("the redis state store is unavailable (ETIMEDOUT)");
     await store.close();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));

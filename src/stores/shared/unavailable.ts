@@ -38,8 +38,12 @@ function errorCode(error: unknown): string {
   if (typeof error === "object" && error !== null) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "string" && SAFE_CODE.test(code)) return code;
+    // node-postgres reports its timeouts as plain Errors; their wording is fixed and safe.
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === "string" && /\btimeout\b/i.test(message)) return "timeout";
     const name = (error as { name?: unknown }).name;
-    if (typeof name === "string" && SAFE_CODE.test(name)) return name;
+    // A class name says something (ConnectionTimeoutError, ClientOfflineError); plain "Error" does not.
+    if (typeof name === "string" && name !== "Error" && SAFE_CODE.test(name)) return name;
   }
   return "unknown error";
 }
