@@ -23,11 +23,19 @@ export default defineConfig([
   },
   {
     ...shared,
-    entry: { "testing/index": "src/testing/index.ts", "config/index": "src/config/node.ts" },
+    entry: {
+      "testing/index": "src/testing/index.ts",
+      "config/index": "src/config/node.ts",
+      "stores/sqlite": "src/stores/sqlite/index.ts",
+      "stores/postgres": "src/stores/postgres/index.ts",
+      "stores/redis": "src/stores/redis/index.ts",
+    },
     platform: "node",
     tsconfig: "tsconfig.node.json",
-    // The testing kit drives the public API like any consumer: import it, do not bundle a copy.
-    external: ["idswitch", "idswitch/testing"],
+    // The testing kit and the stores drive the public API like any consumer:
+    // import it, do not bundle a copy (a second IdSwitchError class would fail
+    // `instanceof`). Store drivers are optional peers, loaded from the app.
+    external: ["idswitch", "idswitch/testing", "better-sqlite3", "pg", "redis"],
   },
   {
     ...shared,

@@ -37,8 +37,20 @@ export default defineConfig({
         },
       },
       {
-        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
+        // Inherit the root config: its alias maps "idswitch" (what the stores import) to the source.
         extends: true,
+        test: {
+          // Stores against the real services of the machine: SQLite files in a temp
+          // folder, PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379. Files run
+          // one after another: the race and crash tests fork processes of their own.
+          name: "stores",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/stores/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+        },
+      },
+      {
         test: {
           name: "integration",
           setupFiles: ["test/setup/fail-on-console.ts"],

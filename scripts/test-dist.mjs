@@ -3,7 +3,7 @@
 // into an empty folder, import every public entry point and type-check a
 // consumer against the shipped declarations. Then publint and attw.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -44,6 +44,49 @@ await emu.close();
 console.log("import ok");`,
   );
   process.stdout.write(run("node", ["consumer.mjs"], scratch));
+
+  // Store entries. Their drivers are optional peers, absent from a plain
+  // install: importing a store without its driver must fail at once, naming
+  // the package to install (not deep inside a call). Then, with the drivers
+  // present, each entry must load and share the root entry's error classes.
+  writeFileSync(
+    join(scratch, "stores.mjs"),
+    `const drivers = { sqlite: "better-sqlite3", postgres: "pg", redis: "redis" };
+const phase = process.argv[2];
+for (const [store, driver] of Object.entries(drivers)) {
+  try {
+    await import("idswitch/stores/" + store);
+    if (phase === "without") throw new Error(store + " loaded without " + driver);
+  } catch (e) {
+    if (phase !== "without" || e.code !== "ERR_MODULE_NOT_FOUND" || !e.message.includes("'" + driver + "'")) throw e;
+  }
+}
+if (phase === "with") {
+  const { IdSwitchError } = await import("idswitch");
+  const { sqliteLinkStore } = await import("idswitch/stores/sqlite");
+  const { postgresLinkStore } = await import("idswitch/stores/postgres");
+  const { redisStateStore } = await import("idswitch/stores/redis");
+  const links = sqliteLinkStore({ path: ":memory:" });
+  const { created } = await links.findOrCreate({ provider: "p", tenant: "", subject: "s" }, { newAppUserId: "u", now: 1 });
+  if (!created) throw new Error("sqlite store broken");
+  await links.close();
+  for (const make of [() => postgresLinkStore({}), () => redisStateStore({})]) {
+    try { make(); throw new Error("no config error"); }
+    catch (e) { if (!(e instanceof IdSwitchError) || e.code !== "config_invalid") throw e; }
+  }
+}
+console.log("stores " + phase + " drivers ok");`,
+  );
+  process.stdout.write(run("node", ["stores.mjs", "without"], scratch));
+  // pg and redis are plain JavaScript; better-sqlite3 is native, so link the
+  // project's built copy rather than compile it again.
+  run("npm", ["install", "--no-audit", "--no-fund", "--silent", "--no-save", "pg@8", "redis@5"], scratch);
+  symlinkSync(
+    join(root, "node_modules", "better-sqlite3"),
+    join(scratch, "node_modules", "better-sqlite3"),
+    "dir",
+  );
+  process.stdout.write(run("node", ["stores.mjs", "with"], scratch));
 
   writeFileSync(
     join(scratch, "consumer.ts"),

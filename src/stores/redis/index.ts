@@ -1,0 +1,7 @@
+/**
+ * `idswitch/stores/redis`: expiring state and notifications shared by every
+ * app instance. Needs the optional peer dependency `redis` (node-redis 5.x)
+ * and Redis 6.2 or later.
+ */
+export type { RedisClientLike } from "./client.js";
+export { type RedisStateStoreOptions, redisStateStore } from "./state-store.js";
