@@ -31,6 +31,14 @@ export default defineConfig([
   },
   {
     ...shared,
+    // The directory mirror (idswitch/directory): web-standard code, built as a node entry beside the root.
+    entry: { "directory/index": "src/directory/index.ts" },
+    platform: "node",
+    tsconfig: "tsconfig.json",
+    external: ["idswitch"],
+  },
+  {
+    ...shared,
     // The command line: the package's bin. Imports the public entries, bundles only itself.
     entry: { "cli/index": "src/cli/index.ts" },
     platform: "node",
