@@ -16,7 +16,9 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: "src/index.ts" },
+    // The directory mirror is web-standard too: built with the root so both share one
+    // chunk of core code (one IdSwitchError class: `instanceof` holds across entries).
+    entry: { index: "src/index.ts", "directory/index": "src/directory/index.ts" },
     platform: "neutral",
     tsconfig: "tsconfig.json",
     clean: true,

@@ -54,7 +54,11 @@ export default defineConfig({
         test: {
           name: "integration",
           setupFiles: ["test/setup/fail-on-console.ts"],
-          include: ["test/integration/keycloak/**/*.test.ts", "test/integration/identity/**/*.test.ts"],
+          include: [
+            "test/integration/keycloak/**/*.test.ts",
+            "test/integration/identity/**/*.test.ts",
+            "test/integration/directory/**/*.test.ts",
+          ],
           globalSetup: ["test/setup/keycloak.global.ts"],
           // One real Keycloak is shared; files mutate its state (users, clients), so
           // they run one after another and each test creates the users it changes.

@@ -36,6 +36,10 @@ catch (e) { if (!(e instanceof IdSwitchError) || e.code !== "config_invalid") th
 const { loadConfig } = await import("idswitch/config");
 const fromEnv = await loadConfig({ env: { IDSWITCH_CONFIG: JSON.stringify({ providers: [{ type: "keycloak", id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId: "app" }] }) } });
 if (fromEnv.providers[0].realm !== "acme") throw new Error("config entry broken");
+const directory = await import("idswitch/directory");
+const { IdSwitchError: RootError } = await import("idswitch");
+try { directory.entraDirectory({}); throw new Error("no config error"); }
+catch (e) { if (!(e instanceof RootError)) throw new Error("idswitch/directory throws another IdSwitchError class"); }
 const { createEntraEmulator } = await import("idswitch/testing");
 const emu = await createEntraEmulator();
 const doc = await (await fetch(emu.authority("organizations") + "/v2.0/.well-known/openid-configuration")).json();

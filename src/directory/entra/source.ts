@@ -1,0 +1,191 @@
+/**
+ * `entraDirectory()`: Microsoft Entra ID as the mirror's source, through
+ * Microsoft Graph (ENTRA.md §11) with the least-privileged app permissions
+ * (`User.Read.All`, `GroupMember.Read.All`, `Application.Read.All`, §11.7).
+ *
+ * Users come from `/users/delta`: the first round lists everyone and ends
+ * with a deltaLink; the next round asks only for what changed since. The
+ * link to resume at is handed out after every page, so the caller can
+ * checkpoint it and a killed run continues where it stopped.
+ */
+import { parseConfig } from "../../core/config.js";
+import { IdSwitchError } from "../../core/errors.js";
+import { createRuntime } from "../../core/runtime.js";
+import { GraphClient } from "../../providers/entra/graph.js";
+import type {
+  ResumePoint,
+  SourceGroup,
+  SourceRoleAssignment,
+  SourceUser,
+  UserChange,
+  UserPage,
+} from "../types.js";
+import { type EntraDirectoryOptionsInput, entraDirectorySchema } from "./options.js";
+import { type DeltaPage, items, malformed, nextLink } from "./pages.js";
+import { graphAppToken } from "./token.js";
+
+/** §11.1: `accountEnabled` is only returned when selected; `id` is the immutable object id. */
+export const USER_SELECT = "id,userPrincipalName,mail,displayName,givenName,surname,accountEnabled";
+
+export interface GraphUser {
+  readonly id: string;
+  readonly userPrincipalName?: string | null;
+  readonly mail?: string | null;
+  readonly displayName?: string | null;
+  readonly givenName?: string | null;
+  readonly surname?: string | null;
+  readonly accountEnabled?: boolean | null;
+  readonly "@removed"?: { readonly reason?: string };
+}
+
+/**
+ * A directory the mirror can read from. `entraDirectory()` is the one
+ * implementation; tests may hand the mirror their own.
+ */
+export interface DirectorySource {
+  readonly id: string;
+  readonly tenantId: string;
+  /** Users, page by page, from `resumeAt` (a link a previous page gave) or from a new full round. */
+  userPages(resumeAt: ResumePoint | undefined): AsyncGenerator<UserPage>;
+  /** Every user, current state only (no checkpoint): what `readiness()` walks. */
+  users(): AsyncGenerator<SourceUser>;
+  groups(): AsyncGenerator<SourceGroup>;
+  /** The users in a group, through nested groups too (`/transitiveMembers`, §11.4). */
+  groupUsers(groupId: string, transitive: boolean): AsyncGenerator<string>;
+  /** Who holds roles of an app (`appRoleAssignedTo` of its service principal, §11.5). */
+  roleAssignments(appId: string): AsyncGenerator<SourceRoleAssignment>;
+  /** The ids of the groups a user is in, transitively. */
+  userGroups(objectId: string): Promise<string[]>;
+}
+
+/**
+ * @example
+ * const source = entraDirectory({ tenantId, clientId, clientSecret: env.MIRROR_SECRET });
+ */
+export function entraDirectory(options: EntraDirectoryOptionsInput): DirectorySource {
+  const o = parseConfig(entraDirectorySchema, options, "entraDirectory");
+  const runtime = createRuntime(o.runtime);
+  const graph = new GraphClient({
+    provider: o.id,
+    baseUrl: o.graphUrl,
+    runtime,
+    ...o.throttle,
+    appToken: () =>
+      graphAppToken({
+        provider: o.id,
+        authority: o.authority,
+        tenantId: o.tenantId,
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        scope: "https://graph.microsoft.com/.default",
+        runtime,
+      }),
+  });
+  return new EntraSource(o.id, o.tenantId.toLowerCase(), graph);
+}
+
+class EntraSource implements DirectorySource {
+  constructor(
+    readonly id: string,
+    readonly tenantId: string,
+    readonly graph: GraphClient,
+  ) {}
+
+  async *userPages(resumeAt: ResumePoint | undefined): AsyncGenerator<UserPage> {
+    const start = this.graph.url(`/users/delta?$select=${USER_SELECT}`);
+    let url = resumeAt?.link ?? start;
+    let round: UserPage["round"] = resumeAt?.round ?? "full";
+    let restarted = false;
+    for (;;) {
+      const page = await this.#deltaPage(url);
+      if (page === "resync") {
+        // §11.3: 410 Gone — the service lost our sync state; a full round replaces it.
+        url = start;
+        round = "full";
+        restarted = true;
+        continue;
+      }
+      const next = nextLink(page["@odata.nextLink"], this.graph, this.id);
+      const delta = nextLink(page["@odata.deltaLink"], this.graph, this.id);
+      const resume = next ?? delta;
+      if (resume === undefined || !Array.isArray(page.value)) throw malformed(this.id);
+      const changes = page.value.map((u) => this.#change(u));
+      yield { changes, resumeAt: resume, last: next === undefined, round, restarted };
+      if (next === undefined) return;
+      url = next;
+      restarted = false;
+    }
+  }
+
+  async *users(): AsyncGenerator<SourceUser> {
+    for await (const u of items<GraphUser>(this.graph, `/users?$select=${USER_SELECT}&$top=999`, this.id)) {
+      yield this.#user(u);
+    }
+  }
+
+  async *groups(): AsyncGenerator<SourceGroup> {
+    for await (const g of items<{ id: string; displayName?: string | null }>(
+      this.graph,
+      "/groups?$select=id,displayName&$top=999",
+      this.id,
+    )) {
+      yield { id: g.id, displayName: g.displayName || g.id };
+    }
+  }
+
+  async *groupUsers(groupId: string, transitive: boolean): AsyncGenerator<string> {
+    const relation = transitive ? "transitiveMembers" : "members";
+    const path = `/groups/${encodeURIComponent(groupId)}/${relation}?$select=id&$top=999`;
+    for await (const m of items<{ id: string; "@odata.type"?: string }>(this.graph, path, this.id)) {
+      if (m["@odata.type"] === "#microsoft.graph.user") yield m.id;
+    }
+  }
+
+  async *roleAssignments(appId: string): AsyncGenerator<SourceRoleAssignment> {
+    const path = `/servicePrincipals(appId='${encodeURIComponent(appId)}')/appRoleAssignedTo?$top=999`;
+    yield* items<SourceRoleAssignment>(this.graph, path, this.id);
+  }
+
+  async userGroups(objectId: string): Promise<string[]> {
+    const path = `/users/${encodeURIComponent(objectId)}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=999`;
+    const ids: string[] = [];
+    for await (const g of items<{ id: string }>(this.graph, path, this.id)) ids.push(g.id);
+    return ids;
+  }
+
+  /** One delta page, or "resync" when Graph answers 410 Gone. */
+  async #deltaPage(url: string): Promise<DeltaPage<GraphUser> | "resync"> {
+    try {
+      return await this.graph.get<DeltaPage<GraphUser>>(url);
+    } catch (err) {
+      if (err instanceof IdSwitchError && (err.cause as { status?: number } | undefined)?.status === 410) {
+        return "resync";
+      }
+      throw err;
+    }
+  }
+
+  #change(u: GraphUser): UserChange {
+    if (typeof u?.id !== "string") throw malformed(this.id);
+    const key = `${this.tenantId}:${u.id.toLowerCase()}`;
+    if (u["@removed"]) return { kind: "removed", key, permanent: u["@removed"].reason === "deleted" };
+    return { kind: "upsert", user: this.#user(u) };
+  }
+
+  #user(u: GraphUser): SourceUser {
+    if (typeof u?.id !== "string" || typeof u.userPrincipalName !== "string") throw malformed(this.id);
+    const oid = u.id.toLowerCase();
+    return {
+      key: `${this.tenantId}:${oid}`,
+      tenantId: this.tenantId,
+      objectId: oid,
+      userPrincipalName: u.userPrincipalName,
+      mail: u.mail ?? undefined,
+      givenName: u.givenName ?? undefined,
+      surname: u.surname ?? undefined,
+      displayName: u.displayName ?? undefined,
+      // Absent only if `$select` lost it; an unknown state must not enable anyone.
+      accountEnabled: u.accountEnabled === true,
+    };
+  }
+}

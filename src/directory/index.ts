@@ -1,0 +1,49 @@
+/**
+ * `idswitch/directory`: the directory mirror. Copies users, groups and app
+ * role assignments from Microsoft Entra ID (Microsoft Graph) into Keycloak
+ * (its Admin REST API), so the EU provider is a hot spare; and reports who
+ * could sign in there tomorrow.
+ *
+ * @example
+ * import { entraDirectory, keycloakDirectory, mirror, readiness, formatReadiness } from "idswitch/directory";
+ *
+ * const source = entraDirectory({ tenantId, clientId, clientSecret });
+ * const target = keycloakDirectory({ url, realm: "acme", clientId: "idswitch-mirror", clientSecret: kcSecret, clients: ["web"] });
+ * await mirror({ source, target, state, policy: "propagate" }).apply();
+ * console.log(formatReadiness(await readiness({ source, target })));
+ */
+export type { EntraDirectoryOptionsInput } from "./entra/options.js";
+export { type DirectorySource, entraDirectory } from "./entra/source.js";
+export type { KeycloakDirectoryOptionsInput } from "./keycloak/options.js";
+export type { SetupStep } from "./keycloak/setup.js";
+export { KeycloakTarget, keycloakDirectory } from "./keycloak/target.js";
+export { type ApplyOptions, type Mirror, mirror } from "./mirror/mirror.js";
+export type { MirrorOptionsInput, RoleMapping } from "./mirror/options.js";
+export type {
+  BrakeReport,
+  Divergence,
+  MirrorAction,
+  MirrorActionKind,
+  MirrorPlan,
+  MirrorProgress,
+  MirrorResult,
+} from "./mirror/result.js";
+export { formatReadiness } from "./readiness/format.js";
+export {
+  type ReadinessGap,
+  type ReadinessOptionsInput,
+  type ReadinessProblem,
+  type ReadinessReport,
+  readiness,
+} from "./readiness/report.js";
+export type {
+  ResumePoint,
+  SourceGroup,
+  SourceRoleAssignment,
+  SourceUser,
+  TargetGroup,
+  TargetUser,
+  UserChange,
+  UserFields,
+  UserPage,
+} from "./types.js";

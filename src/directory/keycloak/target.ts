@@ -1,0 +1,314 @@
+/**
+ * `keycloakDirectory()`: a Keycloak realm as the mirror's target, through its
+ * Admin REST API (KEYCLOAK.md §5) with a service account of that realm.
+ *
+ * A mirrored user is found by its key attribute only (`q=<attribute>:<tid:oid>`,
+ * exact), never by username or email: those are mutable, and matching on
+ * them is how one person ends up in another's account.
+ */
+import { parseConfig } from "../../core/config.js";
+import { IdSwitchError } from "../../core/errors.js";
+import { createRuntime } from "../../core/runtime.js";
+import type { TargetGroup, TargetUser, UserFields } from "../types.js";
+import { KeycloakHttp } from "./http.js";
+import {
+  type KeycloakDirectoryOptions,
+  type KeycloakDirectoryOptionsInput,
+  keycloakDirectorySchema,
+} from "./options.js";
+import { clientUuid, type SetupStep, setupSteps } from "./setup.js";
+
+type Representation = Record<string, unknown>;
+
+const PAGE = 200;
+
+/**
+ * A realm the mirror writes to.
+ *
+ * @example
+ * const target = keycloakDirectory({
+ *   url: "https://auth.example.eu", realm: "acme",
+ *   clientId: "idswitch-mirror", clientSecret: env.MIRROR_KC_SECRET,
+ *   clients: ["web"],             // their tokens carry `entra_id` for createIdentity's linking.claim
+ * });
+ */
+export function keycloakDirectory(options: KeycloakDirectoryOptionsInput): KeycloakTarget {
+  return new KeycloakTarget(parseConfig(keycloakDirectorySchema, options, "keycloakDirectory"));
+}
+
+export class KeycloakTarget {
+  readonly options: KeycloakDirectoryOptions;
+  readonly http: KeycloakHttp;
+  readonly #clients = new Map<string, string>();
+  /** The full representation each user was read with, so an update is one PUT (no GET first). */
+  readonly #representations = new WeakMap<TargetUser, Representation>();
+
+  constructor(options: KeycloakDirectoryOptions) {
+    this.options = options;
+    this.http = new KeycloakHttp({
+      provider: options.id,
+      baseUrl: options.url,
+      realm: options.realm,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      runtime: createRuntime(options.runtime),
+      ...options.retry,
+    });
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** The user-profile declaration and token mappers still missing (see setup.ts). */
+  setup(): Promise<SetupStep[]> {
+    const { attribute, claim, clients } = this.options;
+    return setupSteps(this.http, attribute, claim ?? attribute, clients);
+  }
+
+  /** The user carrying `key`, or undefined. Two carrying it is a broken invariant, reported, never guessed. */
+  async findUser(key: string): Promise<TargetUser | undefined> {
+    const { attribute } = this.options;
+    const query = new URLSearchParams({
+      q: `${attribute}:${key}`,
+      exact: "true",
+      briefRepresentation: "false",
+      max: "3",
+    });
+    const found = ((await this.http.get<Representation[]>(`/users?${query}`)) ?? []).map((r) =>
+      this.#user(r),
+    );
+    const mine = found.filter((u) => u.key === key);
+    if (mine.length > 1) {
+      throw new IdSwitchError(
+        "config_invalid",
+        `${this.id}: two Keycloak users carry the same ${attribute}`,
+        {
+          provider: this.id,
+          reason: "duplicate_key",
+        },
+      );
+    }
+    return mine[0];
+  }
+
+  /** Creates a user with its key; undefined when Keycloak answers 409 (the username or email is taken). */
+  async createUser(
+    key: string,
+    fields: UserFields,
+    requiredActions: readonly string[],
+  ): Promise<string | undefined> {
+    const answer = await this.http.call("POST", "/users", {
+      ...representationOf(fields),
+      attributes: { [this.options.attribute]: [key] },
+      requiredActions,
+    });
+    if (answer.status === 409) return undefined;
+    const id = answer.headers.get("location")?.split("/").pop();
+    if (!id) throw this.#malformed();
+    return id;
+  }
+
+  /** Replaces the mirrored fields of `user`, keeping everything else of its representation. */
+  async updateUser(user: TargetUser, fields: Partial<UserFields>): Promise<void> {
+    const rep = this.#representations.get(user) ?? (await this.http.get<Representation>(`/users/${user.id}`));
+    await this.#expectDone(this.http.call("PUT", `/users/${user.id}`, { ...rep, ...fields }));
+  }
+
+  /** Asks Keycloak to e-mail the person a link to set up their credential (needs SMTP in the realm). */
+  async executeActionsEmail(userId: string, actions: readonly string[]): Promise<void> {
+    await this.#expectDone(this.http.call("PUT", `/users/${userId}/execute-actions-email`, actions));
+  }
+
+  /** Every user of the realm that carries a key, page by page. */
+  async *mirroredUsers(): AsyncGenerator<TargetUser> {
+    for (let first = 0; ; first += PAGE) {
+      const query = new URLSearchParams({
+        first: String(first),
+        max: String(PAGE),
+        briefRepresentation: "false",
+      });
+      const page = await this.http.get<Representation[]>(`/users?${query}`);
+      for (const rep of page) {
+        const user = this.#user(rep);
+        if (user.key !== undefined) yield user;
+      }
+      if (page.length < PAGE) return;
+    }
+  }
+
+  /** Groups made by the mirror (they carry the Entra group id), by that id. */
+  async groups(): Promise<Map<string, TargetGroup>> {
+    const byId = new Map<string, TargetGroup>();
+    for (let first = 0; ; first += PAGE) {
+      const query = new URLSearchParams({
+        first: String(first),
+        max: String(PAGE),
+        briefRepresentation: "false",
+      });
+      const page = await this.http.get<Representation[]>(`/groups?${query}`);
+      for (const rep of page) {
+        const sourceId = firstValue(rep.attributes, this.options.groupAttribute);
+        if (sourceId && typeof rep.id === "string") {
+          byId.set(sourceId, { id: rep.id, name: String(rep.name), sourceId });
+        }
+      }
+      if (page.length < PAGE) return byId;
+    }
+  }
+
+  /** A top-level group for an Entra group; a name already taken gets the Entra id appended. */
+  async createGroup(name: string, sourceId: string): Promise<TargetGroup | undefined> {
+    for (const candidate of [name, `${name} (${sourceId})`]) {
+      const answer = await this.http.call("POST", "/groups", {
+        name: candidate,
+        attributes: { [this.options.groupAttribute]: [sourceId] },
+      });
+      if (answer.status === 409) continue;
+      const id = answer.headers.get("location")?.split("/").pop();
+      if (!id) throw this.#malformed();
+      return { id, name: candidate, sourceId };
+    }
+    return undefined;
+  }
+
+  /** The users directly in a group. */
+  async *groupMembers(groupId: string): AsyncGenerator<TargetUser> {
+    for (let first = 0; ; first += PAGE) {
+      const query = new URLSearchParams({
+        first: String(first),
+        max: String(PAGE),
+        briefRepresentation: "false",
+      });
+      const page = await this.http.get<Representation[]>(`/groups/${groupId}/members?${query}`);
+      for (const rep of page) yield this.#user(rep);
+      if (page.length < PAGE) return;
+    }
+  }
+
+  joinGroup(userId: string, groupId: string): Promise<void> {
+    return this.#expectDone(this.http.call("PUT", `/users/${userId}/groups/${groupId}`));
+  }
+
+  leaveGroup(userId: string, groupId: string): Promise<void> {
+    return this.#expectDone(this.http.call("DELETE", `/users/${userId}/groups/${groupId}`), true);
+  }
+
+  /** The internal id of a client, cached for the target's life. */
+  async clientUuid(clientId: string): Promise<string> {
+    const known = this.#clients.get(clientId);
+    if (known) return known;
+    const uuid = await clientUuid(this.http, clientId);
+    this.#clients.set(clientId, uuid);
+    return uuid;
+  }
+
+  /** A client role's representation, created when missing; `dryRun` only reads. */
+  async clientRole(client: string, name: string, dryRun: boolean): Promise<Representation | undefined> {
+    const path = `/clients/${client}/roles/${encodeURIComponent(name)}`;
+    const found = await this.http.call("GET", path);
+    if (found.status !== 404) return found.json as Representation;
+    if (dryRun) return undefined;
+    await this.http.call("POST", `/clients/${client}/roles`, {
+      name,
+      description: "Mirrored from an Entra app role",
+    });
+    return this.http.get<Representation>(path);
+  }
+
+  /** The users holding a client role directly. */
+  async *roleMembers(client: string, role: string): AsyncGenerator<TargetUser> {
+    for (let first = 0; ; first += PAGE) {
+      const query = new URLSearchParams({
+        first: String(first),
+        max: String(PAGE),
+        briefRepresentation: "false",
+      });
+      const page = await this.http.get<Representation[]>(
+        `/clients/${client}/roles/${encodeURIComponent(role)}/users?${query}`,
+      );
+      for (const rep of page) yield this.#user(rep);
+      if (page.length < PAGE) return;
+    }
+  }
+
+  grantRole(userId: string, client: string, role: Representation): Promise<void> {
+    return this.#expectDone(
+      this.http.call("POST", `/users/${userId}/role-mappings/clients/${client}`, [role]),
+    );
+  }
+
+  revokeRole(userId: string, client: string, role: Representation): Promise<void> {
+    return this.#expectDone(
+      this.http.call("DELETE", `/users/${userId}/role-mappings/clients/${client}`, [role]),
+      true,
+    );
+  }
+
+  /** The credential types a user holds (`password`, `otp`, `webauthn`…) and whether an identity provider is linked. */
+  async signInMeans(userId: string): Promise<{ credentials: string[]; brokered: boolean }> {
+    const credentials = await this.http.get<Array<{ type?: string }>>(`/users/${userId}/credentials`);
+    const links = await this.http.get<unknown[]>(`/users/${userId}/federated-identity`);
+    return { credentials: credentials.map((c) => String(c.type)), brokered: links.length > 0 };
+  }
+
+  /** The ids of the groups a user is directly in. */
+  async userGroups(userId: string): Promise<string[]> {
+    const groups = await this.http.get<Array<{ id: string }>>(`/users/${userId}/groups?max=1000`);
+    return groups.map((g) => g.id);
+  }
+
+  /** The names of a client's roles mapped directly to a user. */
+  async userRoles(userId: string, client: string): Promise<string[]> {
+    const roles = await this.http.get<Array<{ name: string }>>(
+      `/users/${userId}/role-mappings/clients/${client}`,
+    );
+    return roles.map((r) => r.name);
+  }
+
+  #user(rep: Representation): TargetUser {
+    if (typeof rep.id !== "string" || typeof rep.username !== "string") throw this.#malformed();
+    const user: TargetUser = {
+      id: rep.id,
+      key: firstValue(rep.attributes, this.options.attribute),
+      username: rep.username,
+      enabled: rep.enabled === true,
+      email: typeof rep.email === "string" ? rep.email : undefined,
+      emailVerified: rep.emailVerified === true,
+      firstName: typeof rep.firstName === "string" ? rep.firstName : undefined,
+      lastName: typeof rep.lastName === "string" ? rep.lastName : undefined,
+    };
+    this.#representations.set(user, rep);
+    return user;
+  }
+
+  async #expectDone(call: Promise<{ status: number }>, missingIsDone = false): Promise<void> {
+    const { status } = await call;
+    if (status === 404 && !missingIsDone) {
+      throw new IdSwitchError(
+        "provider_unavailable",
+        `${this.id}: a user or group vanished during the run; run again`,
+        {
+          provider: this.id,
+          reason: "concurrent_change",
+        },
+      );
+    }
+  }
+
+  #malformed(): IdSwitchError {
+    return new IdSwitchError("provider_unavailable", `${this.id}: Keycloak sent a malformed answer`, {
+      provider: this.id,
+      reason: "malformed_response",
+    });
+  }
+}
+
+function representationOf(fields: Partial<UserFields>): Representation {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+function firstValue(attributes: unknown, name: string): string | undefined {
+  const values = (attributes as Record<string, unknown> | undefined)?.[name];
+  return Array.isArray(values) && typeof values[0] === "string" ? values[0] : undefined;
+}

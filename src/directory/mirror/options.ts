@@ -1,0 +1,67 @@
+/**
+ * Options of `mirror()`, checked with zod when it is called.
+ */
+import { z } from "zod";
+import { nonEmpty } from "../../core/config.js";
+import type { StateStore } from "../../core/state-store.js";
+import type { DirectorySource } from "../entra/source.js";
+import type { KeycloakTarget } from "../keycloak/target.js";
+import type { MirrorProgress } from "./result.js";
+
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", `must be ${what}`);
+const object = <T>(what: string, method: string) =>
+  z.custom<T>(
+    (v) =>
+      typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[method] === "function",
+    `must be ${what}`,
+  );
+
+export const roleMappingSchema = z.strictObject({
+  /** The Entra application (its appId) whose role assignments are mirrored. */
+  appId: nonEmpty,
+  /** The Keycloak client (clientId) whose client roles receive them. */
+  client: nonEmpty,
+  /** Entra `appRoleId` → Keycloak client role name. Assignments of other role ids are left alone. */
+  roles: z.record(z.guid("must be an appRoleId GUID"), nonEmpty),
+});
+
+export const mirrorSchema = z.strictObject({
+  source: object<DirectorySource>("a directory source (entraDirectory())", "userPages"),
+  target: object<KeycloakTarget>("a directory target (keycloakDirectory())", "findUser"),
+  state: object<StateStore>("a StateStore", "compareAndSet"),
+  /** Separates the checkpoints of several mirrors sharing one StateStore. */
+  name: nonEmpty.default("default"),
+  /**
+   * Whose word counts when the source disables or removes a person (DESIGN.md, "Suspension is not an
+   * outage"): `propagate` disables the Keycloak copy (behind the brake); `hold` never does and reports it.
+   */
+  policy: z.enum(["propagate", "hold"]),
+  /** The mass-disable brake: a run that would disable more than this stops and asks (`confirmDisables`). */
+  brake: z
+    .strictObject({
+      maxCount: z.int().min(0).optional(),
+      /** Percent of the mirrored population. */
+      maxPercent: z.number().min(0).max(100).default(10),
+    })
+    .prefault({}),
+  /** What a new Keycloak user must do first. No password is ever copied: they set their own. */
+  onboarding: z
+    .strictObject({
+      requiredActions: z.array(nonEmpty).default(["UPDATE_PASSWORD"]),
+      /** Send Keycloak's execute-actions e-mail to each new user (the realm needs SMTP). */
+      email: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Entra's `mail` of a member is set by the organisation; mark it verified in Keycloak. */
+  emailVerified: z.boolean().default(true),
+  /** Mirror groups and their (transitive) user members. */
+  groups: z.boolean().default(true),
+  roles: z.array(roleMappingSchema).default([]),
+  /** Keycloak calls in flight at once. */
+  concurrency: z.int().min(1).max(32).default(4),
+  onProgress: fn<(progress: MirrorProgress) => void>("a function").optional(),
+});
+
+export type MirrorOptionsInput = z.input<typeof mirrorSchema>;
+export type MirrorOptions = z.output<typeof mirrorSchema>;
+export type RoleMapping = z.output<typeof roleMappingSchema>;

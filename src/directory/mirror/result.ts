@@ -1,0 +1,69 @@
+/**
+ * What a mirror run reports: counts, the writes it made or would make, the
+ * people whose state differs and who decides, and whether the brake held it.
+ * Plain data (JSON-serialisable).
+ */
+
+export type MirrorActionKind =
+  | "declare-attribute"
+  | "ensure-mapper"
+  | "create-user"
+  | "update-user"
+  | "enable-user"
+  | "disable-user"
+  | "send-onboarding-email"
+  | "create-group"
+  | "join-group"
+  | "leave-group"
+  | "create-role"
+  | "grant-role"
+  | "revoke-role";
+
+/** One write. `key` is the person's `tid:oid`; `target` names a group, role or client. */
+export interface MirrorAction {
+  readonly kind: MirrorActionKind;
+  readonly key?: string;
+  readonly target?: string;
+}
+
+/**
+ * A person whose Keycloak state the mirror did not align, for a person to decide:
+ * `hold` leaves disables to people; a conflict is a username taken by an account the mirror did not make.
+ */
+export interface Divergence {
+  readonly key: string;
+  readonly reason: "disabled-at-source" | "removed-at-source" | "username-taken";
+  readonly keycloakUserId?: string;
+}
+
+export interface MirrorProgress {
+  readonly phase: "setup" | "users" | "disables" | "groups" | "roles";
+  /** Source changes handled so far in this run. */
+  readonly processed: number;
+  /** Writes made (or planned) so far in this run. */
+  readonly writes: number;
+}
+
+export interface BrakeReport {
+  readonly disables: number;
+  readonly population: number;
+  readonly limit: number;
+}
+
+export interface MirrorResult {
+  /** `braked`: the run stopped before disabling anyone; `apply({ confirmDisables: true })` goes ahead. */
+  readonly status: "done" | "braked";
+  /** The kind of users round this run read: everyone (`full`) or changes (`delta`). */
+  readonly round: "full" | "delta";
+  readonly counts: Readonly<Record<MirrorActionKind, number>>;
+  readonly writes: number;
+  readonly divergences: readonly Divergence[];
+  readonly brake: BrakeReport | undefined;
+  /** Users gone from a full round checked against Keycloak (`done`), or not (a resumed round). */
+  readonly sweep: "done" | "skipped";
+}
+
+/** `plan()`: the same report, with every write it would make. */
+export interface MirrorPlan extends MirrorResult {
+  readonly actions: readonly MirrorAction[];
+}

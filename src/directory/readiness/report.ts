@@ -1,0 +1,163 @@
+/**
+ * `readiness()`: the exit-readiness report. For every Entra user: could they
+ * sign in at Keycloak tomorrow, as the same person with the same rights?
+ * That takes an account (found by key), enabled, with a way to prove who
+ * they are (a credential, or a linked identity provider), a verified e-mail,
+ * and the same groups and app roles. One user in memory at a time.
+ */
+
+import { z } from "zod";
+import { parseConfig } from "../../core/config.js";
+import type { DirectorySource } from "../entra/source.js";
+import type { KeycloakTarget } from "../keycloak/target.js";
+import { type RoleMapping, roleMappingSchema } from "../mirror/options.js";
+import { wantedRoles } from "../mirror/roles.js";
+import type { SourceUser } from "../types.js";
+
+export type ReadinessProblem =
+  | "missing"
+  | "disabled"
+  | "no-credential"
+  | "email-unverified"
+  | "groups-differ"
+  | "roles-differ";
+
+export interface ReadinessGap {
+  readonly key: string;
+  readonly userPrincipalName: string;
+  /** Disabled at Entra: not expected to sign in anywhere, counted apart. */
+  readonly enabledAtSource: boolean;
+  readonly problems: readonly ReadinessProblem[];
+}
+
+export interface ReadinessReport {
+  readonly generatedAt: string;
+  readonly totals: {
+    readonly users: number;
+    readonly ready: number;
+    readonly notReady: number;
+  } & Readonly<Record<ReadinessProblem, number>>;
+  readonly gaps: readonly ReadinessGap[];
+}
+
+const readinessSchema = z.strictObject({
+  source: z.custom<DirectorySource>(
+    (v) => typeof (v as DirectorySource)?.users === "function",
+    "must be a directory source",
+  ),
+  target: z.custom<KeycloakTarget>(
+    (v) => typeof (v as KeycloakTarget)?.findUser === "function",
+    "must be a directory target",
+  ),
+  /** Compare group memberships (default true). */
+  groups: z.boolean().default(true),
+  roles: z.array(roleMappingSchema).default([]),
+  now: z.custom<() => number>((v) => typeof v === "function", "must be a function").default(() => Date.now),
+});
+
+export type ReadinessOptionsInput = z.input<typeof readinessSchema>;
+
+const PROBLEMS: readonly ReadinessProblem[] = [
+  "missing",
+  "disabled",
+  "no-credential",
+  "email-unverified",
+  "groups-differ",
+  "roles-differ",
+];
+
+/**
+ * @example
+ * const report = await readiness({ source, target });
+ * console.log(formatReadiness(report));
+ */
+export async function readiness(options: ReadinessOptionsInput): Promise<ReadinessReport> {
+  const o = parseConfig(readinessSchema, options, "readiness");
+  const totals = {
+    users: 0,
+    ready: 0,
+    notReady: 0,
+    ...Object.fromEntries(PROBLEMS.map((p) => [p, 0])),
+  } as Record<string, number>;
+  const gaps: ReadinessGap[] = [];
+  const groups = o.groups ? await o.target.groups() : new Map();
+  const roles = await expectedRoles(o.source, o.target, o.roles);
+  for await (const user of o.source.users()) {
+    const problems = await check(o.source, o.target, user, o.groups ? groups : undefined, roles);
+    totals.users = (totals.users ?? 0) + 1;
+    if (problems.length === 0) totals.ready = (totals.ready ?? 0) + 1;
+    else {
+      totals.notReady = (totals.notReady ?? 0) + 1;
+      for (const p of problems) totals[p] = (totals[p] ?? 0) + 1;
+      gaps.push({
+        key: user.key,
+        userPrincipalName: user.userPrincipalName,
+        enabledAtSource: user.accountEnabled,
+        problems,
+      });
+    }
+  }
+  return { generatedAt: new Date(o.now()).toISOString(), totals: totals as ReadinessReport["totals"], gaps };
+}
+
+interface ExpectedRoles {
+  readonly clients: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
+}
+
+/** Per Keycloak client uuid: role name → keys of holders at the source. */
+async function expectedRoles(
+  source: DirectorySource,
+  target: KeycloakTarget,
+  mappings: readonly RoleMapping[],
+): Promise<ExpectedRoles> {
+  const clients = new Map<string, Map<string, Set<string>>>();
+  for (const mapping of mappings) {
+    const uuid = await target.clientUuid(mapping.client);
+    clients.set(uuid, await wantedRoles(source, mapping));
+  }
+  return { clients };
+}
+
+async function check(
+  source: DirectorySource,
+  target: KeycloakTarget,
+  user: SourceUser,
+  groups: ReadonlyMap<string, { id: string }> | undefined,
+  roles: ExpectedRoles,
+): Promise<ReadinessProblem[]> {
+  const account = await target.findUser(user.key);
+  if (!account) return ["missing"];
+  const problems: ReadinessProblem[] = [];
+  if (!account.enabled) problems.push("disabled");
+  const means = await target.signInMeans(account.id);
+  if (!means.brokered && means.credentials.length === 0) problems.push("no-credential");
+  if (!account.emailVerified) problems.push("email-unverified");
+  if (groups && !(await sameGroups(source, target, user, account.id, groups))) problems.push("groups-differ");
+  for (const [client, byRole] of roles.clients) {
+    const have = new Set(await target.userRoles(account.id, client));
+    const differ = [...byRole].some(([name, holders]) => holders.has(user.key) !== have.has(name));
+    if (differ) {
+      problems.push("roles-differ");
+      break;
+    }
+  }
+  return problems;
+}
+
+async function sameGroups(
+  source: DirectorySource,
+  target: KeycloakTarget,
+  user: SourceUser,
+  accountId: string,
+  groups: ReadonlyMap<string, { id: string }>,
+): Promise<boolean> {
+  const want = new Set<string>();
+  for (const id of await source.userGroups(user.objectId)) {
+    const mirrored = groups.get(id);
+    if (!mirrored) return false; // a group Keycloak does not have at all
+    want.add(mirrored.id);
+  }
+  const mirroredIds = new Set([...groups.values()].map((g) => g.id));
+  const have = (await target.userGroups(accountId)).filter((id) => mirroredIds.has(id));
+  return have.length === want.size && have.every((id) => want.has(id));
+}

@@ -1,0 +1,85 @@
+/**
+ * The shapes the mirror moves between a directory source (Entra through
+ * Microsoft Graph) and a target (Keycloak through its Admin API). Plain data,
+ * JSON-serialisable, so a plan or a report can be stored, diffed or printed.
+ */
+
+/** A person as the source knows them. `key` is the immutable `tid:oid` (never a UPN or an email). */
+export interface SourceUser {
+  readonly key: string;
+  readonly tenantId: string;
+  readonly objectId: string;
+  readonly userPrincipalName: string;
+  readonly mail: string | undefined;
+  readonly givenName: string | undefined;
+  readonly surname: string | undefined;
+  readonly displayName: string | undefined;
+  readonly accountEnabled: boolean;
+}
+
+/** One change of a users round: a person to create or bring up to date, or one gone at the source. */
+export type UserChange =
+  | { readonly kind: "upsert"; readonly user: SourceUser }
+  | { readonly kind: "removed"; readonly key: string; readonly permanent: boolean };
+
+/** Where a users round continues: a link a page gave, and the kind of round it belongs to. */
+export interface ResumePoint {
+  readonly link: string;
+  readonly round: "full" | "delta";
+}
+
+/**
+ * A page of a users round. `resumeAt` is where to continue once this page is
+ * applied: the next page's link, or, on the last page, the link of the next
+ * incremental round.
+ */
+export interface UserPage {
+  readonly changes: readonly UserChange[];
+  readonly resumeAt: string;
+  /** The last page of its round. */
+  readonly last: boolean;
+  /** `full`: every user is listed (a first round or a resync); `delta`: only changes. */
+  readonly round: "full" | "delta";
+  /** True on the first page of a full round that the source restarted (410 Gone: resync). */
+  readonly restarted: boolean;
+}
+
+export interface SourceGroup {
+  readonly id: string;
+  readonly displayName: string;
+}
+
+/** An app role assignment (ENTRA.md §11.5): a role of an app given to a user or a group. */
+export interface SourceRoleAssignment {
+  readonly principalId: string;
+  readonly principalType: string;
+  readonly appRoleId: string;
+}
+
+/** A mirrored person as the target holds them. */
+export interface TargetUser {
+  readonly id: string;
+  readonly key: string | undefined;
+  readonly username: string;
+  readonly enabled: boolean;
+  readonly email: string | undefined;
+  readonly emailVerified: boolean;
+  readonly firstName: string | undefined;
+  readonly lastName: string | undefined;
+}
+
+/** The fields of a target user the mirror writes. */
+export interface UserFields {
+  readonly username: string;
+  readonly email: string | undefined;
+  readonly emailVerified: boolean;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly enabled: boolean;
+}
+
+export interface TargetGroup {
+  readonly id: string;
+  readonly name: string;
+  readonly sourceId: string;
+}

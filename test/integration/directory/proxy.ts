@@ -1,0 +1,61 @@
+/**
+ * A small HTTP proxy in front of Keycloak that answers 503 to the next N
+ * admin-API requests: Keycloak failing for a while, without touching the
+ * server every other test shares.
+ */
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FailingProxy {
+  readonly url: string;
+  /** The next `count` requests under `/admin/` answer 503. */
+  fail(count: number): void;
+  readonly failed: number;
+  close(): Promise<void>;
+}
+
+export async function failingProxy(upstream: string): Promise<FailingProxy> {
+  const target = new URL(upstream);
+  let remaining = 0;
+  let failed = 0;
+  const server = createServer((req, res) => {
+    if (remaining > 0 && req.url?.startsWith("/admin/")) {
+      remaining--;
+      failed++;
+      req.resume();
+      res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable");
+      return;
+    }
+    const forward = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: target.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.writeHead(502).end());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    fail: (count) => {
+      remaining = count;
+    },
+    get failed() {
+      return failed;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
