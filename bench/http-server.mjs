@@ -12,7 +12,7 @@
  *
  * The parent passes the world (issuers, client ids) in BENCH_WORLD and two
  * warm-up tokens in BENCH_WARMUP; once they verify, the child sends
- * `{ port }` over IPC.
+ * `{ port }` over IPC, and answers "cpu" with its `process.cpuUsage()`.
  */
 import { createServer } from "node:http";
 import jwt from "jsonwebtoken";
@@ -102,5 +102,10 @@ const server = createServer((request, response) => {
 for (const token of warmup) await authenticate(token);
 server.listen(0, "127.0.0.1", () => {
   process.send?.({ port: server.address().port });
+});
+// The parent asks for this process's CPU time around each load run: server CPU per request is far
+// steadier than requests/s on a machine whose other tenants come and go.
+process.on("message", (message) => {
+  if (message === "cpu") process.send?.({ cpu: process.cpuUsage() });
 });
 process.on("disconnect", () => process.exit(0));

@@ -21,8 +21,8 @@ export const VARIANTS = [
 ];
 
 const CONNECTIONS = 10;
-const ROUNDS = 2;
-const RUN_MS = 4_000;
+const ROUNDS = 4;
+const RUN_MS = 2_500;
 const WARMUP_MS = 1_000;
 const SERVER = fileURLToPath(new URL("./http-server.mjs", import.meta.url));
 
@@ -40,12 +40,18 @@ export async function benchHttp(world, tokens, log) {
     const samples = Object.fromEntries(VARIANTS.map((v) => [v.key, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const { variant, port } of order) {
+      for (const { variant, port, child } of order) {
+        const before = await cpuOf(child);
         const result = await load(port, tokens, scaled(RUN_MS));
+        const after = await cpuOf(child);
         if (result.errors > 0 || result.non2xx > 0) {
           throw new Error(`${variant.key}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
         }
-        samples[variant.key].push(result);
+        const cpuMicros = after.user - before.user + (after.system - before.system);
+        samples[variant.key].push({
+          ...result,
+          serverCpuMicrosPerRequest: cpuMicros / result.requests.total,
+        });
       }
     }
     log(`  ${ROUNDS} rounds × ${VARIANTS.length} variants measured`);
@@ -61,6 +67,7 @@ export function httpSummary(samples, key) {
   return {
     rps: median(rounds.map((r) => r.requests.average)),
     mean: median(rounds.map((r) => r.latency.average)),
+    cpu: median(rounds.map((r) => r.serverCpuMicrosPerRequest)),
     p99: median(rounds.map((r) => r.latency.p99)),
     requests: rounds.reduce((sum, r) => sum + r.requests.total, 0),
   };
@@ -69,6 +76,20 @@ export function httpSummary(samples, key) {
 /** a's rate over b's, paired per round, median. */
 export function httpRatio(samples, a, b) {
   return median(samples[a].map((r, i) => r.requests.average / samples[b][i].requests.average));
+}
+
+/** The child's `process.cpuUsage()`, asked over IPC. */
+function cpuOf(child) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpu) {
+        child.off("message", onMessage);
+        resolve(message.cpu);
+      }
+    };
+    child.on("message", onMessage);
+    child.send("cpu");
+  });
 }
 
 function start(variant, world, tokens) {

@@ -89,15 +89,27 @@ export function render({ machine, world, scale, elapsedS, verify, http, failover
   out("Each request carries the next of the 1,000 mixed tokens; every answer was a 200 (checked).");
   out("Median over rounds; the server and autocannon share the machine's 2 cores.");
   out();
-  out("| server | requests/s | latency mean / p99 (ms) | vs no auth | vs jsonwebtoken + jwks-rsa |");
-  out("|---|--:|--:|--:|--:|");
+  out(
+    "| server | requests/s | latency mean / p99 (ms) | server CPU µs/request | vs no auth | vs jsonwebtoken + jwks-rsa |",
+  );
+  out("|---|--:|--:|--:|--:|--:|");
   for (const v of VARIANTS) {
     const s = httpSummary(http, v.key);
     out(
-      `| ${v.label} | ${fmt(s.rps)} | ${fmt(s.mean, 2)} / ${s.p99} | ${x(httpRatio(http, v.key, "none"))} | ${x(httpRatio(http, v.key, "peer"))} |`,
+      `| ${v.label} | ${fmt(s.rps)} | ${fmt(s.mean, 2)} / ${s.p99} | ${fmt(s.cpu, 1)} | ${x(httpRatio(http, v.key, "none"))} | ${x(httpRatio(http, v.key, "peer"))} |`,
     );
   }
   out();
+  {
+    const none = httpSummary(http, "none");
+    const cached = httpSummary(http, "idswitch-cached");
+    out(
+      `Cross-check by server CPU: authentication with the cache on adds ${fmt(cached.cpu - none.cpu, 1)} µs per request ` +
+        `to the ${fmt(none.cpu, 1)} µs node:http itself costs, so a server-bound API would run at ` +
+        `${x(none.cpu / cached.cpu)} of the no-auth rate.`,
+    );
+    out();
+  }
   {
     const vsNone = httpRatio(http, "idswitch-cached", "none");
     const vsPeer = httpRatio(http, "idswitch-cached", "peer");
