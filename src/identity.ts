@@ -192,21 +192,22 @@ export class Identity {
   async verifyAccessToken(token: string, options: IdentityVerifyOptions): Promise<Principal> {
     return this.#traced("verifyAccessToken", async () => {
       if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
-      const unverified = peekJwt(token, undefined).payload;
-      const provider = this.providers.find((p) => p.isIssuerOf(unverified));
+      // A token verified before is answered from the cache without even being decoded.
+      const cached = this.#cache?.get(token, (id) => pick(options.audience, id), options.requiredScopes);
+      if (cached) return cached;
+      const peeked = peekJwt(token, undefined);
+      const provider = this.#inOrder.find((p) => p.isIssuerOf(peeked.payload));
       if (!provider) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
       const audience = pick(options.audience, provider.id);
       if (audience === undefined)
         throw invalid(provider.id, "audience", "no audience is accepted for this provider");
-      const cacheKey = this.#cache ? cacheKeyOf(provider.id, audience, options.requiredScopes, token) : "";
-      const cached = this.#cache?.get(cacheKey);
-      if (cached) return cached;
       try {
-        const principal = await provider.verifyAccessToken(token, {
-          audience,
-          requiredScopes: options.requiredScopes,
-        });
-        this.#cache?.set(cacheKey, principal);
+        const principal = await provider.verifyAccessToken(
+          token,
+          { audience, requiredScopes: options.requiredScopes },
+          peeked,
+        );
+        this.#cache?.set(token, principal, audience, options.requiredScopes);
         return principal;
       } catch (err) {
         const error = this.#router.classify(provider, err);
@@ -448,15 +449,6 @@ const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
 function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undefined {
   if (value === undefined || typeof value !== "object" || Array.isArray(value)) return value as T | undefined;
   return (value as Readonly<Record<string, T>>)[provider];
-}
-
-function cacheKeyOf(
-  provider: string,
-  audience: string | readonly string[],
-  scopes: readonly string[] | undefined,
-  token: string,
-): string {
-  return JSON.stringify([provider, audience, scopes ?? []]) + token;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { IdSwitchError } from "../core/errors.js";
 import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
+import type { VerifiedJwt as UnverifiedJwt } from "../tokens/verify-jwt.js";
 
 export interface BeginLoginOptions {
   /** Where the provider sends the browser back; defaults to the provider's configured `redirectUri`. */
@@ -151,8 +152,13 @@ export interface Provider {
   completeDeviceLogin(handle: DeviceLogin, options?: CompleteDeviceLoginOptions): Promise<Session>;
   /** RP-initiated logout URL (`id_token_hint`, `post_logout_redirect_uri`). */
   logoutUrl(session: Session, options?: LogoutUrlOptions): Promise<URL>;
-  /** Verifies an access token issued by this provider: signature, exact `iss`, audience, algorithm, time. */
-  verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal>;
+  /**
+   * Verifies an access token issued by this provider: signature, exact `iss`,
+   * audience, algorithm, time. `unverified` is the token already decoded by a
+   * caller that had to peek at it (the facade, to pick this provider): it
+   * saves a second decode and is never trusted beyond that.
+   */
+  verifyAccessToken(token: string, options: VerifyOptions, unverified?: UnverifiedJwt): Promise<Principal>;
   /**
    * Whether a token's unverified claims name this provider as its issuer.
    * Only picks the verifier (the signature is checked afterwards by

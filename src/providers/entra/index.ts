@@ -5,6 +5,7 @@
 import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
 import type { Principal, Session } from "../../core/types.js";
+import type { VerifiedJwt } from "../../tokens/verify-jwt.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
 import type { CompleteDeviceLoginOptions, DeviceLogin, LoginState, VerifyOptions } from "../provider.js";
 import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
@@ -125,8 +126,12 @@ export class EntraProvider extends OidcProvider {
     return withGraphGroupsMany(principals, { provider: this.id, tenantId: this.tenantId }, this.#groups);
   }
 
-  override async verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal> {
-    return this.#withGroups(await super.verifyAccessToken(token, options));
+  override async verifyAccessToken(
+    token: string,
+    options: VerifyOptions,
+    unverified?: VerifiedJwt,
+  ): Promise<Principal> {
+    return this.#withGroups(await super.verifyAccessToken(token, options, unverified));
   }
 
   override async completeLogin(callbackUrl: string | URL, state: LoginState): Promise<Session> {

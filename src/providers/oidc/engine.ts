@@ -287,12 +287,16 @@ export class OidcProvider implements Provider {
     return client.buildEndSessionUrl(config, parameters);
   }
 
-  async verifyAccessToken(token: string, options: VerifyOptions): Promise<Principal> {
+  async verifyAccessToken(
+    token: string,
+    options: VerifyOptions,
+    unverified?: VerifiedJwt,
+  ): Promise<Principal> {
     const audience = options?.audience;
     if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === "") {
       throw new TypeError("verifyAccessToken: an audience is required");
     }
-    const { payload, header } = await this.#verify(token, this.#jwtCheck(audience));
+    const { payload, header } = await this.#verify(token, this.#jwtCheck(audience), unverified);
     const rejection = this.#rules.rejectAsAccessToken(payload, header);
     if (rejection) throw invalid(this.id, "token_type", rejection);
     const principal = this.normalizeClaims(payload);
@@ -441,13 +445,13 @@ export class OidcProvider implements Provider {
    * a network call — are asked for), then the provider's own check with the
    * published key that verified it.
    */
-  async #verify(token: string, check: JwtCheck): Promise<VerifiedJwt> {
+  async #verify(token: string, check: JwtCheck, unverified?: VerifiedJwt): Promise<VerifiedJwt> {
     let keySet: Discovered["keys"] | undefined;
     const keys = async () => {
       keySet = (await this.#discovered()).keys;
       return keySet.getKey;
     };
-    const verified = await verifyJwt(token, keys, check);
+    const verified = await verifyJwt(token, keys, check, unverified);
     const checkVerified = this.#rules.checkVerified;
     if (checkVerified) {
       const refusal = checkVerified(verified.payload, keySet?.find(verified.header.kid));
