@@ -43,6 +43,17 @@ export async function loadTelemetry(events: EventBus): Promise<Telemetry> {
   return openTelemetry(api, events);
 }
 
+/**
+ * Whether an OpenTelemetry SDK is registered. Checked per call: an app may
+ * register its SDK after creating the identity. The API's global provider is
+ * a proxy whose delegate stays the no-op provider until then.
+ */
+function sdkRegistered(api: OtelApi): boolean {
+  const proxy = api.trace.getTracerProvider() as { getDelegate?: () => object };
+  const delegate = proxy.getDelegate?.();
+  return delegate === undefined || delegate.constructor?.name !== "NoopTracerProvider";
+}
+
 /** Spans and counters on a given OpenTelemetry API (tests pass their own). */
 export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
   const tracer = api.trace.getTracer("idswitch");
@@ -60,20 +71,22 @@ export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
   }
   return {
     span: (name, attributes, operation) =>
-      tracer.startActiveSpan(`idswitch.${name}`, { attributes }, async (span) => {
-        try {
-          const result = await operation();
-          span.setStatus({ code: api.SpanStatusCode.OK });
-          return result;
-        } catch (err) {
-          // The code only: an error's message is ours and redacted, but a span is no place for it either.
-          const code = (err as { code?: unknown } | null)?.code;
-          span.setAttribute("idswitch.error", typeof code === "string" ? code : "error");
-          span.setStatus({ code: api.SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
-      }),
+      !sdkRegistered(api)
+        ? operation() // the API alone records nothing: skip its context bookkeeping on the hot path
+        : tracer.startActiveSpan(`idswitch.${name}`, { attributes }, async (span) => {
+            try {
+              const result = await operation();
+              span.setStatus({ code: api.SpanStatusCode.OK });
+              return result;
+            } catch (err) {
+              // The code only: an error's message is ours and redacted, but a span is no place for it either.
+              const code = (err as { code?: unknown } | null)?.code;
+              span.setAttribute("idswitch.error", typeof code === "string" ? code : "error");
+              span.setStatus({ code: api.SpanStatusCode.ERROR });
+              throw err;
+            } finally {
+              span.end();
+            }
+          }),
   };
 }
