@@ -49,6 +49,12 @@ export class CircuitBreaker {
   #openedAt: number | undefined;
   #consecutive = 0;
   #window: Outcome[] = [];
+  /**
+   * Just closed by a probe of a cheap endpoint (discovery), which can answer
+   * while the endpoint that failed (the token endpoint) still does not: the
+   * first real failure re-opens at once instead of after the usual count.
+   */
+  #probation = false;
 
   constructor(options: BreakerOptions, now: () => number) {
     this.#now = now;
@@ -87,10 +93,14 @@ export class CircuitBreaker {
   recordSuccess(): boolean {
     this.#consecutive = 0;
     this.#remember(true);
-    if (this.#state === "closed") return false;
+    if (this.#state === "closed") {
+      this.#probation = false;
+      return false;
+    }
     this.#state = "closed";
     this.#openedAt = undefined;
     this.#window = [];
+    this.#probation = true;
     return true;
   }
 
@@ -103,6 +113,10 @@ export class CircuitBreaker {
       return false;
     }
     if (this.#state === "open") return false;
+    if (this.#probation) {
+      this.#probation = false;
+      return this.#open();
+    }
     const failures = this.#window.filter((o) => !o.ok).length;
     const tripped =
       this.#consecutive >= this.#consecutiveLimit ||
@@ -124,6 +138,7 @@ export class CircuitBreaker {
     this.#openedAt = undefined;
     this.#consecutive = 0;
     this.#window = [];
+    this.#probation = true;
     return true;
   }
 

@@ -55,4 +55,29 @@ describe("CircuitBreaker", () => {
     expect(breaker.state).toBe("closed");
     expect(breaker.recordSuccess()).toBe(false); // already closed: no new "up"
   });
+
+  it("after a probe closes it, the first real failure re-opens it at once (the probe only saw discovery)", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 3, openMs: 1_000 });
+    breaker.recordFailure();
+    breaker.recordFailure();
+    breaker.recordFailure();
+    clock.now += 1_000;
+    expect(breaker.wantsProbe()).toBe(true);
+    breaker.recordSuccess(); // the discovery probe
+    expect(breaker.state).toBe("closed");
+    expect(breaker.recordFailure()).toBe(true); // the token endpoint is still down
+    expect(breaker.state).toBe("open");
+  });
+
+  it("a real success after the probe ends the probation", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 2, openMs: 1_000 });
+    breaker.recordFailure();
+    breaker.recordFailure();
+    clock.now += 1_000;
+    breaker.wantsProbe();
+    breaker.recordSuccess(); // probe
+    breaker.recordSuccess(); // a real call
+    expect(breaker.recordFailure()).toBe(false);
+    expect(breaker.state).toBe("closed");
+  });
 });
