@@ -58,6 +58,12 @@ export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): string {
   if (typeof alg !== "string" || !check.algorithms.includes(alg)) {
     throw invalid(check.provider, "algorithm", `algorithm ${JSON.stringify(alg ?? null)} is not allowed`);
   }
+  // We understand no JWS extension (RFC 7515 §4.1.11) and never accept an unencoded payload
+  // (RFC 7797; RFC 8725 §3.11): refuse both here, before any request, instead of letting jose
+  // refuse them later as "unsupported algorithm" after discovery was fetched (SECURITY.md §A2#6).
+  if ("crit" in peeked.header || "b64" in peeked.header) {
+    throw invalid(check.provider, "malformed", "token uses a JWS extension (crit/b64)");
+  }
   const expected = typeof check.issuer === "string" ? check.issuer : check.issuer(peeked.payload);
   if (expected === undefined || peeked.payload.iss !== expected) {
     throw invalid(check.provider, "issuer", "token was not issued by this provider");
