@@ -38,14 +38,65 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   if (typeof token !== "string" || token.length === 0) throw invalid(provider, "malformed", "no token");
   if (token.length > MAX_TOKEN_LENGTH) throw invalid(provider, "too_large", "token too large");
   if (token.split(".").length !== 3) throw invalid(provider, "malformed", "not a compact JWS");
+  let peeked: VerifiedJwt;
   try {
-    return {
+    peeked = {
       header: jose.decodeProtectedHeader(token) as jose.JWTHeaderParameters,
       payload: jose.decodeJwt(token),
     };
   } catch (err) {
     throw invalid(provider, "malformed", "token is not a well-formed JWT", err);
   }
+  const [header = "", payload = ""] = token.split(".");
+  const problem = jsonProblem(decodeSegment(header)) ?? jsonProblem(decodeSegment(payload));
+  if (problem) throw invalid(provider, "malformed", `token JSON has ${problem}`);
+  return peeked;
+}
+
+/** Nesting far beyond any real header or claims set (Keycloak's and Entra's stay under 5 levels). */
+const MAX_JSON_DEPTH = 32;
+const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
+
+function decodeSegment(segment: string): string {
+  return new TextDecoder().decode(jose.base64url.decode(segment));
+}
+
+/**
+ * SECURITY.md §A2#17 and #16. `JSON.parse` silently keeps the last of two
+ * members with one name, so `{"sub":"a","sub":"b"}` (or `"alg":"none"` then
+ * `"alg":"RS256"`) means different things to different parsers in a chain:
+ * refuse duplicates (compared after unescaping), prototype-named members, and
+ * absurd nesting. Runs on text JSON.parse already accepted, so it only has to
+ * track strings, containers and member names.
+ */
+function jsonProblem(text: string): string | undefined {
+  const open: (Set<string> | undefined)[] = []; // a Set of member names per object, undefined per array
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      const names = open[open.length - 1];
+      if (names && expectName) {
+        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        if (FORBIDDEN_MEMBERS.has(name)) return "a prototype member";
+        if (names.has(name)) return "a duplicate member";
+        names.add(name);
+        expectName = false;
+      }
+      i = end;
+    } else if (c === "{" || c === "[") {
+      open.push(c === "{" ? new Set() : undefined);
+      if (open.length > MAX_JSON_DEPTH) return "too deep a nesting";
+      expectName = c === "{";
+    } else if (c === "}" || c === "]") {
+      open.pop();
+    } else if (c === ",") {
+      expectName = open[open.length - 1] !== undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -91,9 +142,34 @@ export async function verifyJwt(
       clockTolerance: check.clockToleranceSeconds,
       requiredClaims: [...(check.requiredClaims ?? ["exp"])],
     });
+    checkAfterJose(payload, check);
     return { payload, header: protectedHeader };
   } catch (err) {
     throw translateJoseError(err, check.provider);
+  }
+}
+
+/**
+ * What jose leaves to the caller (SECURITY.md §A2#8, #9):
+ * - a NumericDate must be finite: JSON `1e309` parses to Infinity, a token that never expires;
+ * - `iat` in the future beyond the tolerance: jose checks it only with `maxTokenAge`;
+ * - several audiences need the party the token was issued to (OIDC Core §3.1.3.7):
+ *   `azp`, Entra v1's `appid`, or RFC 9068's `client_id`.
+ */
+function checkAfterJose(payload: jose.JWTPayload, check: JwtCheck): void {
+  for (const claim of ["exp", "nbf", "iat"] as const) {
+    const value = payload[claim];
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw invalid(check.provider, "claims", `token claim "${claim}" is not a finite number`);
+    }
+  }
+  const now = Math.floor(check.now / 1000);
+  if (typeof payload.iat === "number" && payload.iat > now + check.clockToleranceSeconds) {
+    throw invalid(check.provider, "not_yet_valid", "token was issued in the future");
+  }
+  const party = ["azp", "appid", "client_id"].some((claim) => typeof payload[claim] === "string");
+  if (check.audience !== undefined && Array.isArray(payload.aud) && payload.aud.length > 1 && !party) {
+    throw invalid(check.provider, "audience", "token has several audiences and names no authorized party");
   }
 }
 
@@ -131,7 +207,8 @@ function translateJoseError(err: unknown, provider: string): IdSwitchError {
 function claimReason(claim: string, reason: string): TokenInvalidReason {
   if (claim === "iss") return "issuer";
   if (claim === "aud") return "audience";
-  if (claim === "nbf" || (claim === "iat" && reason === "check_failed")) return "not_yet_valid";
+  // Only a failed time comparison is "not yet valid"; a non-numeric nbf is a bad claim.
+  if ((claim === "nbf" || claim === "iat") && reason === "check_failed") return "not_yet_valid";
   return "claims";
 }
 

@@ -14,6 +14,7 @@ import {
   type IdentityOptionsInput,
   IdSwitchError,
   type KeycloakProviderOptions,
+  type Provider,
 } from "../../src/index.js";
 import { createEntraEmulator, type EntraEmulator } from "../../src/testing/index.js";
 import { type RecordingFetch, recordingFetch } from "../support/attacker.js";
@@ -45,6 +46,8 @@ export interface SecurityWorld {
     entra?: Partial<EntraProviderOptions>;
     eu?: Partial<KeycloakProviderOptions>;
     extra?: Partial<IdentityOptionsInput>;
+    /** More providers after the two (a lab issuer the test controls). */
+    more?: Provider[];
   }): Stage;
   close(): Promise<void>;
 }
@@ -102,6 +105,7 @@ export async function securityWorld(): Promise<SecurityWorld> {
             runtime: { fetch: entraFetch.fetch, ...options.entra?.runtime },
           } as EntraProviderOptions),
           serviceProvider({ ...options.eu, runtime: { fetch: euFetch.fetch, ...options.eu?.runtime } }),
+          ...(options.more ?? []),
         ],
         routing: { order: ["entra", "eu"] },
         ...options.extra,
