@@ -8,6 +8,7 @@
 import { expect } from "vitest";
 import {
   createIdentity,
+  type EntraProvider,
   type EntraProviderOptions,
   entraId,
   type Identity,
@@ -41,6 +42,10 @@ export interface SecurityWorld {
   attackerTenantToken(): Promise<string>;
   /** A client-credentials access token of Keycloak's `service` client (aud "api"). */
   keycloakToken(): Promise<string>;
+  /** The daemon app of the victim tenant (secret "daemon-secret"). */
+  readonly entraDaemonClientId: string;
+  /** The victim tenant's Entra provider (id "entra", the daemon app). */
+  entraProvider(overrides?: Partial<EntraProviderOptions>): EntraProvider;
   /** createIdentity with both providers, each with a recording fetch. */
   stage(options?: {
     entra?: Partial<EntraProviderOptions>;
@@ -80,6 +85,17 @@ export async function securityWorld(): Promise<SecurityWorld> {
     return (await provider.clientCredentials({ scope })).accessToken;
   };
 
+  const entraProvider = (overrides: Partial<EntraProviderOptions> = {}) =>
+    entraId({
+      id: "entra",
+      tenantId: tenant.id,
+      clientId: daemon.clientId,
+      clientSecret: "daemon-secret",
+      authority: entra.url,
+      v1IssuerBase: entra.v1IssuerBase,
+      ...overrides,
+    } as EntraProviderOptions);
+
   return {
     entra,
     tenantId: tenant.id,
@@ -89,21 +105,17 @@ export async function securityWorld(): Promise<SecurityWorld> {
     attackerTenantToken: () =>
       tokenFrom(attacker.id, attackerDaemon.clientId, "evil-secret", `${attackerApi.identifierUri}/.default`),
     keycloakToken: async () => (await serviceProvider().clientCredentials()).accessToken,
+    entraDaemonClientId: daemon.clientId,
+    entraProvider,
     stage(options = {}) {
       const entraFetch = recordingFetch();
       const euFetch = recordingFetch();
       const identity = createIdentity({
         providers: [
-          entraId({
-            id: "entra",
-            tenantId: tenant.id,
-            clientId: daemon.clientId,
-            clientSecret: "daemon-secret",
-            authority: entra.url,
-            v1IssuerBase: entra.v1IssuerBase,
+          entraProvider({
             ...options.entra,
             runtime: { fetch: entraFetch.fetch, ...options.entra?.runtime },
-          } as EntraProviderOptions),
+          }),
           serviceProvider({ ...options.eu, runtime: { fetch: euFetch.fetch, ...options.eu?.runtime } }),
           ...(options.more ?? []),
         ],
