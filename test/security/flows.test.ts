@@ -211,9 +211,8 @@ describe("A2#26 refresh tokens across providers", () => {
     const relabelled: IdentitySession[] = [
       { ...atEntra, provider: "eu" },
       { ...atKeycloak, provider: "entra" },
-      // The provider kept, the refresh token swapped: the principal's issuer gives it away only if
-      // the provider checks it — here the session still says "entra" with Keycloak's principal.
-      { ...atKeycloak, provider: "entra", tokens: atKeycloak.tokens },
+      // The provider kept, the principal swapped: the refresh token would go to Entra with Keycloak's identity.
+      { ...atEntra, principal: atKeycloak.principal, tokens: atKeycloak.tokens },
     ];
     for (const session of relabelled) await expect(identity.refresh(session)).rejects.toThrow(TypeError);
     expect(entraFetch.requests).toEqual([]);
