@@ -235,6 +235,22 @@ describe("A2#15 malleable encodings and the verified-token cache", () => {
     }
   });
 
+  it("A2#15 a token cached for one audience (or scope set) is never served from the cache for another", async () => {
+    const keycloakToken = await world.keycloakToken();
+    const { identity } = world.stage({ extra: { tokenCache: { maxEntries: 100 } } });
+    await identity.verifyAccessToken(keycloakToken, { audience: world.audience });
+    await refusal(
+      identity.verifyAccessToken(keycloakToken, { audience: { ...world.audience, eu: "billing" } }),
+      "audience",
+      "eu",
+    );
+    await refusal(
+      identity.verifyAccessToken(keycloakToken, { audience: world.audience, requiredScopes: ["admin"] }),
+      "claims",
+      "eu",
+    );
+  });
+
   it("A2#15 the malleated ECDSA twin (s → n − s) is a different string: it misses the cache and is verified on its own", async () => {
     const { identity } = labStage({ extra: { tokenCache: { maxEntries: 100 } } });
     clock = T * 1000;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity } from "../../src/index.js";
 import { decodePart, partsOf, recordingFetch } from "../support/attacker.js";
 import { createLabRealm, type LabRealm } from "../support/lab-realms.js";
-import { type SecurityWorld, securityWorld } from "./world.js";
+import { refusal, type SecurityWorld, securityWorld } from "./world.js";
 
 let world: SecurityWorld;
 let realm: LabRealm;
@@ -66,5 +66,22 @@ describe("concurrency after a key rotation", () => {
     // Exactly one more key-set request per issuer: 2 in all for each, the warm-up's and the rotation's.
     expect(fetches()).toEqual({ entra: 2, eu: 2 });
     expect(emulatorKeyRequests() - emulatorBefore).toBe(1);
+  });
+
+  it("a token cached before its signing key was retired is refused as soon as the rotation is seen", async () => {
+    const entraFetch = recordingFetch();
+    const identity = createIdentity({
+      providers: [world.entraProvider({ keySetCooldownSeconds: 0, runtime: { fetch: entraFetch.fetch } })],
+      tokenCache: { maxEntries: 100 },
+    });
+    const audience = { entra: world.audience.entra };
+    const old = await world.entraToken();
+    const cached = await identity.verifyAccessToken(old, { audience });
+    expect(await identity.verifyAccessToken(old, { audience })).toBe(cached); // served from the cache
+    await world.entra.rotateSigningKey({ retireOld: true });
+    // A token with the new kid makes the provider refetch and notice the removed key…
+    await identity.verifyAccessToken(await world.entraToken(), { audience });
+    // …which flushes the cache: the old token is verified again, and its key is gone.
+    await refusal(identity.verifyAccessToken(old, { audience }), "unknown_key", "entra");
   });
 });
