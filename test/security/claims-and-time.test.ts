@@ -296,6 +296,18 @@ describe("A2#17 duplicate JSON keys and prototype keys", () => {
     expect(lab.requests.length).toBe(before);
   });
 
+  it("A2#17 one member name in sibling objects, arrays of objects and escaped strings is not a duplicate", async () => {
+    const { identity } = labStage();
+    clock = T * 1000;
+    const payload = `{${claims()},"resource_access":{"app":{"roles":["a"]},"api":{"roles":["b"]}},"x":[{"k":1},{"k":2}],"s":"\\"sub\\":1,{","t":"}],"}`;
+    expect(JSON.parse(payload).x).toEqual([{ k: 1 }, { k: 2 }]);
+    await expect(
+      identity.verifyAccessToken(signRaw(key, header, payload), { audience: audience() }),
+    ).resolves.toMatchObject({
+      subject: "s",
+    });
+  });
+
   it("A2#17 a duplicate alg in the header ({alg:none, alg:ES256}) is refused", async () => {
     const stage = labStage();
     const duplicated = '{"alg":"none","kid":"lab","typ":"JWT","alg":"ES256"}';
