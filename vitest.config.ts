@@ -71,6 +71,19 @@ export default defineConfig({
           hookTimeout: 240_000,
         },
       },
+      {
+        test: {
+          // SECURITY.md §A2, one test per attack, against createIdentity with the Entra ID
+          // emulator and the real Keycloak (shared with "integration": files run one by one).
+          name: "security",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/security/**/*.test.ts"],
+          globalSetup: ["test/setup/keycloak.global.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

@@ -121,7 +121,9 @@ export class Linker {
     const lookup = this.#options.emailLookup;
     // Only an email the provider asserts as verified (Entra: with the verified-domain signal).
     if (!lookup || !principal.emailVerified || !principal.email) return undefined;
-    const appUserId = await lookup(principal.email.toLowerCase(), principal);
+    const email = comparableEmail(principal.email);
+    if (email === undefined) return undefined;
+    const appUserId = await lookup(email, principal);
     return appUserId ? this.#attach(account, appUserId, "verified-email") : undefined;
   }
 
@@ -154,4 +156,16 @@ export function parseLinkClaim(value: unknown, provider: string): ProviderAccoun
   const [tenant, subject] = parts;
   if (parts.length !== 2 || !tenant || !subject) return undefined;
   return { provider, tenant, subject };
+}
+
+/**
+ * The email in the one form that may be compared, or undefined when it may
+ * not (SECURITY.md §A2#18): plain printable ASCII only, with ASCII letters
+ * lowered. `toLowerCase` would turn U+212A KELVIN SIGN into "k", and
+ * fullwidth or invisible characters can make a different address look the
+ * same: such an address never links by email.
+ */
+export function comparableEmail(email: string): string | undefined {
+  if (!/^[\x21-\x7e]+@[\x21-\x7e]+$/.test(email)) return undefined;
+  return email.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }

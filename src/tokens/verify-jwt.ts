@@ -40,16 +40,22 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   if (token.length > MAX_TOKEN_LENGTH) throw invalid(provider, "too_large", "token too large");
   const parts = token.split(".");
   if (parts.length !== 3) throw invalid(provider, "malformed", "not a compact JWS");
+  let header: unknown;
+  let payload: unknown;
+  let problem: string | undefined;
   try {
-    const header = decodeSegment(parts[0] ?? "");
-    const payload = decodeSegment(parts[1] ?? "");
-    if (isObject(header) && isObject(payload)) {
-      return { header: header as jose.JWTHeaderParameters, payload: payload as jose.JWTPayload };
-    }
+    const headerText = decodeSegment(parts[0] ?? "");
+    const payloadText = decodeSegment(parts[1] ?? "");
+    header = JSON.parse(headerText);
+    payload = JSON.parse(payloadText);
+    problem = jsonProblem(headerText, header) ?? jsonProblem(payloadText, payload);
   } catch (err) {
     throw invalid(provider, "malformed", "token is not a well-formed JWT", err);
   }
-  throw invalid(provider, "malformed", "token is not a well-formed JWT");
+  if (!isObject(header) || !isObject(payload))
+    throw invalid(provider, "malformed", "token is not a well-formed JWT");
+  if (problem) throw invalid(provider, "malformed", `token JSON has ${problem}`);
+  return { header: header as jose.JWTHeaderParameters, payload: payload as jose.JWTPayload };
 }
 
 type BufferLike = { from(text: string, encoding: "base64url"): { toString(encoding: "utf8"): string } };
@@ -57,19 +63,56 @@ const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * One base64url JSON segment. Node's Buffer where there is one (about three
- * times faster on the hot path); jose's decoder elsewhere. Peeking is lenient
- * at worst where Buffer is: jose decodes strictly when it verifies.
+ * One base64url segment as text. Node's Buffer where there is one (about
+ * three times faster on the hot path); jose's decoder elsewhere. Peeking is
+ * lenient at worst where Buffer is: jose decodes strictly when it verifies.
  */
-function decodeSegment(segment: string): unknown {
-  const text = NodeBuffer
+function decodeSegment(segment: string): string {
+  return NodeBuffer
     ? NodeBuffer.from(segment, "base64url").toString("utf8")
     : utf8.decode(jose.base64url.decode(segment));
-  return JSON.parse(text);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Nesting far beyond any real header or claims set (Keycloak's and Entra's stay under 5 levels). */
+const MAX_JSON_DEPTH = 32;
+const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
+/** In valid JSON, a string followed by a colon is a member name — and nothing else is. */
+const MEMBER_NAME = /"(?:[^"\\]|\\.)*"\s*:/g;
+
+/**
+ * SECURITY.md §A2#17 and #16. `JSON.parse` silently keeps the last of two
+ * members with one name, so `{"sub":"a","sub":"b"}` (or `"alg":"none"` then
+ * `"alg":"RS256"`) means different things to different parsers in a chain:
+ * refuse duplicates (compared after unescaping: the text names more members
+ * than the parsed value has), prototype-named members, and absurd nesting.
+ */
+function jsonProblem(text: string, value: unknown): string | undefined {
+  const count = { members: 0 };
+  const problem = inspect(value, 1, count);
+  if (problem) return problem;
+  return (text.match(MEMBER_NAME)?.length ?? 0) === count.members ? undefined : "a duplicate member";
+}
+
+function inspect(value: unknown, depth: number, count: { members: number }): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return "too deep a nesting";
+  const children = Array.isArray(value) ? value : Object.values(value as object);
+  if (!Array.isArray(value)) {
+    for (const name of Object.keys(value as object)) {
+      if (FORBIDDEN_MEMBERS.has(name)) return "a prototype member";
+      count.members += 1;
+    }
+  }
+  for (const child of children) {
+    if (typeof child === "object" && child !== null) {
+      const problem = inspect(child, depth + 1, count);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -81,6 +124,12 @@ export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): string {
   const alg = peeked.header.alg;
   if (typeof alg !== "string" || !check.algorithms.includes(alg)) {
     throw invalid(check.provider, "algorithm", `algorithm ${JSON.stringify(alg ?? null)} is not allowed`);
+  }
+  // We understand no JWS extension (RFC 7515 §4.1.11) and never accept an unencoded payload
+  // (RFC 7797; RFC 8725 §3.11): refuse both here, before any request, instead of letting jose
+  // refuse them later as "unsupported algorithm" after discovery was fetched (SECURITY.md §A2#6).
+  if ("crit" in peeked.header || "b64" in peeked.header) {
+    throw invalid(check.provider, "malformed", "token uses a JWS extension (crit/b64)");
   }
   const expected = typeof check.issuer === "string" ? check.issuer : check.issuer(peeked.payload);
   if (expected === undefined || peeked.payload.iss !== expected) {
@@ -111,9 +160,34 @@ export async function verifyJwt(
       clockTolerance: check.clockToleranceSeconds,
       requiredClaims: [...(check.requiredClaims ?? ["exp"])],
     });
+    checkAfterJose(payload, check);
     return { payload, header: protectedHeader };
   } catch (err) {
     throw translateJoseError(err, check.provider);
+  }
+}
+
+/**
+ * What jose leaves to the caller (SECURITY.md §A2#8, #9):
+ * - a NumericDate must be finite: JSON `1e309` parses to Infinity, a token that never expires;
+ * - `iat` in the future beyond the tolerance: jose checks it only with `maxTokenAge`;
+ * - several audiences need the party the token was issued to (OIDC Core §3.1.3.7):
+ *   `azp`, Entra v1's `appid`, or RFC 9068's `client_id`.
+ */
+function checkAfterJose(payload: jose.JWTPayload, check: JwtCheck): void {
+  for (const claim of ["exp", "nbf", "iat"] as const) {
+    const value = payload[claim];
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw invalid(check.provider, "claims", `token claim "${claim}" is not a finite number`);
+    }
+  }
+  const now = Math.floor(check.now / 1000);
+  if (typeof payload.iat === "number" && payload.iat > now + check.clockToleranceSeconds) {
+    throw invalid(check.provider, "not_yet_valid", "token was issued in the future");
+  }
+  const party = ["azp", "appid", "client_id"].some((claim) => typeof payload[claim] === "string");
+  if (check.audience !== undefined && Array.isArray(payload.aud) && payload.aud.length > 1 && !party) {
+    throw invalid(check.provider, "audience", "token has several audiences and names no authorized party");
   }
 }
 
@@ -151,7 +225,8 @@ function translateJoseError(err: unknown, provider: string): IdSwitchError {
 function claimReason(claim: string, reason: string): TokenInvalidReason {
   if (claim === "iss") return "issuer";
   if (claim === "aud") return "audience";
-  if (claim === "nbf" || (claim === "iat" && reason === "check_failed")) return "not_yet_valid";
+  // Only a failed time comparison is "not yet valid"; a non-numeric nbf is a bad claim.
+  if ((claim === "nbf" || claim === "iat") && reason === "check_failed") return "not_yet_valid";
   return "claims";
 }
 
