@@ -25,7 +25,7 @@ beforeAll(async () => {
     clientSecret: { env: "ENTRA_SECRET" },
     authority: entra.url,
     v1IssuerBase: entra.v1IssuerBase,
-    timeoutMs: 1_000,
+    timeoutMs: 5_000, // generous: the machine may be busy; "down" below is a refused port, not a slow one
   };
   dir = await mkdtemp(join(tmpdir(), "idswitch-doctor-"));
 });
