@@ -2,17 +2,23 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // Entry points other than the root (stores, testing kit) import the public
+  // Entry points other than the root (stores, testing kit, CLI) import the public
   // API as "idswitch", as a consumer would; in tests that is the source.
   resolve: {
-    alias: [{ find: /^idswitch$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) }],
+    alias: [
+      { find: /^idswitch$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) },
+      {
+        find: /^idswitch\/testing$/,
+        replacement: fileURLToPath(new URL("src/testing/index.ts", import.meta.url)),
+      },
+    ],
   },
   test: {
     reporters: ["default", "junit"],
     outputFile: { junit: "reports/junit.xml" },
+    // Every project inherits the root (`extends: true`): above all its alias.
     projects: [
       {
-        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
         extends: true,
         test: {
           name: "unit",
@@ -26,7 +32,6 @@ export default defineConfig({
         },
       },
       {
-        // Inherit the root's `resolve.alias`, so "idswitch" is the source here too.
         extends: true,
         test: {
           // Emulated providers: real HTTP servers on loopback, started by each test file.
@@ -41,7 +46,6 @@ export default defineConfig({
         },
       },
       {
-        // Inherit the root config: its alias maps "idswitch" (what the stores import) to the source.
         extends: true,
         test: {
           // Stores against the real services of the machine: SQLite files in a temp
@@ -55,30 +59,22 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
+          // Everything that needs the real Keycloak, in one project with one global
+          // setup (one server for the run): the provider, the facade, the directory
+          // mirror and SECURITY.md §A2 (one test per attack).
           name: "integration",
           setupFiles: ["test/setup/fail-on-console.ts"],
           include: [
             "test/integration/keycloak/**/*.test.ts",
             "test/integration/identity/**/*.test.ts",
             "test/integration/directory/**/*.test.ts",
+            "test/security/**/*.test.ts",
           ],
           globalSetup: ["test/setup/keycloak.global.ts"],
-          // One real Keycloak is shared; files mutate its state (users, clients), so
-          // they run one after another and each test creates the users it changes.
-          fileParallelism: false,
-          testTimeout: 60_000,
-          hookTimeout: 240_000,
-        },
-      },
-      {
-        test: {
-          // SECURITY.md §A2, one test per attack, against createIdentity with the Entra ID
-          // emulator and the real Keycloak (shared with "integration": files run one by one).
-          name: "security",
-          setupFiles: ["test/setup/fail-on-console.ts"],
-          include: ["test/security/**/*.test.ts"],
-          globalSetup: ["test/setup/keycloak.global.ts"],
+          // One real Keycloak is shared; files mutate its state (users, clients, realms),
+          // so they run one after another and each test creates what it changes.
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 240_000,
