@@ -45,6 +45,21 @@ export default defineConfig({
           hookTimeout: 240_000,
         },
       },
+      {
+        // Inherits the root's alias: the integrations import the public API as "idswitch".
+        extends: true,
+        test: {
+          // idswitch/express, /fastify, /hono: real HTTP (Hono: app.fetch) against the Entra
+          // emulator and the real Keycloak, plus the framework-neutral pieces they share.
+          name: "integrations",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/integrations/**/*.test.ts"],
+          globalSetup: ["test/setup/keycloak.global.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });
