@@ -1,4 +1,5 @@
 /** The framework-neutral pieces: returnTo, options checked at the factory, sealing, chunked cookies. */
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import {
   createIdentity,
@@ -74,6 +75,25 @@ describe("options are checked when the factory is called", () => {
       idswitch({ identity, secret: SECRET, chooserPath: "https://evil.example", cookies: {} } as never),
     );
     expect(error.issues?.map((i) => i.path).sort()).toEqual(["chooserPath", "cookies"]);
+  });
+
+  it("a scope that could break the WWW-Authenticate header is refused", () => {
+    const error = configError(() => bearerAuth({ identity, audience: "api", requiredScopes: ['a" b'] }));
+    expect(error.issues?.[0]?.path).toBe("requiredScopes[0]");
+  });
+
+  it("insecure cookies are for localhost only: any other host is refused", async () => {
+    const auth = honoIdswitch({
+      identity,
+      secret: SECRET,
+      chooserPath: "/choose",
+      cookie: { secure: false },
+    });
+    const app = new Hono();
+    app.route("/", auth.routes());
+    const remote = await app.fetch(new Request("http://app.example.com/auth/login"));
+    expect(remote.status).toBe(500);
+    expect(remote.headers.get("set-cookie")).toBeNull();
   });
 
   it("bearer middleware needs an audience; requireRole needs a role", () => {

@@ -100,7 +100,10 @@ export const bearerOptionsSchema = z.strictObject({
   identity,
   /** Required: the audience each provider's tokens must carry — one, or per provider id. */
   audience: z.union([audienceValue, z.record(z.string(), audienceValue)]),
-  requiredScopes: z.array(z.string().min(1)).optional(),
+  /** Scope tokens (RFC 6749 §3.3): they are echoed in the challenge, so no quotes or spaces. */
+  requiredScopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "must be a scope token"))
+    .optional(),
   /** The `realm` of `WWW-Authenticate` (RFC 6750 §3). */
   realm: z
     .string()

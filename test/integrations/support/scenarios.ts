@@ -86,7 +86,11 @@ export function webScenarios(framework: string, start: StartApp): void {
       expect(afterCallback.headers.get("location")).toBe("/orders?page=2");
       const session = setCookies(afterCallback).filter((c) => !c.name.endsWith("-login") && c.value);
       expect(session.length).toBeGreaterThan(0);
-      for (const cookie of session) expect(cookie.attributes).toMatch(/HttpOnly.*SameSite=Lax/);
+      for (const cookie of session) {
+        expect(cookie.attributes).toMatch(/HttpOnly.*SameSite=Lax/);
+        // Each chunk stays within a browser's 4096 bytes per cookie (RFC 6265 §6.1).
+        expect(`${cookie.name}=${cookie.value};${cookie.attributes}`.length).toBeLessThan(4096);
+      }
       // The login cookie is spent: a replayed callback has nothing to complete.
       expect(b.jar.has(`${session[0]?.name.replace(/\.\d+$/, "")}-login`)).toBe(false);
       const me = await b.request("/me", { accept: "application/json" });
