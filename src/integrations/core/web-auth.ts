@@ -32,6 +32,12 @@ export class WebAuth {
   readonly #sealer: Sealer;
   readonly #loginCookie: string;
   readonly #now: () => number;
+  /**
+   * Refreshes in flight, by refresh token: a page's parallel requests share
+   * one refresh, since a rotating provider (Keycloak, Entra) honours a refresh
+   * token once and the loser would end the session. Per process only.
+   */
+  readonly #refreshing = new Map<string, Promise<IdentitySession>>();
 
   constructor(input: WebOptionsInput, what: string) {
     this.options = parseOptions(webOptionsSchema, input, what);
@@ -173,7 +179,7 @@ export class WebAuth {
       return { session: opened.session, setCookies: [], failure: undefined };
     }
     try {
-      const session = await this.identity.refresh(opened.session);
+      const session = await this.#refresh(opened.session);
       const setCookies = await this.#jar.write(session, request.cookies, now, opened.id, true);
       return { session, setCookies, failure: undefined };
     } catch (error) {
@@ -199,6 +205,17 @@ export class WebAuth {
   forbidden(session: IdentitySession, roles: readonly string[]): WebResponse | undefined {
     if (roles.some((role) => session.principal.roles.includes(role))) return undefined;
     return json(403, { error: "forbidden", error_description: "a required role is missing" });
+  }
+
+  #refresh(session: IdentitySession): Promise<IdentitySession> {
+    const key = session.tokens.refreshToken;
+    if (key === undefined) return this.identity.refresh(session);
+    let pending = this.#refreshing.get(key);
+    if (!pending) {
+      pending = this.identity.refresh(session).finally(() => this.#refreshing.delete(key));
+      this.#refreshing.set(key, pending);
+    }
+    return pending;
   }
 
   async #read(request: WebRequest) {

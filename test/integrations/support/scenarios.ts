@@ -194,6 +194,28 @@ export function webScenarios(framework: string, start: StartApp): void {
     });
   });
 
+  describe(`${framework}: refresh near expiry`, () => {
+    it("refreshes at the session's provider, renews the cookie, and parallel requests share one refresh", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const before = new Map(b.jar);
+      const tokenRequests = () =>
+        world.entra.requests.filter((r) => r.path.endsWith("/oauth2/v2.0/token")).length;
+      const requestsBefore = tokenRequests();
+      app.setup.clock.shiftMs = 2 * 3600 * 1000;
+      const [first, second] = await Promise.all([
+        b.request("/me", { accept: "application/json" }),
+        b.request("/me", { accept: "application/json" }),
+      ]);
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      expect(tokenRequests() - requestsBefore).toBe(1);
+      expect(setCookies(first).length).toBeGreaterThan(0);
+      expect(b.jar).not.toEqual(before);
+      expect(await first.json()).toMatchObject({ provider: "entra" });
+    });
+  });
+
   describe(`${framework}: suspension and the spare`, () => {
     it("Entra disables the person: the next request refreshes, the session ends, the chooser offers eu", async () => {
       const entraUser = world.newEntraUser();
