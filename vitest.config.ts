@@ -54,8 +54,12 @@ export default defineConfig({
           name: "integrations",
           setupFiles: ["test/setup/fail-on-console.ts"],
           include: ["test/integrations/**/*.test.ts"],
-          globalSetup: ["test/setup/keycloak.global.ts"],
+          // Reuses the Keycloak that the integration project started in the same run.
+          globalSetup: ["test/integrations/support/keycloak.global.ts"],
           fileParallelism: false,
+          // After the other projects, not beside them: the integration project disables
+          // shared Keycloak clients (`service`) for a moment, which these tests use.
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 240_000,
         },
