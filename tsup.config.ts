@@ -48,4 +48,24 @@ export default defineConfig([
     external: ["idswitch", "idswitch/testing"],
     dts: false,
   },
+  {
+    ...shared,
+    // Express and Fastify glue: Node-only. The public API and the frameworks stay
+    // external, so an app's `instanceof IdSwitchError` sees the one class it imported.
+    entry: {
+      "integrations/express/index": "src/integrations/express/index.ts",
+      "integrations/fastify/index": "src/integrations/fastify/index.ts",
+    },
+    platform: "node",
+    tsconfig: "tsconfig.node.json",
+    external: ["idswitch", "express", "fastify"],
+  },
+  {
+    ...shared,
+    // Hono runs on Web Request/Response anywhere (workers, Deno, Bun): platform-neutral, like the root.
+    entry: { "integrations/hono/index": "src/integrations/hono/index.ts" },
+    platform: "neutral",
+    tsconfig: "tsconfig.web.json",
+    external: ["idswitch", "hono"],
+  },
 ]);

@@ -80,6 +80,25 @@ export default defineConfig({
           hookTimeout: 240_000,
         },
       },
+      {
+        // Inherits the root's alias: the integrations import the public API as "idswitch".
+        extends: true,
+        test: {
+          // idswitch/express, /fastify, /hono: real HTTP (Hono: app.fetch) against the Entra
+          // emulator and the real Keycloak, plus the framework-neutral pieces they share.
+          name: "integrations",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/integrations/**/*.test.ts"],
+          // Reuses the Keycloak that the integration project started in the same run.
+          globalSetup: ["test/integrations/support/keycloak.global.ts"],
+          fileParallelism: false,
+          // After the other projects, not beside them: the integration project disables
+          // shared Keycloak clients (`service`) for a moment, which these tests use.
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

@@ -1,7 +1,13 @@
+// @ts-check
 // A throwaway Keycloak realm for the example and the benchmark: a service-account client `mirror` with the
 // realm-management roles the mirror needs, and a web client `app` whose tokens get the `entra_id` claim.
 // Created and deleted through the master admin (admin-cli); never use this against a production server.
 
+/**
+ * @param {string} base Keycloak's base URL
+ * @param {string} realm the realm to create
+ * @param {{ username: string, password: string }} [admin] the master realm's admin
+ */
 export async function createRealm(base, realm, admin = { username: "admin", password: "admin" }) {
   const token = await masterToken(base, admin);
   const response = await fetch(`${base}/admin/realms`, {
@@ -50,6 +56,11 @@ export async function createRealm(base, realm, admin = { username: "admin", pass
   if (!response.ok) throw new Error(`creating realm ${realm}: HTTP ${response.status}`);
 }
 
+/**
+ * @param {string} base Keycloak's base URL
+ * @param {string} realm the realm to delete
+ * @param {{ username: string, password: string }} [admin] the master realm's admin
+ */
 export async function deleteRealm(base, realm, admin = { username: "admin", password: "admin" }) {
   const token = await masterToken(base, admin);
   await fetch(`${base}/admin/realms/${realm}`, {
@@ -58,6 +69,10 @@ export async function deleteRealm(base, realm, admin = { username: "admin", pass
   });
 }
 
+/**
+ * @param {string} base Keycloak's base URL
+ * @param {{ username: string, password: string }} admin the master realm's admin
+ */
 async function masterToken(base, { username, password }) {
   const response = await fetch(`${base}/realms/master/protocol/openid-connect/token`, {
     method: "POST",

@@ -31,7 +31,8 @@ for (let i = 0; i < 25; i++) {
     surname: `${i}`,
     mail: upn,
   });
-  entra.addMember(teams[i % 3].id, user.oid);
+  const team = teams[i % 3];
+  if (team) entra.addMember(team.id, user.oid);
   if (i === 7) entra.setUserState(user.oid, "disabled");
 }
 

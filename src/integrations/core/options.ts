@@ -1,0 +1,142 @@
+/**
+ * Options of the integrations, checked with zod when the factory is called
+ * (hono's rule: a mistake fails at start-up, naming its path, not on the
+ * first request). Security options have no defaults: the secret, the
+ * audience of a bearer API and the chooser page must be given.
+ */
+import type { Identity, PerProvider, StateStore } from "idswitch";
+import { IdSwitchError } from "idswitch";
+import { z } from "zod";
+import { safeReturnTo } from "./return-to.js";
+
+const IDENTITY_METHODS = ["beginLogin", "completeLogin", "refresh", "logoutUrl", "verifyAccessToken"];
+
+const identity = z.custom<Identity>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    Array.isArray((value as { providers?: unknown }).providers) &&
+    IDENTITY_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
+  "must be the result of createIdentity()",
+);
+
+const STORE_METHODS = ["get", "set", "delete"];
+const store = z.custom<StateStore>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    STORE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
+  "must be a StateStore (get, set, delete)",
+);
+
+/** 32 characters at least: HKDF stretches it to a key, it cannot add entropy that is not there. */
+const secretString = z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)");
+
+const relativePath = z
+  .string()
+  .refine((v) => safeReturnTo(v) === v, "must be a same-origin path like /signin");
+
+const absoluteUrl = z.string().refine((v) => URL.canParse(v), "must be an absolute URL");
+
+/** RFC 6265 cookie-name token, without the characters browsers treat specially. */
+const cookieName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'");
+
+export const webOptionsSchema = z.strictObject({
+  identity,
+  /** Seals the session and login cookies. A list rotates: the first seals, all open. */
+  secret: z.union([secretString, z.array(secretString).min(1, "must list at least one secret")]),
+  /** Where people go when their provider refused them: the app's "choose another provider" page. */
+  chooserPath: relativePath,
+  /** The routes' common prefix: `<prefix>/login`, `<prefix>/callback/:provider`, `<prefix>/logout`. */
+  prefix: relativePath.default("/auth"),
+  /** Where to go after sign-in when no `returnTo` was asked for. */
+  defaultReturnTo: relativePath.default("/"),
+  /** Registered at each provider; one for all, or per provider id. */
+  postLogoutRedirectUri: z.union([absoluteUrl, z.record(z.string(), absoluteUrl)]).optional(),
+  cookie: z
+    .strictObject({
+      /** Default `__Host-idswitch` (Secure, host-only, Path=/), `idswitch` when not secure. */
+      name: cookieName.optional(),
+      /**
+       * Off only for plain-http development on localhost; requests to any other
+       * host are then refused, so the switch cannot leak into production.
+       */
+      secure: z.boolean().default(true),
+    })
+    .default({ secure: true }),
+  session: z
+    .strictObject({
+      /** Absolute lifetime: after it the person signs in again (OWASP: hours, not weeks). */
+      maxAgeSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(30 * 24 * 3600)
+        .default(8 * 3600),
+      /** Refresh at the provider when the access token expires within this many seconds. */
+      refreshBeforeExpirySeconds: z.number().int().min(0).max(3600).default(60),
+      /**
+       * Keeps sessions server side: the cookie then holds only a random id.
+       * Without it the whole session (tokens included) is sealed into the
+       * cookie, split into chunks when it exceeds one cookie's 4 KB.
+       */
+      store: store.optional(),
+    })
+    .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60 }),
+  /** How long a sign-in may take at the provider. */
+  loginTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
+  /** What `requireAuth` does without a session: redirect a browser to sign in, or answer 401. */
+  unauthenticated: z.enum(["redirect", "status"]).default("redirect"),
+  /** A clock (epoch ms), for tests. */
+  now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+});
+
+export type WebOptionsInput = z.input<typeof webOptionsSchema>;
+export type WebOptions = z.output<typeof webOptionsSchema>;
+
+const audienceValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+export const bearerOptionsSchema = z.strictObject({
+  identity,
+  /** Required: the audience each provider's tokens must carry — one, or per provider id. */
+  audience: z.union([audienceValue, z.record(z.string(), audienceValue)]),
+  /** Scope tokens (RFC 6749 §3.3): they are echoed in the challenge, so no quotes or spaces. */
+  requiredScopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "must be a scope token"))
+    .optional(),
+  /** The `realm` of `WWW-Authenticate` (RFC 6750 §3). */
+  realm: z
+    .string()
+    .regex(/^[\x20-\x7e]*$/)
+    .refine((v) => !v.includes('"'), "must not contain quotes")
+    .optional(),
+});
+
+export type BearerOptionsInput = Omit<z.input<typeof bearerOptionsSchema>, "audience"> & {
+  audience: PerProvider<string | readonly string[]>;
+};
+export type BearerOptions = z.output<typeof bearerOptionsSchema>;
+
+/**
+ * Parses options or throws one `config_invalid` IdSwitchError listing every
+ * problem with its path (as `createIdentity` does), never repeating a value.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: false });
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    // An unknown key is reported on its parent; name the key itself, it is what was mistyped.
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    const path = keys.length === 1 ? [...issue.path, keys[0] as string] : issue.path;
+    return { path: formatPath(path), message: issue.message };
+  });
+  const list = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+  throw new IdSwitchError("config_invalid", `${what}: invalid options: ${list}`, { issues });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === "number") return `${acc}[${key}]`;
+    return acc ? `${acc}.${String(key)}` : String(key);
+  }, "");
+}

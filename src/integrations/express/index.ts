@@ -1,0 +1,137 @@
+/**
+ * `idswitch/express`: sign-in routes for a backend-for-frontend, session and
+ * role guards, and bearer-token middleware for APIs, on Express 5. Thin: it
+ * translates requests and responses; `createIdentity` decides.
+ *
+ * @example
+ * import express from "express";
+ * import { bearerAuth, idswitch } from "idswitch/express";
+ *
+ * const auth = idswitch({ identity, secret: process.env.SESSION_SECRET, chooserPath: "/choose" });
+ * const app = express();
+ * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
+ * app.get("/admin", auth.requireRole("admin"), (req, res) => res.send("hello admin"));
+ * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ */
+
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import type { IdentitySession, Principal } from "idswitch";
+import { BearerAuth } from "../core/bearer.js";
+import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
+import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+import { parseRoles } from "../core/roles.js";
+import { WebAuth } from "../core/web-auth.js";
+
+export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+export { safeReturnTo } from "../core/return-to.js";
+
+/** What idswitch knows about the request, at `req.idswitch`. */
+export interface IdswitchRequest {
+  /** The signed-in session (web), refreshed when near expiry. */
+  readonly session?: IdentitySession | undefined;
+  /** Who the caller is: the session's principal, or the bearer token's. */
+  readonly principal?: Principal | undefined;
+}
+
+declare module "express-serve-static-core" {
+  interface Request {
+    idswitch?: IdswitchRequest;
+  }
+}
+
+export interface ExpressIdswitch {
+  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`. */
+  routes(): Router;
+  /** Reads (and refreshes) the session into `req.idswitch`; lets everyone through. */
+  session(): RequestHandler;
+  /** As `session()`, then: no session → redirect to sign in (browsers) or 401. */
+  requireAuth(): RequestHandler;
+  /** As `requireAuth()`, then 403 unless the person holds one of `roles`. */
+  requireRole(...roles: string[]): RequestHandler;
+}
+
+/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+export function idswitch(options: WebOptionsInput): ExpressIdswitch {
+  const auth = new WebAuth(options, "idswitch/express");
+  const guard = (check: (session: IdentitySession) => WebResponse | undefined, enforce: boolean) =>
+    handler(async (req, res, next) => {
+      const web = toWeb(req);
+      if (!req.idswitch) {
+        const result = await auth.authenticate(web);
+        if (result.failure && enforce) return send(res, result.failure);
+        for (const cookie of result.setCookies) res.append("Set-Cookie", cookie);
+        req.idswitch = { session: result.session, principal: result.session?.principal };
+      }
+      const session = req.idswitch.session;
+      if (!enforce) return next();
+      if (!session) return send(res, auth.unauthenticated(web, []));
+      const refused = check(session);
+      return refused ? send(res, refused) : next();
+    });
+  return {
+    routes() {
+      const router = Router();
+      router.get(
+        auth.loginPath,
+        handler(async (req, res) => send(res, await auth.login(toWeb(req)))),
+      );
+      router.get(
+        `${auth.callbackPath}/:provider`,
+        handler(async (req, res) => send(res, await auth.callback(toWeb(req), String(req.params.provider)))),
+      );
+      router.all(
+        auth.logoutPath,
+        handler(async (req, res) => send(res, await auth.logout(toWeb(req)))),
+      );
+      return router;
+    },
+    session: () => guard(() => undefined, false),
+    requireAuth: () => guard(() => undefined, true),
+    requireRole(...roles) {
+      const required = parseRoles(roles, "idswitch/express");
+      return guard((session) => auth.forbidden(session, required), true);
+    },
+  };
+}
+
+/**
+ * Bearer-token middleware for APIs: verifies `Authorization: Bearer` from any
+ * configured provider and sets `req.idswitch.principal`; answers 401/403/503
+ * with an RFC 6750 challenge otherwise.
+ */
+export function bearerAuth(options: BearerOptionsInput): RequestHandler {
+  const bearer = new BearerAuth(options, "idswitch/express.bearerAuth");
+  return handler(async (req, res, next) => {
+    const outcome = await bearer.verify(req.get("authorization"));
+    if ("response" in outcome) return send(res, outcome.response);
+    req.idswitch = { ...req.idswitch, principal: outcome.principal };
+    next();
+  });
+}
+
+/** Express 5 forwards rejected promises to `next`, but being explicit keeps Express 4-style stacks safe. */
+function handler(run: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    run(req, res, next).catch(next);
+  };
+}
+
+function toWeb(req: Request): WebRequest {
+  // `req.protocol` honours the app's `trust proxy` setting, as the rest of the app does.
+  return webRequest(
+    req.method,
+    `${req.protocol}://${req.get("host") ?? "localhost"}${req.originalUrl}`,
+    (name) => req.get(name),
+  );
+}
+
+function send(res: Response, response: WebResponse): void {
+  res.status(response.status);
+  for (const [name, value] of response.headers) {
+    if (name === "Set-Cookie") res.append(name, value);
+    else res.setHeader(name, value);
+  }
+  if (response.body) res.json(response.body);
+  else res.end();
+}

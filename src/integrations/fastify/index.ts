@@ -1,0 +1,143 @@
+/**
+ * `idswitch/fastify`: the same abilities as `idswitch/express` as a Fastify 5
+ * plugin — sign-in routes, session and role guards as `preHandler` hooks, and
+ * bearer-token checks for APIs. Thin: it translates, `createIdentity` decides.
+ *
+ * @example
+ * import Fastify from "fastify";
+ * import { bearerAuth, idswitch } from "idswitch/fastify";
+ *
+ * const auth = idswitch({ identity, secret: process.env.SESSION_SECRET, chooserPath: "/choose" });
+ * const app = Fastify();
+ * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
+ * app.get("/orders", { preHandler: bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }) },
+ *   (request) => ({ caller: request.idswitch?.principal?.subject }));
+ */
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from "fastify";
+import type { IdentitySession, Principal } from "idswitch";
+import { BearerAuth } from "../core/bearer.js";
+import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
+import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+import { parseRoles } from "../core/roles.js";
+import { WebAuth } from "../core/web-auth.js";
+
+export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+export { safeReturnTo } from "../core/return-to.js";
+
+/** What idswitch knows about the request, at `request.idswitch`. */
+export interface IdswitchRequest {
+  readonly session?: IdentitySession | undefined;
+  readonly principal?: Principal | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idswitch: IdswitchRequest | null;
+  }
+}
+
+export interface FastifyIdswitch {
+  /** Registers the routes and `request.idswitch`. Register it once, at the root or in a scope. */
+  readonly plugin: FastifyPluginAsync;
+  /** Reads (and refreshes) the session into `request.idswitch`; lets everyone through. */
+  session(): preHandlerAsyncHookHandler;
+  /** No session → redirect to sign in (browsers) or 401. */
+  requireAuth(): preHandlerAsyncHookHandler;
+  /** As `requireAuth()`, then 403 unless the person holds one of `roles`. */
+  requireRole(...roles: string[]): preHandlerAsyncHookHandler;
+}
+
+/** Fastify's own marker (what fastify-plugin sets): decorations reach the scope that registered it. */
+const SKIP_OVERRIDE = Symbol.for("skip-override");
+
+/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+export function idswitch(options: WebOptionsInput): FastifyIdswitch {
+  const auth = new WebAuth(options, "idswitch/fastify");
+  const plugin: FastifyPluginAsync = async (app) => {
+    if (!app.hasRequestDecorator("idswitch")) app.decorateRequest("idswitch", null);
+    // Routes in their own scope: the logout form's urlencoded body needs a parser the app may not have.
+    await app.register(async (scope: FastifyInstance) => {
+      scope.addContentTypeParser("application/x-www-form-urlencoded", (_request, _payload, done) =>
+        done(null, undefined),
+      );
+      scope.get(auth.loginPath, async (request, reply) => send(reply, await auth.login(toWeb(request))));
+      scope.get<{ Params: { provider: string } }>(`${auth.callbackPath}/:provider`, async (request, reply) =>
+        send(reply, await auth.callback(toWeb(request), request.params.provider)),
+      );
+      scope.route({
+        method: ["GET", "POST"],
+        url: auth.logoutPath,
+        handler: async (request, reply) => send(reply, await auth.logout(toWeb(request))),
+      });
+    });
+  };
+  Object.assign(plugin, { [SKIP_OVERRIDE]: true });
+
+  const guard =
+    (
+      check: (session: IdentitySession) => WebResponse | undefined,
+      enforce: boolean,
+    ): preHandlerAsyncHookHandler =>
+    async (request, reply) => {
+      const web = toWeb(request);
+      if (!request.idswitch) {
+        const result = await auth.authenticate(web);
+        if (result.failure && enforce) return send(reply, result.failure);
+        for (const cookie of result.setCookies) reply.header("set-cookie", cookie);
+        request.idswitch = { session: result.session, principal: result.session?.principal };
+      }
+      const session = request.idswitch.session;
+      if (!enforce) return;
+      if (!session) return send(reply, auth.unauthenticated(web, []));
+      const refused = check(session);
+      if (refused) return send(reply, refused);
+    };
+
+  return {
+    plugin,
+    session: () => guard(() => undefined, false),
+    requireAuth: () => guard(() => undefined, true),
+    requireRole(...roles) {
+      const required = parseRoles(roles, "idswitch/fastify");
+      return guard((session) => auth.forbidden(session, required), true);
+    },
+  };
+}
+
+/**
+ * A `preHandler` for APIs: verifies `Authorization: Bearer` from any
+ * configured provider and sets `request.idswitch.principal`; answers
+ * 401/403/503 with an RFC 6750 challenge otherwise.
+ */
+export function bearerAuth(options: BearerOptionsInput): preHandlerAsyncHookHandler {
+  const bearer = new BearerAuth(options, "idswitch/fastify.bearerAuth");
+  return async (request, reply) => {
+    const outcome = await bearer.verify(request.headers.authorization);
+    if ("response" in outcome) return send(reply, outcome.response);
+    request.idswitch = { ...request.idswitch, principal: outcome.principal };
+  };
+}
+
+function toWeb(request: FastifyRequest): WebRequest {
+  return webRequest(
+    request.method,
+    `${request.protocol}://${request.headers.host ?? "localhost"}${request.url}`,
+    (name) => {
+      const value = request.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  );
+}
+
+function send(reply: FastifyReply, response: WebResponse): FastifyReply {
+  reply.code(response.status);
+  for (const [name, value] of response.headers) reply.header(name, value);
+  return response.body ? reply.send(response.body) : reply.send();
+}

@@ -1,0 +1,120 @@
+/**
+ * `idswitch/hono`: sign-in routes, session and role guards, and bearer-token
+ * checks as Hono middleware on Web `Request`/`Response` only — no Node API,
+ * so it runs on Node, Deno, Bun and workers. Thin: it translates,
+ * `createIdentity` decides.
+ *
+ * @example
+ * import { Hono } from "hono";
+ * import { bearerAuth, idswitch, type IdswitchEnv } from "idswitch/hono";
+ *
+ * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
+ * const app = new Hono<IdswitchEnv>();
+ * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch").session?.principal));
+ * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { IdentitySession, Principal } from "idswitch";
+import { BearerAuth } from "../core/bearer.js";
+import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
+import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+import { parseRoles } from "../core/roles.js";
+import { WebAuth } from "../core/web-auth.js";
+
+export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
+export { safeReturnTo } from "../core/return-to.js";
+
+/** What idswitch knows about the request, at `c.get("idswitch")`. */
+export interface IdswitchRequest {
+  readonly session?: IdentitySession | undefined;
+  readonly principal?: Principal | undefined;
+}
+
+/** The Hono environment the middleware sets: `new Hono<IdswitchEnv>()`. */
+export interface IdswitchEnv {
+  Variables: { idswitch: IdswitchRequest | undefined };
+}
+
+export interface HonoIdswitch {
+  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`: `app.route("/", auth.routes())`. */
+  routes(): Hono<IdswitchEnv>;
+  /** Reads (and refreshes) the session into `c.get("idswitch")`; lets everyone through. */
+  session(): MiddlewareHandler<IdswitchEnv>;
+  /** No session → redirect to sign in (browsers) or 401. */
+  requireAuth(): MiddlewareHandler<IdswitchEnv>;
+  /** As `requireAuth()`, then 403 unless the person holds one of `roles`. */
+  requireRole(...roles: string[]): MiddlewareHandler<IdswitchEnv>;
+}
+
+/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+export function idswitch(options: WebOptionsInput): HonoIdswitch {
+  const auth = new WebAuth(options, "idswitch/hono");
+  const guard =
+    (
+      check: (session: IdentitySession) => WebResponse | undefined,
+      enforce: boolean,
+    ): MiddlewareHandler<IdswitchEnv> =>
+    async (c, next) => {
+      const web = toWeb(c);
+      let state = c.get("idswitch");
+      if (!state) {
+        const result = await auth.authenticate(web);
+        if (result.failure && enforce) return toResponse(result.failure);
+        for (const cookie of result.setCookies) c.header("Set-Cookie", cookie, { append: true });
+        state = { session: result.session, principal: result.session?.principal };
+        c.set("idswitch", state);
+      }
+      if (enforce) {
+        if (!state.session) return toResponse(auth.unauthenticated(web, []));
+        const refused = check(state.session);
+        if (refused) return toResponse(refused);
+      }
+      await next();
+    };
+
+  return {
+    routes() {
+      const app = new Hono<IdswitchEnv>();
+      app.get(auth.loginPath, async (c) => toResponse(await auth.login(toWeb(c))));
+      app.get(`${auth.callbackPath}/:provider`, async (c) =>
+        toResponse(await auth.callback(toWeb(c), c.req.param("provider"))),
+      );
+      app.all(auth.logoutPath, async (c) => toResponse(await auth.logout(toWeb(c))));
+      return app;
+    },
+    session: () => guard(() => undefined, false),
+    requireAuth: () => guard(() => undefined, true),
+    requireRole(...roles) {
+      const required = parseRoles(roles, "idswitch/hono");
+      return guard((session) => auth.forbidden(session, required), true);
+    },
+  };
+}
+
+/**
+ * Middleware for APIs: verifies `Authorization: Bearer` from any configured
+ * provider and sets `c.get("idswitch").principal`; answers 401/403/503 with an
+ * RFC 6750 challenge otherwise.
+ */
+export function bearerAuth(options: BearerOptionsInput): MiddlewareHandler<IdswitchEnv> {
+  const bearer = new BearerAuth(options, "idswitch/hono.bearerAuth");
+  return async (c, next) => {
+    const outcome = await bearer.verify(c.req.header("authorization"));
+    if ("response" in outcome) return toResponse(outcome.response);
+    c.set("idswitch", { ...c.get("idswitch"), principal: outcome.principal });
+    await next();
+  };
+}
+
+function toWeb(c: Context<IdswitchEnv>): WebRequest {
+  return webRequest(c.req.method, c.req.url, (name) => c.req.header(name));
+}
+
+function toResponse(response: WebResponse): Response {
+  const headers = new Headers();
+  for (const [name, value] of response.headers) headers.append(name, value);
+  if (!response.body) return new Response(null, { status: response.status, headers });
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(response.body), { status: response.status, headers });
+}

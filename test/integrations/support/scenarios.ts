@@ -1,0 +1,324 @@
+/**
+ * One suite of web and API scenarios, run against every integration over
+ * its own transport: real HTTP on 127.0.0.1 for Express and Fastify,
+ * `app.fetch(new Request(…))` for Hono. Each app under test serves:
+ *
+ * - the integration's routes under /auth;
+ * - GET /me (requireAuth) → { appUserId, provider };
+ * - GET /reader (requireRole("reader")) → { ok: true };
+ * - GET /choose → the query it was sent to (the app's chooser page);
+ * - GET /api/orders (bearer) → { provider, subject };
+ * - GET /api/admin (bearer, requiredScopes ["orders.admin"]) → { ok: true };
+ * - GET /api/other-audience (bearer for audience "someone-else") → { ok: true }.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInWithPassword } from "../../../src/testing/index.js";
+import { newUser, type TestUser } from "../../support/keycloak-env.js";
+import { type Dispatch, setCookies, TestBrowser } from "./browser.js";
+import { type AppSetup, startWorld, type World } from "./world.js";
+
+export interface Harness {
+  readonly origin: string;
+  readonly dispatch: Dispatch;
+  readonly setup: AppSetup;
+  close(): Promise<void>;
+}
+
+export type StartApp = (world: World) => Promise<Harness>;
+
+export function webScenarios(framework: string, start: StartApp): void {
+  let world: World;
+  let app: Harness;
+  let keycloakReader: TestUser;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    app = await start(world);
+    keycloakReader = await newUser({ realmRoles: ["reader"] });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await world?.close();
+  });
+
+  const browser = () => new TestBrowser(app.origin, app.dispatch);
+
+  /** Login route → the provider's sign-in page → the app's callback, as a browser would go. */
+  async function signIn(
+    b: TestBrowser,
+    user: { username: string; password: string },
+    query = "",
+  ): Promise<{ provider: string; afterCallback: Response }> {
+    app.setup.clock.shiftMs = 0;
+    const login = await b.request(`/auth/login${query}`);
+    expect(login.status).toBe(302);
+    const location = login.headers.get("location") ?? "";
+    const provider = location.startsWith(world.entra.url) ? "entra" : "eu";
+    const result = await signInWithPassword(location, user, {
+      redirectUriPrefix: `${app.origin}/auth/callback/${provider}`,
+    });
+    if (!("callbackUrl" in result)) throw new Error(`sign-in refused: ${result.error}`);
+    const callback = new URL(result.callbackUrl);
+    const afterCallback = await b.request(`${callback.pathname}${callback.search}`);
+    return { provider, afterCallback };
+  }
+
+  describe(`${framework}: sign-in for a backend-for-frontend`, () => {
+    it("sends a browser to the primary provider (Entra ID) with a sealed, HttpOnly login cookie", async () => {
+      const response = await browser().request("/auth/login");
+      expect(response.status).toBe(302);
+      expect(response.headers.get("location")).toMatch(new RegExp(`^${world.entra.url}/${world.tenantId}/`));
+      const [cookie] = setCookies(response);
+      expect(cookie?.name).toMatch(/-login$/);
+      expect(cookie?.attributes).toMatch(/HttpOnly/);
+      expect(cookie?.attributes).toMatch(/SameSite=Lax/);
+      // The PKCE verifier is inside, encrypted: nothing of the login state is readable.
+      expect(cookie?.value.split(".")).toHaveLength(5);
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    });
+
+    it("signs in at Entra ID: the callback sets the session cookie, a protected route knows the person", async () => {
+      const b = browser();
+      const user = world.newEntraUser();
+      const { provider, afterCallback } = await signIn(b, user, "?returnTo=%2Forders%3Fpage%3D2");
+      expect(provider).toBe("entra");
+      expect(afterCallback.status).toBe(302);
+      expect(afterCallback.headers.get("location")).toBe("/orders?page=2");
+      const session = setCookies(afterCallback).filter((c) => !c.name.endsWith("-login") && c.value);
+      expect(session.length).toBeGreaterThan(0);
+      for (const cookie of session) {
+        expect(cookie.attributes).toMatch(/HttpOnly.*SameSite=Lax/);
+        // Each chunk stays within a browser's 4096 bytes per cookie (RFC 6265 §6.1).
+        expect(`${cookie.name}=${cookie.value};${cookie.attributes}`.length).toBeLessThan(4096);
+      }
+      // The login cookie is spent: a replayed callback has nothing to complete.
+      expect(b.jar.has(`${session[0]?.name.replace(/\.\d+$/, "")}-login`)).toBe(false);
+      const me = await b.request("/me", { accept: "application/json" });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ provider: "entra", appUserId: expect.any(String) });
+    });
+
+    it("signs in at Keycloak when that provider is chosen, and requireRole lets a reader in", async () => {
+      const b = browser();
+      const login = await b.request("/auth/login?provider=eu");
+      expect(login.headers.get("location")).toMatch(/\/realms\/idswitch\/protocol\/openid-connect\/auth\?/);
+      const { provider } = await signIn(b, keycloakReader, "?provider=eu");
+      expect(provider).toBe("eu");
+      const me = await b.request("/me", { accept: "application/json" });
+      expect(await me.json()).toMatchObject({ provider: "eu" });
+      const reader = await b.request("/reader", { accept: "application/json" });
+      expect(reader.status).toBe(200);
+    });
+
+    it("requireRole answers 403 to a signed-in person without the role", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const reader = await b.request("/reader", { accept: "application/json" });
+      expect(reader.status).toBe(403);
+      expect(await reader.json()).toMatchObject({ error: "forbidden" });
+    });
+
+    it("without a session: a browser is sent to sign in (coming back here), a script gets 401", async () => {
+      const b = browser();
+      const page = await b.request("/me?tab=1");
+      expect(page.status).toBe(302);
+      expect(page.headers.get("location")).toBe(`/auth/login?returnTo=${encodeURIComponent("/me?tab=1")}`);
+      const call = await b.request("/me", { accept: "application/json" });
+      expect(call.status).toBe(401);
+    });
+
+    it("logout clears the session and sends the browser to the provider's end-session endpoint", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      expect((await b.request("/auth/logout")).status).toBe(405);
+      const logout = await b.request("/auth/logout", { method: "POST" });
+      expect(logout.status).toBe(303);
+      const location = new URL(logout.headers.get("location") ?? "");
+      expect(location.href.startsWith(`${world.entra.url}/${world.tenantId}/oauth2/v2.0/logout`)).toBe(true);
+      expect(location.searchParams.get("post_logout_redirect_uri")).toBe(`${app.origin}/bye`);
+      expect(location.searchParams.get("id_token_hint")).toBeTruthy();
+      expect(setCookies(logout).every((c) => /Max-Age=0/.test(c.attributes))).toBe(true);
+      expect(b.jar.size).toBe(0);
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
+    });
+
+    it("logout of a Keycloak session goes to Keycloak's end-session endpoint", async () => {
+      const b = browser();
+      await signIn(b, keycloakReader, "?provider=eu");
+      const logout = await b.request("/auth/logout", { method: "POST" });
+      expect(logout.headers.get("location")).toMatch(
+        /\/realms\/idswitch\/protocol\/openid-connect\/logout\?/,
+      );
+    });
+
+    it("ignores a garbled or forged session cookie", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const [name, value] = [...b.jar].find(([n]) => !n.endsWith("-login")) ?? ["", ""];
+      const flipped = `${value.slice(0, 60)}${value[60] === "A" ? "B" : "A"}${value.slice(61)}`;
+      b.jar.set(name, flipped);
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
+      b.jar.clear();
+      // Well-formed but sealed with another key: opens to nothing.
+      b.jar.set(
+        name.replace(/\.\d+$/, ""),
+        "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+      );
+      expect((await b.request("/me")).status).toBe(302);
+    });
+
+    it.each([
+      ["//evil.example/x"],
+      ["/\\evil.example"],
+      ["https://evil.example/"],
+      ["javascript:alert(1)"],
+      ["/%2F%2Fevil.example"],
+      ["/\tevil"],
+    ])("refuses returnTo %j (open redirect)", async (returnTo) => {
+      const response = await browser().request(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+    });
+
+    it("refuses a callback at another provider than the one the sign-in began at (mix-up)", async () => {
+      const b = browser();
+      await b.request("/auth/login"); // began at Entra ID
+      const response = await b.request("/auth/callback/eu?code=x&state=y");
+      expect(response.status).toBe(400);
+    });
+
+    it("a callback without its login cookie goes to the chooser, not into a session", async () => {
+      const response = await browser().request("/auth/callback/entra?code=x&state=y");
+      expect(response.status).toBe(302);
+      expect(response.headers.get("location")).toBe("/choose?error=login_expired&provider=entra");
+    });
+  });
+
+  describe(`${framework}: refresh near expiry`, () => {
+    it("refreshes at the session's provider, renews the cookie, and parallel requests share one refresh", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const before = new Map(b.jar);
+      const tokenRequests = () =>
+        world.entra.requests.filter((r) => r.path.endsWith("/oauth2/v2.0/token")).length;
+      const requestsBefore = tokenRequests();
+      app.setup.clock.shiftMs = 2 * 3600 * 1000;
+      const [first, second] = await Promise.all([
+        b.request("/me", { accept: "application/json" }),
+        b.request("/me", { accept: "application/json" }),
+      ]);
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      expect(tokenRequests() - requestsBefore).toBe(1);
+      expect(setCookies(first).length).toBeGreaterThan(0);
+      expect(b.jar).not.toEqual(before);
+      expect(await first.json()).toMatchObject({ provider: "entra" });
+    });
+  });
+
+  describe(`${framework}: suspension and the spare`, () => {
+    it("Entra disables the person: the next request refreshes, the session ends, the chooser offers eu", async () => {
+      const entraUser = world.newEntraUser();
+      const keycloakUser = await newUser();
+      // Link the two accounts: signed in at Entra ID, then "also sign in with" Keycloak.
+      const linking = browser();
+      await signIn(linking, entraUser);
+      const linked = await signIn(linking, keycloakUser, "?provider=eu&link=1");
+      expect(linked.provider).toBe("eu");
+      const appUser = (await (await linking.request("/me", { accept: "application/json" })).json()) as {
+        appUserId: string;
+      };
+
+      const b = browser();
+      await signIn(b, entraUser);
+      const me = (await (await b.request("/me", { accept: "application/json" })).json()) as {
+        appUserId: string;
+      };
+      expect(me.appUserId).toBe(appUser.appUserId);
+
+      world.entra.setUserState(entraUser.oid, "disabled");
+      app.setup.clock.shiftMs = 2 * 3600 * 1000; // the access token is now past its expiry: refresh
+      const refused = await b.request("/me?tab=2");
+      expect(refused.status).toBe(302);
+      const chooser = new URL(refused.headers.get("location") ?? "", app.origin);
+      expect(chooser.pathname).toBe("/choose");
+      expect(Object.fromEntries(chooser.searchParams)).toEqual({
+        error: "account_disabled",
+        provider: "entra",
+        alternatives: "eu",
+        returnTo: "/me?tab=2",
+      });
+      expect(b.jar.size).toBe(0);
+      // The chooser's link signs in at the spare: the same app user.
+      const again = await signIn(b, keycloakUser, "?provider=eu");
+      expect(again.provider).toBe("eu");
+      const back = (await (await b.request("/me", { accept: "application/json" })).json()) as {
+        appUserId: string;
+      };
+      expect(back.appUserId).toBe(appUser.appUserId);
+    });
+  });
+
+  describe(`${framework}: bearer tokens for APIs`, () => {
+    it("accepts tokens from both issuers", async () => {
+      for (const [token, provider] of [
+        [await world.entraApiToken(), "entra"],
+        [await world.keycloakApiToken(), "eu"],
+      ] as const) {
+        const response = await app.dispatch(
+          new Request(`${app.origin}/api/orders`, { headers: { authorization: `Bearer ${token}` } }),
+        );
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ provider });
+      }
+    });
+
+    it("rejects a missing token with a bare challenge and a foreign one as invalid_token, never echoing it", async () => {
+      const none = await app.dispatch(new Request(`${app.origin}/api/orders`));
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBe("Bearer");
+      const [header, payload, signature] = (await world.entraApiToken()).split(".");
+      const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<
+        string,
+        unknown
+      >;
+      const foreign = `${header}.${Buffer.from(JSON.stringify({ ...claims, iss: "https://evil.example/v2.0" })).toString("base64url")}.${signature}`;
+      const response = await app.dispatch(
+        new Request(`${app.origin}/api/orders`, { headers: { authorization: `Bearer ${foreign}` } }),
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+      const body = await response.text();
+      expect(body).not.toContain(foreign.slice(0, 40));
+      const basic = await app.dispatch(
+        new Request(`${app.origin}/api/orders`, { headers: { authorization: "Basic YTpi" } }),
+      );
+      expect(basic.status).toBe(401);
+    });
+
+    it("a token from the right issuer for another audience is invalid_token", async () => {
+      const keycloakToken = await world.keycloakApiToken();
+      const response = await app.dispatch(
+        new Request(`${app.origin}/api/other-audience`, {
+          headers: { authorization: `Bearer ${keycloakToken}` },
+        }),
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toContain(
+        'error_description="the token is not meant for this API"',
+      );
+    });
+
+    it("a valid token without a required scope is 403 insufficient_scope", async () => {
+      const response = await app.dispatch(
+        new Request(`${app.origin}/api/admin`, {
+          headers: { authorization: `Bearer ${await world.keycloakApiToken()}` },
+        }),
+      );
+      expect(response.status).toBe(403);
+      expect(response.headers.get("www-authenticate")).toBe(
+        'Bearer error="insufficient_scope", scope="orders.admin"',
+      );
+    });
+  });
+}

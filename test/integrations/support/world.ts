@@ -1,0 +1,141 @@
+/**
+ * The providers every integration test signs in at: the Entra ID emulator
+ * (primary) and the real Keycloak (the EU spare), and what an app under test
+ * needs from them — an identity, the integration's options, a clock to move.
+ */
+import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
+import {
+  createIdentity,
+  type EntraProviderOptions,
+  entraId,
+  type Identity,
+  type KeycloakProviderOptions,
+  keycloak,
+} from "../../../src/index.js";
+import type { BearerOptionsInput, WebOptionsInput } from "../../../src/integrations/core/options.js";
+import { createEntraEmulator, type EntraEmulator } from "../../../src/testing/index.js";
+import { createKeycloakClient, type KeycloakTestClient } from "./keycloak-client.js";
+
+export const SECRET = "integration-tests-secret-of-32-chars-or-more";
+
+export interface World {
+  readonly entra: EntraEmulator;
+  readonly tenantId: string;
+  readonly apiAudience: string;
+  /** An app-only Entra token for the API (client credentials). */
+  entraApiToken(): Promise<string>;
+  /** A Keycloak service-account token for `api`. */
+  keycloakApiToken(): Promise<string>;
+  newEntraUser(): { oid: string; username: string; password: string };
+  /** An app at `origin`: registered at both providers with its own callback URLs. */
+  appAt(origin: string, options?: { secure?: boolean }): Promise<AppSetup>;
+  close(): Promise<void>;
+}
+
+export interface AppSetup {
+  readonly identity: Identity;
+  readonly web: WebOptionsInput;
+  readonly bearer: BearerOptionsInput;
+  /** Moves the integration's clock (ms), e.g. to bring the access token near expiry. */
+  readonly clock: { shiftMs: number };
+}
+
+export async function startWorld(): Promise<World> {
+  const entra = await createEntraEmulator();
+  const tenant = entra.addTenant({ domain: "contoso.example" });
+  const api = entra.addApp({ tenantId: tenant.id, displayName: "api", accessTokenVersion: 2 });
+  const daemon = entra.addApp({ tenantId: tenant.id, displayName: "daemon", secret: "daemon-secret" });
+  entra.grantAppRoles(daemon.clientId, api.clientId, []);
+  const keycloakUrl = inject("keycloakUrl");
+  const clients: KeycloakTestClient[] = [];
+  const identities: Identity[] = [];
+  const entraOptions = (clientId: string, secret: string): EntraProviderOptions =>
+    ({
+      id: "entra",
+      tenantId: tenant.id,
+      clientId,
+      clientSecret: secret,
+      authority: entra.url,
+      v1IssuerBase: entra.v1IssuerBase,
+    }) as EntraProviderOptions;
+
+  return {
+    entra,
+    tenantId: tenant.id,
+    apiAudience: api.clientId,
+    async entraApiToken() {
+      const provider = entraId(entraOptions(daemon.clientId, "daemon-secret"));
+      return (await provider.clientCredentials({ scope: `${api.identifierUri}/.default` })).accessToken;
+    },
+    async keycloakApiToken() {
+      const provider = keycloak({
+        id: "eu",
+        issuer: `${keycloakUrl}/realms/idswitch`,
+        clientId: "service",
+        clientSecret: "service-secret",
+      } as KeycloakProviderOptions);
+      return (await provider.clientCredentials()).accessToken;
+    },
+    newEntraUser() {
+      const password = `pw-${randomUUID()}`;
+      const user = entra.addUser({
+        tenantId: tenant.id,
+        userPrincipalName: `u-${randomUUID().slice(0, 8)}@contoso.example`,
+        password,
+        displayName: "Integration User",
+      });
+      return { oid: user.oid, username: user.userPrincipalName, password };
+    },
+    async appAt(origin, options = {}) {
+      const web = entra.addApp({
+        tenantId: tenant.id,
+        displayName: `web ${origin}`,
+        secret: "web-secret",
+        redirectUris: [`${origin}/auth/callback/entra`],
+      });
+      const client = await createKeycloakClient({
+        redirectUri: `${origin}/auth/callback/eu`,
+        postLogoutRedirectUri: `${origin}/bye`,
+      });
+      clients.push(client);
+      const identity = createIdentity({
+        providers: [
+          entraId({
+            ...entraOptions(web.clientId, "web-secret"),
+            redirectUri: `${origin}/auth/callback/entra`,
+            scope: `openid profile email offline_access ${api.identifierUri}/access_as_user`,
+          }),
+          keycloak({
+            id: "eu",
+            issuer: `${keycloakUrl}/realms/idswitch`,
+            clientId: client.clientId,
+            clientSecret: client.clientSecret,
+            redirectUri: `${origin}/auth/callback/eu`,
+          } as KeycloakProviderOptions),
+        ],
+        routing: { order: ["entra", "eu"] },
+      });
+      identities.push(identity);
+      const clock = { shiftMs: 0 };
+      return {
+        identity,
+        clock,
+        web: {
+          identity,
+          secret: SECRET,
+          chooserPath: "/choose",
+          postLogoutRedirectUri: `${origin}/bye`,
+          cookie: { secure: options.secure ?? true },
+          now: () => Date.now() + clock.shiftMs,
+        },
+        bearer: { identity, audience: { entra: api.clientId, eu: "api" } },
+      };
+    },
+    async close() {
+      await Promise.all(identities.map((i) => i.close()));
+      await Promise.all(clients.map((c) => c.remove()));
+      await entra.close();
+    },
+  };
+}
