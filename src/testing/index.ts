@@ -4,6 +4,9 @@
  *
  * - {@link createEntraEmulator}: Microsoft Entra ID on 127.0.0.1, faithful to
  *   the real service's payloads and AADSTS answers (shared/ENTRA.md).
+ * - {@link createKeycloakEmulator}: a Keycloak-lite on 127.0.0.1 (realms,
+ *   login page, Keycloak's claims and error strings, shared/KEYCLOAK.md);
+ *   passes the same provider contract suite as a real Keycloak 26.7.3.
  *
  * @example
  * import { createEntraEmulator } from "idswitch/testing";
@@ -29,3 +32,23 @@ export type {
   EntraUserOptions,
   EntraUserState,
 } from "./entra/types.js";
+export { createKeycloakEmulator, type KeycloakEmulator } from "./keycloak/emulator.js";
+export type {
+  KeycloakBruteForceOptions,
+  KeycloakBruteForceStatus,
+  KeycloakClientOptions,
+  KeycloakClientRepresentation,
+  KeycloakEmulatorOptions,
+  KeycloakFault,
+  KeycloakFaultEndpoint,
+  KeycloakFaultMode,
+  KeycloakGroupRepresentation,
+  KeycloakImportedRealm,
+  KeycloakMapper,
+  KeycloakRealmOptions,
+  KeycloakRealmRepresentation,
+  KeycloakRequest,
+  KeycloakUser,
+  KeycloakUserOptions,
+  KeycloakUserRepresentation,
+} from "./keycloak/types.js";
