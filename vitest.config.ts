@@ -28,7 +28,11 @@ export default defineConfig({
           // Emulated providers: real HTTP servers on loopback, started by each test file.
           name: "emulators",
           setupFiles: ["test/setup/fail-on-console.ts"],
-          include: ["test/integration/entra/**/*.test.ts", "test/integration/entra-emulator/**/*.test.ts"],
+          include: [
+            "test/integration/entra/**/*.test.ts",
+            "test/integration/entra-emulator/**/*.test.ts",
+            "test/integration/keycloak-lite/**/*.test.ts",
+          ],
           testTimeout: 30_000,
         },
       },
