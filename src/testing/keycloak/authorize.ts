@@ -26,7 +26,7 @@ import type { AuthRequest } from "./sessions.js";
 import { ssoSession } from "./sso.js";
 
 /** The login transaction lives as long as Keycloak's `accessCodeLifespanLogin` default (1800 s). */
-const LOGIN_LIFESPAN_MS = 1_800_000;
+export const LOGIN_LIFESPAN_MS = 1_800_000;
 
 export const AUTH_SESSION_COOKIE = "AUTH_SESSION_ID";
 

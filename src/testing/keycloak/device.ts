@@ -8,7 +8,7 @@
  *   form is shown.
  */
 import { randomUUID } from "node:crypto";
-import { AUTH_SESSION_COOKIE } from "./authorize.js";
+import { AUTH_SESSION_COOKIE, LOGIN_LIFESPAN_MS } from "./authorize.js";
 import { authenticateClient } from "./client-auth.js";
 import { type Core, realmUrl } from "./core.js";
 import {
@@ -26,8 +26,6 @@ import {
 import type { RealmRecord } from "./model.js";
 import { deviceCodePage, errorPage, infoPage, MESSAGES } from "./pages.js";
 import { grantedScope } from "./scopes.js";
-
-const LOGIN_LIFESPAN_MS = 1_800_000;
 
 export async function deviceAuthorizationReply(
   core: Core,

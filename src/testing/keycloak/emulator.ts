@@ -226,7 +226,7 @@ export async function createKeycloakEmulator(
   const faults = new FaultPlan();
   const requests: KeycloakRequest[] = [];
   const server = await startServer(options.port ?? 0, faults, requests);
-  const url = `http://${options.hostname ?? "127.0.0.1"}:${server.port}`;
+  const url = `http://127.0.0.1:${server.port}`;
   const core: Core = { url, realms: new Map(), sessions: new SessionStore(), now };
   server.serve(core);
 

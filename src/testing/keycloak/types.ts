@@ -333,8 +333,6 @@ export interface KeycloakBruteForceStatus {
 export interface KeycloakEmulatorOptions {
   /** Port on 127.0.0.1; ephemeral when absent. */
   readonly port?: number;
-  /** Host name in URLs and issuers (default `127.0.0.1`; `localhost` also binds 127.0.0.1). */
-  readonly hostname?: "127.0.0.1" | "localhost";
   /** The clock in epoch ms (default `Date.now`): tokens, codes, sessions and locks expire by it. */
   readonly now?: () => number;
 }
