@@ -75,7 +75,9 @@ export type KeycloakMapper =
     }
   | {
       readonly type: "group-membership";
+      /** Claim name (default `groups`). */
       readonly claim?: string;
+      /** `/staff` rather than `staff` (default true, as in Keycloak's admin console). */
       readonly fullPath?: boolean;
       readonly accessToken?: boolean;
       readonly idToken?: boolean;
