@@ -60,7 +60,7 @@ function mapperClaims(client: ClientRecord, user: UserRecord, target: Target): C
     if (on === false) continue;
     if (mapper.type === "group-membership") {
       const groups = [...user.groups].map((path) =>
-        mapper.fullPath ? path : (path.split("/").pop() ?? path),
+        mapper.fullPath === false ? (path.split("/").pop() ?? path) : path,
       );
       claims[mapper.claim ?? "groups"] = groups;
     } else {
