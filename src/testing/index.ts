@@ -6,6 +6,9 @@
  *   the real service's payloads and AADSTS answers (shared/ENTRA.md).
  * - {@link createClientCertificate}: a key and a self-signed certificate to
  *   register on an emulated app and to authenticate with.
+ * - {@link createKeycloakEmulator}: a Keycloak-lite on 127.0.0.1 (realms,
+ *   login page, Keycloak's claims and error strings, shared/KEYCLOAK.md);
+ *   passes the same provider contract suite as a real Keycloak 26.7.3.
  *
  * @example
  * import { createEntraEmulator } from "idswitch/testing";
@@ -36,4 +39,24 @@ export type {
   EntraUserOptions,
   EntraUserState,
 } from "./entra/types.js";
+export { createKeycloakEmulator, type KeycloakEmulator } from "./keycloak/emulator.js";
+export type {
+  KeycloakBruteForceOptions,
+  KeycloakBruteForceStatus,
+  KeycloakClientOptions,
+  KeycloakClientRepresentation,
+  KeycloakEmulatorOptions,
+  KeycloakFault,
+  KeycloakFaultEndpoint,
+  KeycloakFaultMode,
+  KeycloakGroupRepresentation,
+  KeycloakImportedRealm,
+  KeycloakMapper,
+  KeycloakRealmOptions,
+  KeycloakRealmRepresentation,
+  KeycloakRequest,
+  KeycloakUser,
+  KeycloakUserOptions,
+  KeycloakUserRepresentation,
+} from "./keycloak/types.js";
 export { type PasswordCredentials, type PasswordSignIn, signInWithPassword } from "./sign-in.js";

@@ -1,0 +1,29 @@
+/**
+ * What every endpoint of one emulator shares: its base URL, realms, protocol
+ * state and clock. One `Core` per emulator — nothing is module-level, so
+ * several emulators run side by side in one process.
+ */
+import type { RealmRecord } from "./model.js";
+import type { SessionStore } from "./sessions.js";
+
+export interface Core {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly url: string;
+  readonly realms: Map<string, RealmRecord>;
+  readonly sessions: SessionStore;
+  readonly now: () => number;
+}
+
+/** `{base}/realms/{realm}`: the issuer (KEYCLOAK.md §2). */
+export function realmUrl(core: Core, realm: string): string {
+  return `${core.url}/realms/${encodeURIComponent(realm)}`;
+}
+
+/** `{base}/realms/{realm}/protocol/openid-connect` */
+export function oidcBase(core: Core, realm: string): string {
+  return `${realmUrl(core, realm)}/protocol/openid-connect`;
+}
+
+export function nowSeconds(core: Core): number {
+  return Math.floor(core.now() / 1000);
+}
