@@ -41,6 +41,7 @@ export default defineConfig({
             "test/integration/entra/**/*.test.ts",
             "test/integration/entra-emulator/**/*.test.ts",
             "examples/testing/**/*.test.ts",
+            "test/cli/**/*.test.ts",
             "test/integration/keycloak-lite/**/*.test.ts",
           ],
           testTimeout: 30_000,

@@ -15,7 +15,8 @@ Commands:
   help      show this help
 
 Environment:
-  KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start)
+  KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start);
+                without it the demo uses the Keycloak-lite emulator
 `;
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,10 +1,11 @@
 /**
  * `idswitch demo`: the failover story on this machine, with no configuration
  * and no network — the Entra ID emulator, and the real Keycloak when
- * KEYCLOAK_URL points at the idswitch test bed (otherwise the Keycloak-lite
- * emulator).
+ * KEYCLOAK_URL points at the idswitch test bed, otherwise the Keycloak-lite
+ * emulator.
  */
 import { keycloakSpare } from "./keycloak-spare.js";
+import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
 import type { Spare } from "./spare.js";
 import { playStory } from "./story.js";
@@ -40,7 +41,8 @@ export async function runDemo({ env, write }: DemoOptions): Promise<number> {
 
 async function chooseSpare(env: DemoOptions["env"]): Promise<Spare> {
   const url = env.KEYCLOAK_URL?.replace(/\/+$/, "");
-  if (!url) throw new Error("set KEYCLOAK_URL to a running idswitch test bed (npm run keycloak -- start)");
+  // No Keycloak at hand: the Keycloak-lite emulator (the same provider contract suite passes on both).
+  if (!url) return liteSpare("http://localhost:3000/callback/eu");
   return keycloakSpare({
     url,
     adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
