@@ -83,6 +83,8 @@ export interface IdentityHealth extends ProviderHealth {
   readonly breaker: BreakerSnapshot["state"];
   /** The application's own suspension at this provider, if one is remembered. */
   readonly suspended: string | undefined;
+  /** Whether the StateStore (suspension marks, breakers shared between instances) answered. */
+  readonly stateStore: "ok" | "unavailable";
 }
 
 export class Identity {
@@ -326,9 +328,16 @@ export class Identity {
       return Promise.all(
         this.providers.map(async (provider) => {
           const health = await provider.health();
-          await this.#router.bookHealth(health);
-          const mark = await this.#router.suspensions.ofProvider(provider.id);
-          return { ...health, breaker: this.#router.breaker(provider.id).state, suspended: mark?.code };
+          // The state store is part of the picture: marks live there, and routing reads them.
+          let stateStore: IdentityHealth["stateStore"] = "ok";
+          let suspended: string | undefined;
+          try {
+            await this.#router.bookHealth(health);
+            suspended = (await this.#router.suspensions.ofProvider(provider.id))?.code;
+          } catch {
+            stateStore = "unavailable";
+          }
+          return { ...health, breaker: this.#router.breaker(provider.id).state, suspended, stateStore };
         }),
       );
     });

@@ -49,6 +49,13 @@ describe("redis state store: keys and instances", () => {
     await other.close();
   });
 
+  it("a fresh store answers many concurrent first calls (they wait for the one connection)", async () => {
+    const store = redisStateStore({ url: REDIS_URL, prefix: prefixes.next() });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => store.add(`k${i % 5}`, i)));
+    expect(answers.filter(Boolean)).toHaveLength(5);
+    await store.close();
+  });
+
   it("tells every instance on the same prefix, and none on another", async () => {
     const prefix = prefixes.next();
     const listener = redisStateStore({ url: REDIS_URL, prefix });

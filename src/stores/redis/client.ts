@@ -11,6 +11,10 @@ import { createClient } from "redis";
 /** What the store needs from a node-redis client. */
 export interface RedisClientLike {
   readonly isOpen: boolean;
+  /** Connected and ready for commands (node-redis). */
+  readonly isReady: boolean;
+  once(event: "ready", listener: () => void): unknown;
+  off(event: "ready", listener: () => void): unknown;
   connect(): Promise<unknown>;
   sendCommand(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<unknown>;
   // biome-ignore lint/suspicious/noExplicitAny: node-redis' duplicate() is generic over modules; any client will do.
@@ -77,4 +81,23 @@ export function connectWithin(
   // Whichever loses the race must not surface as an unhandled rejection.
   connecting.catch(() => undefined);
   return Promise.race([connecting, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Waits for a client that is already connecting (or reconnecting) to become ready, within `timeoutMs`. */
+export function readyWithin(
+  client: Pick<RedisClientLike, "isReady" | "once" | "off">,
+  timeoutMs: number,
+): Promise<unknown> {
+  if (client.isReady) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    };
+    const timer = setTimeout(() => {
+      client.off("ready", onReady);
+      reject(Object.assign(new Error("timed out waiting for Redis"), { code: "ETIMEDOUT" }));
+    }, timeoutMs);
+    client.once("ready", onReady);
+  });
 }

@@ -13,7 +13,13 @@ import { z } from "zod";
 import { parseStoreOptions } from "../shared/options.js";
 import { decode, encode, stepOf, ttlOf } from "../shared/state-values.js";
 import { guarded } from "../shared/unavailable.js";
-import { connectWithin, ownClient, type RedisClientLike, type RedisSubscriber } from "./client.js";
+import {
+  connectWithin,
+  ownClient,
+  type RedisClientLike,
+  type RedisSubscriber,
+  readyWithin,
+} from "./client.js";
 import { COMPARE_AND_SET, INCREMENT, runScript } from "./scripts.js";
 
 const STORE = "redis state store";
@@ -197,9 +203,15 @@ class RedisStateStore implements StateStore {
 
   /** Connects on first use; a failed connection is tried again by the next call. */
   #connected(): Promise<unknown> {
-    if (this.#client.isOpen) return Promise.resolve();
+    // `isOpen` turns true as soon as connect() starts; only `isReady` means commands may be
+    // sent (there is no offline queue): concurrent first calls wait on the one connection.
+    if (this.#client.isReady) return Promise.resolve();
+    if (this.#connecting) return this.#connecting;
     const { connectTimeoutMs, owned } = this.#settings;
-    this.#connecting ??= connectWithin(this.#client, connectTimeoutMs, owned).finally(() => {
+    const connecting = this.#client.isOpen
+      ? readyWithin(this.#client, connectTimeoutMs) // reconnecting on its own, or the app is connecting it
+      : connectWithin(this.#client, connectTimeoutMs, owned);
+    this.#connecting = connecting.finally(() => {
       this.#connecting = undefined;
     });
     return this.#connecting;
