@@ -101,6 +101,22 @@ export default defineConfig({
           hookTimeout: 240_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The example web app in Debian's Chromium (playwright-core, /usr/bin/chromium): the
+          // Entra ID emulator's sign-in page and the real Keycloak login page, suspension and
+          // failover. Same Keycloak as the integrations project; runs after it, one file at a time.
+          name: "e2e",
+          setupFiles: ["test/setup/fail-on-console.ts"],
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/integrations/support/keycloak.global.ts"],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          testTimeout: 30_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });
