@@ -100,7 +100,8 @@ export class KeySet {
     header: jose.JWSHeaderParameters,
     token: jose.FlattenedJWSInput,
   ): Promise<CryptoKey> => {
-    const snapshot = await this.#usable();
+    // Fresh keys (the common case) skip the async refresh logic altogether.
+    const snapshot = this.#fresh() ?? (await this.#usable());
     try {
       return await snapshot.resolve(header, token);
     } catch (err) {
@@ -115,6 +116,13 @@ export class KeySet {
   /** Fetches now (single-flight), regardless of age; used by health probes and warm-up. */
   async reload(): Promise<void> {
     await this.#refresh();
+  }
+
+  #fresh(): Snapshot | undefined {
+    const current = this.#current;
+    if (!current || this.#options.now() - current.fetchedAt >= (this.#options.maxAgeMs ?? 10 * MINUTE))
+      return undefined;
+    return current;
   }
 
   /** Fresh keys; or stale but last-known-good ones while the provider is unreachable. */

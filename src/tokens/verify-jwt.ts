@@ -94,7 +94,15 @@ function jsonProblem(text: string, value: unknown): string | undefined {
   const count = { members: 0 };
   const problem = inspect(value, 1, count);
   if (problem) return problem;
-  return (text.match(MEMBER_NAME)?.length ?? 0) === count.members ? undefined : "a duplicate member";
+  return countMatches(MEMBER_NAME, text) === count.members ? undefined : "a duplicate member";
+}
+
+/** How many times `pattern` (global) matches `text`, without building the array of matches. */
+function countMatches(pattern: RegExp, text: string): number {
+  pattern.lastIndex = 0;
+  let count = 0;
+  while (pattern.exec(text) !== null) count += 1;
+  return count;
 }
 
 function inspect(value: unknown, depth: number, count: { members: number }): string | undefined {

@@ -82,6 +82,7 @@ export class OidcProvider implements Provider {
   readonly #discover: () => Promise<Discovered>;
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
   #state: StateStore | undefined;
+  #ready: Discovered | undefined;
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
     this.id = options.id;
@@ -462,7 +463,10 @@ export class OidcProvider implements Provider {
 
   /** Discovery, with its failures classified. */
   async #discovered(): Promise<Discovered> {
-    return this.#call(() => this.#discover());
+    // Discovery succeeds once and is kept: later calls skip the choke point's layers.
+    if (this.#ready) return this.#ready;
+    this.#ready = await this.#call(() => this.#discover());
+    return this.#ready;
   }
 
   /** The choke point: every protocol call's failure leaves here as an `IdSwitchError`. */
