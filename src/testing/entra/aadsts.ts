@@ -27,6 +27,12 @@ export interface AadstsRow {
   readonly suberror?: string;
   readonly authorize: Delivery;
   readonly redirectError?: string;
+  /**
+   * The top-level `error` of the v1 token endpoint (`/oauth2/token`) when it
+   * differs from v2's: v1 tends to say `interaction_required` where v2 says
+   * `invalid_grant`, same `suberror` (§6.5: seen for 50076, 53003, 70043).
+   */
+  readonly v1Error?: string;
   readonly message: string;
   /** What the sign-in page tells a person (form rows). */
   readonly userText?: string;
@@ -133,6 +139,7 @@ export const AADSTS = {
     suberror: "basic_action",
     authorize: "redirect",
     redirectError: "interaction_required",
+    v1Error: "interaction_required", // §6.5
     message:
       "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'.",
     section: "§6.4 (50076 payload), §6.5",
@@ -143,6 +150,7 @@ export const AADSTS = {
     status: 400,
     suberror: "message_only",
     authorize: "redirect",
+    v1Error: "interaction_required", // §6.4 (v1 payload), §6.5
     redirectError: "access_denied", // [guess] §2.3 lists access_denied among authorize errors; §6.4 has no redirect capture
     message:
       "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
@@ -184,6 +192,7 @@ export const AADSTS = {
     suberror: "token_expired",
     authorize: "redirect",
     errorUri: false,
+    v1Error: "interaction_required", // §6.4 (v1: interaction_required + token_expired), §6.5
     message:
       "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on {issuedOn} and the maximum allowed lifetime for this request is {maxAge}.",
     section: "§6.4 (70043 payload), §7",

@@ -4,7 +4,9 @@
  * (§2.3): until the client and its redirect URI are validated, refusals are
  * an HTML page; after that they go back to the redirect URI, encoded as
  * Entra does. Success is `code`, `state` and `session_state` — no RFC 9207
- * `iss` (Entra does not send it and discovery does not announce it).
+ * `iss` (Entra does not send it and discovery does not announce it). The v1
+ * endpoint (`/oauth2/authorize`, §1.3) is the same page and flow; it names
+ * the API with `resource=` instead of `scope=`.
  */
 
 import { base64url } from "jose";
@@ -17,7 +19,7 @@ import { describeProblem, EntraProblem, fail, pageErrorOf, problemPage } from ".
 import { dotnetQuery, html, param, type Reply, type RequestContext, redirect } from "./http.js";
 import { randomBase64Url } from "./ids.js";
 import { formPostPage, signInPage } from "./pages.js";
-import { parseScopes } from "./scopes.js";
+import { type Protocol, requestedScopes, resourceParameter } from "./protocol.js";
 import { admits, authorityLabel, checkAccountAtSignIn, signInWithPassword } from "./sign-in.js";
 import type { Authentication, SignInRequest } from "./store.js";
 import { requireResourceIn } from "./tokens.js";
@@ -31,7 +33,12 @@ interface Target {
   readonly state: string | undefined;
 }
 
-export function authorizeReply(core: Core, ctx: RequestContext, authority: Authority): Reply {
+export function authorizeReply(
+  core: Core,
+  ctx: RequestContext,
+  authority: Authority,
+  protocol: Protocol = 2,
+): Reply {
   let client: AppRecord;
   let target: Target;
   try {
@@ -46,7 +53,7 @@ export function authorizeReply(core: Core, ctx: RequestContext, authority: Autho
   }
   const silent = param(ctx, "prompt") === "none";
   try {
-    const request = signInRequestOf(core, ctx, authority, client, target);
+    const request = signInRequestOf(core, ctx, authority, client, target, protocol);
     if (silent) return complete(core, ctx, request, silentSignIn(core, ctx, request), false);
     const transaction = core.store.beginSignIn(request, ctx.now);
     return html(200, signInPage(pageModel(request, transaction)), ctx);
@@ -142,15 +149,15 @@ function signInRequestOf(
   authority: Authority,
   client: AppRecord,
   target: Target,
+  protocol: Protocol,
 ): SignInRequest {
   const responseType = param(ctx, "response_type");
   if (!responseType) fail("missing_parameter", { name: "response_type" });
   if (responseType.trim() !== "code") fail("unsupported_response_type", { responseType });
   const mode = param(ctx, "response_mode");
   if (mode !== undefined && !["query", "fragment", "form_post"].includes(mode)) fail("invalid_request");
-  const scope = param(ctx, "scope");
-  if (!scope) fail("missing_parameter", { name: "scope" });
-  const scopes = parseScopes(scope, core.directory);
+  const scopes = requestedScopes((name) => param(ctx, name), core.directory, protocol);
+  if (!scopes) fail("missing_parameter", { name: resourceParameter(protocol) });
   if (authority.kind === "tenant") requireResourceIn(core, scopes.resource, authority.tenant);
   const claimsRequest = parseClaimsRequest(param(ctx, "claims"));
   if (!claimsRequest) fail("invalid_request");

@@ -9,6 +9,7 @@ import { type ClaimsRequest, handlesChallenges } from "./claims-request.js";
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { type AppRecord, MSA_TENANT_ID, type TenantRecord, type UserRecord } from "./directory.js";
 import { randomBase64Url, tokenId } from "./ids.js";
+import type { Protocol } from "./protocol.js";
 import { delegatedScp, GRAPH_APP_ID, type ScopeRequest } from "./scopes.js";
 import type { Authentication } from "./store.js";
 
@@ -110,9 +111,30 @@ function rolesOf(user: UserRecord, appId: string): string[] | undefined {
   return roles && roles.length > 0 ? [...roles] : undefined;
 }
 
-/** v2 ID token (§5.2): `name`, `preferred_username` and `oid` need `profile`. */
-export function idTokenClaims(core: Core, input: UserTokenInput, at: Times): Claims {
+/**
+ * v2 ID token (§5.2): `name`, `preferred_username` and `oid` need `profile`.
+ * From the v1 endpoint a v1 ID token (§1.5): `iss` on the v1 base, `ver`
+ * 1.0, and the v1-only claims (`unique_name`, `amr`, `upn`, `family_name`,
+ * `given_name`, `ipaddr`, §5.2 last row) instead of `preferred_username`.
+ */
+export function idTokenClaims(core: Core, input: UserTokenInput, at: Times, protocol: Protocol = 2): Claims {
   const { tenant, user, client, scopes } = input;
+  if (protocol === 1) {
+    return ordered({ aud: client.clientId, iss: issuerV1(core, tenant.id) }, at, {
+      ...opaque(),
+      ...emailClaims(tenant, user, client, scopes),
+      ...groupClaims(core, client, user),
+      ...v1UserClaims(user, input),
+      name: user.displayName,
+      nonce: input.nonce,
+      oid: user.oid,
+      roles: rolesOf(user, client.clientId),
+      sid: input.auth.sid,
+      sub: pairwiseSubject(tenant, user.oid, client.clientId),
+      tid: tenant.id,
+      ver: "1.0",
+    });
+  }
   return ordered({ aud: client.clientId, iss: issuerV2(core, tenant.id) }, at, {
     ...opaque(),
     ...emailClaims(tenant, user, client, scopes),

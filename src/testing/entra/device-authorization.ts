@@ -2,7 +2,10 @@
  * `POST /{tenant}/oauth2/v2.0/devicecode` (ENTRA.md §4.1): integer
  * `expires_in` (900) and `interval` (5), `verification_uri` pointing at the
  * emulator's stand-in for https://microsoft.com/devicelogin, and no
- * `verification_uri_complete` — Entra does not return one.
+ * `verification_uri_complete` — Entra does not return one. The v1
+ * `/oauth2/devicecode` takes `resource=` and answers `verification_url` (no
+ * "i") with STRING `expires_in`/`interval` (§4.1); that it keeps
+ * `user_code`, `device_code` and the same `message` is [guess].
  */
 import { TENANT_STATE } from "./aadsts.js";
 import { findClient } from "./client-auth.js";
@@ -11,14 +14,19 @@ import type { Authority } from "./directory.js";
 import { EntraProblem, fail, problemJson } from "./errors.js";
 import { clientTenantOf } from "./grant-support.js";
 import { json, type Reply, type RequestContext, tokenHeaders } from "./http.js";
-import { parseScopes } from "./scopes.js";
+import { type Protocol, requestedScopes, resourceParameter } from "./protocol.js";
 import { authorityLabel } from "./sign-in.js";
 import { requireResourceIn } from "./tokens.js";
 
 const DEVICE_CODE_SECONDS = 900;
 const INTERVAL_SECONDS = 5;
 
-export function deviceAuthorizationReply(core: Core, ctx: RequestContext, authority: Authority): Reply {
+export function deviceAuthorizationReply(
+  core: Core,
+  ctx: RequestContext,
+  authority: Authority,
+  protocol: Protocol = 2,
+): Reply {
   try {
     if (ctx.method !== "POST") fail("method_not_allowed", { method: ctx.method });
     if (authority.kind === "tenant") {
@@ -34,9 +42,8 @@ export function deviceAuthorizationReply(core: Core, ctx: RequestContext, author
     if ((authority.kind === "common" || authority.kind === "organizations") && !client.multiTenant) {
       fail("not_multi_tenant", { clientId: client.clientId, appName: client.displayName });
     }
-    const scope = ctx.form.get("scope");
-    if (!scope) fail("missing_parameter", { name: "scope" });
-    const scopes = parseScopes(scope, core.directory);
+    const scopes = requestedScopes((name) => ctx.form.get(name) ?? undefined, core.directory, protocol);
+    if (!scopes) fail("missing_parameter", { name: resourceParameter(protocol) });
     if (authority.kind === "tenant") requireResourceIn(core, scopes.resource, authority.tenant);
     const flow = core.store.startDeviceFlow({
       authority,
@@ -46,20 +53,28 @@ export function deviceAuthorizationReply(core: Core, ctx: RequestContext, author
       correlationId: ctx.correlationId,
     });
     const verificationUri = `${core.config.url}/devicelogin`;
-    return json(
-      200,
-      {
-        user_code: flow.userCode,
-        device_code: flow.deviceCode,
-        verification_uri: verificationUri,
-        expires_in: DEVICE_CODE_SECONDS,
-        interval: INTERVAL_SECONDS,
-        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${flow.userCode} to authenticate.`,
-      },
-      tokenHeaders(ctx),
-    );
+    const message = `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${flow.userCode} to authenticate.`;
+    const body =
+      protocol === 1
+        ? {
+            user_code: flow.userCode,
+            device_code: flow.deviceCode,
+            verification_url: verificationUri,
+            expires_in: String(DEVICE_CODE_SECONDS),
+            interval: String(INTERVAL_SECONDS),
+            message,
+          }
+        : {
+            user_code: flow.userCode,
+            device_code: flow.deviceCode,
+            verification_uri: verificationUri,
+            expires_in: DEVICE_CODE_SECONDS,
+            interval: INTERVAL_SECONDS,
+            message,
+          };
+    return json(200, body, tokenHeaders(ctx));
   } catch (problem) {
     if (!(problem instanceof EntraProblem)) throw problem;
-    return problemJson(core.config, ctx, problem);
+    return problemJson(core.config, ctx, problem, { protocol });
   }
 }

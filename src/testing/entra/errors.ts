@@ -8,6 +8,7 @@ import { AADSTS, type AadstsRow, type Situation } from "./aadsts.js";
 import { html, type Reply, type RequestContext, tokenHeaders } from "./http.js";
 import { entraTimestamp } from "./ids.js";
 import { errorPage, type PageError } from "./pages.js";
+import type { Protocol } from "./protocol.js";
 import type { EntraEmulatorOptions } from "./types.js";
 
 export class EntraProblem extends Error {
@@ -48,10 +49,12 @@ export interface DescribedProblem {
   readonly timestamp: string;
 }
 
+/** `protocol` 1: the v1 token endpoint's top-level strings (`v1Error`, §6.5); an override still wins. */
 export function describeProblem(
   style: ErrorStyle,
   ctx: RequestContext,
   problem: EntraProblem,
+  protocol: Protocol = 2,
 ): DescribedProblem {
   const row: AadstsRow = AADSTS[problem.situation];
   const override = style.errorOverrides[row.code] ?? {};
@@ -67,7 +70,7 @@ export function describeProblem(
   return {
     row,
     code: row.code,
-    error: override.error ?? row.error,
+    error: override.error ?? (protocol === 1 ? row.v1Error : undefined) ?? row.error,
     status: override.status ?? row.status,
     suberror,
     message,
@@ -102,9 +105,9 @@ export function problemJson(
   style: ErrorStyle,
   ctx: RequestContext,
   problem: EntraProblem,
-  options: { refreshTokenAgeMs?: number; headers?: Record<string, string> } = {},
+  options: { refreshTokenAgeMs?: number; headers?: Record<string, string>; protocol?: Protocol } = {},
 ): Reply {
-  const described = describeProblem(style, ctx, problem);
+  const described = describeProblem(style, ctx, problem, options.protocol);
   const headers = options.headers ?? tokenHeaders(ctx, described.code, options.refreshTokenAgeMs);
   const extra: Record<string, string> = {};
   if (described.status === 429) extra["Retry-After"] = problem.params.retryAfter ?? "5";

@@ -14,7 +14,7 @@ import { epochsOf, userTokenResponse } from "./tokens.js";
 
 export const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-export const deviceCodeGrant: Grant = async (core, ctx, authority) => {
+export const deviceCodeGrant: Grant = async (core, ctx, authority, _telemetry, protocol) => {
   const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const code = ctx.form.get("device_code");
   if (!code) fail("missing_parameter", { name: "device_code" });
@@ -43,6 +43,7 @@ export const deviceCodeGrant: Grant = async (core, ctx, authority) => {
       clientAuth: client.clientAuth,
       ipaddr: ctx.remoteAddress,
       clientInfo: wantsClientInfo(ctx),
+      protocol,
     },
     () =>
       core.store.issueRefreshToken({

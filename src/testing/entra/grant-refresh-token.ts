@@ -14,14 +14,15 @@ import type { UserRecord } from "./directory.js";
 import { fail } from "./errors.js";
 import { clientTenantOf, type Grant, userForToken, wantsClientInfo } from "./grant-support.js";
 import { dotnetIso, dotnetTimeSpan } from "./ids.js";
-import { parseScopes, type ScopeRequest } from "./scopes.js";
+import { requestedScopes } from "./protocol.js";
+import type { ScopeRequest } from "./scopes.js";
 import { authorityLabel } from "./sign-in.js";
 import type { RefreshGrant } from "./store.js";
 import { epochsOf, userTokenResponse } from "./tokens.js";
 
 const INACTIVITY_MS = 90 * 86_400_000; // §3.4
 
-export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) => {
+export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry, protocol) => {
   const client = await authenticateClient(core, ctx, clientTenantOf(authority), authorityLabel(authority));
   const token = ctx.form.get("refresh_token");
   if (!token) fail("missing_parameter", { name: "refresh_token" });
@@ -31,11 +32,9 @@ export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) 
   if (grant.clientId !== client.app.clientId) fail("grant_other_client");
   if (authority.kind === "tenant" && authority.tenant.id !== grant.auth.tid) fail("grant_other_client");
   checkLifetime(core, grant, ctx.now);
-  // RTs are not bound to a resource: `scope` may name another one (§3.1).
-  const requested = ctx.form.get("scope");
-  const scopes = requested
-    ? withOfflineAccess(parseScopes(requested, core.directory), grant.scopes)
-    : grant.scopes;
+  // RTs are not bound to a resource: `scope` (v1: `resource`) may name another one (§3.1).
+  const requested = requestedScopes((name) => ctx.form.get(name) ?? undefined, core.directory, protocol);
+  const scopes = requested ? withOfflineAccess(requested, grant.scopes) : grant.scopes;
   // The token request may carry `claims` too (§3.1, §8.3: the silent answer to a challenge).
   const asked = parseClaimsRequest(ctx.form.get("claims") ?? undefined);
   if (!asked) fail("invalid_request");
@@ -54,6 +53,7 @@ export const refreshTokenGrant: Grant = async (core, ctx, authority, telemetry) 
       ipaddr: ctx.remoteAddress,
       clientInfo: wantsClientInfo(ctx),
       claimsRequest,
+      protocol,
     },
     () =>
       core.store.issueRefreshToken({

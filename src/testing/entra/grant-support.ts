@@ -8,6 +8,7 @@ import type { Core } from "./core.js";
 import { type Authority, MSA_TENANT_ID, type TenantRecord, type UserRecord } from "./directory.js";
 import { fail } from "./errors.js";
 import type { RequestContext } from "./http.js";
+import type { Protocol } from "./protocol.js";
 import type { Resource } from "./scopes.js";
 import { resourceId } from "./sign-in.js";
 import type { Authentication } from "./store.js";
@@ -22,6 +23,8 @@ export type Grant = (
   ctx: RequestContext,
   authority: Authority,
   telemetry: Telemetry,
+  /** Which token endpoint was called: v1 `/oauth2/token` or v2 `/oauth2/v2.0/token` (§1.2, §1.3). */
+  protocol: Protocol,
 ) => Promise<Record<string, unknown>>;
 
 /** The tenant whose registrations the client must be in; `undefined` on common/organizations (any). */

@@ -1,5 +1,7 @@
 /**
- * `GET|POST /{tenant}/oauth2/v2.0/logout` (ENTRA.md §2.4): ends the SSO
+ * `GET|POST /{tenant}/oauth2/v2.0/logout` (ENTRA.md §2.4), and the v1
+ * `/{tenant}/oauth2/logout` (§1.3) with the same behaviour [guess: ENTRA.md
+ * lists the v1 route but describes only v2's parameters]: ends the SSO
  * session and returns to `post_logout_redirect_uri` when it is a registered
  * redirect URI, else shows "You signed out". Refresh tokens survive it — a
  * single sign-out revokes browser (cookie) sessions, not the tokens apps

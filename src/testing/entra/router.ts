@@ -42,6 +42,11 @@ const TENANT_ROUTES: Readonly<Record<string, { kind: EndpointKind; handle: Tenan
   "oauth2/v2.0/token": { kind: "token", handle: tokenReply },
   "oauth2/v2.0/devicecode": { kind: "devicecode", handle: deviceAuthorizationReply },
   "oauth2/v2.0/logout": { kind: "other", handle: (c, x) => logoutReply(c, x) },
+  // v1 (§1.3): the same endpoints, parameterised on the protocol generation (protocol.ts).
+  "oauth2/authorize": { kind: "authorize", handle: (c, x, a) => authorizeReply(c, x, a, 1) },
+  "oauth2/token": { kind: "token", handle: (c, x, a) => tokenReply(c, x, a, 1) },
+  "oauth2/devicecode": { kind: "devicecode", handle: (c, x, a) => deviceAuthorizationReply(c, x, a, 1) },
+  "oauth2/logout": { kind: "other", handle: (c, x) => logoutReply(c, x) },
 };
 
 export function routeOf(pathname: string): Route | undefined {

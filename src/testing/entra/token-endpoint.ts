@@ -1,7 +1,8 @@
 /**
- * `POST /{tenant}/oauth2/v2.0/token` (ENTRA.md §3): dispatch by `grant_type`
- * and the one place where refusals become the §6.1 JSON body with the
- * token endpoint's headers (§1.7).
+ * `POST /{tenant}/oauth2/v2.0/token` and the v1 `/{tenant}/oauth2/token`
+ * (ENTRA.md §3, §1.3): dispatch by `grant_type` and the one place where
+ * refusals become the §6.1 JSON body with the token endpoint's headers
+ * (§1.7) — with the v1 top-level `error` strings on v1 (§6.5).
  */
 import { TENANT_STATE } from "./aadsts.js";
 import type { Core } from "./core.js";
@@ -13,6 +14,7 @@ import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./grant-device-code.js";
 import { refreshTokenGrant } from "./grant-refresh-token.js";
 import type { Grant, Telemetry } from "./grant-support.js";
 import { json, type Reply, type RequestContext, tokenHeaders } from "./http.js";
+import type { Protocol } from "./protocol.js";
 
 const GRANTS: Readonly<Record<string, Grant>> = {
   authorization_code: authorizationCodeGrant,
@@ -21,7 +23,12 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
 };
 
-export async function tokenReply(core: Core, ctx: RequestContext, authority: Authority): Promise<Reply> {
+export async function tokenReply(
+  core: Core,
+  ctx: RequestContext,
+  authority: Authority,
+  protocol: Protocol = 2,
+): Promise<Reply> {
   const telemetry: Telemetry = {};
   try {
     if (ctx.method !== "POST") fail("method_not_allowed", { method: ctx.method });
@@ -33,12 +40,14 @@ export async function tokenReply(core: Core, ctx: RequestContext, authority: Aut
     if (!grantType) fail("missing_parameter", { name: "grant_type" });
     const grant = GRANTS[grantType];
     if (!grant) fail("unsupported_grant_type", { grantType });
-    const body = await grant(core, ctx, authority, telemetry);
+    const body = await grant(core, ctx, authority, telemetry, protocol);
     return json(200, body, tokenHeaders(ctx, 0, telemetry.refreshTokenAgeMs));
   } catch (problem) {
     if (!(problem instanceof EntraProblem)) throw problem;
     const options =
-      telemetry.refreshTokenAgeMs === undefined ? {} : { refreshTokenAgeMs: telemetry.refreshTokenAgeMs };
+      telemetry.refreshTokenAgeMs === undefined
+        ? { protocol }
+        : { protocol, refreshTokenAgeMs: telemetry.refreshTokenAgeMs };
     return problemJson(core.config, ctx, problem, options);
   }
 }

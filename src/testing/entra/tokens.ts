@@ -22,7 +22,8 @@ import { type AppRecord, MSA_TENANT_ID, type TenantRecord, type UserRecord } fro
 import { fail } from "./errors.js";
 import { randomBase64Url } from "./ids.js";
 import type { SigningKey } from "./keys.js";
-import { grantedScope, type Resource } from "./scopes.js";
+import { type Protocol, resourceLabel, v1TokenBody } from "./protocol.js";
+import { delegatedScp, grantedScope, type Resource } from "./scopes.js";
 import type { RefreshGrant } from "./store.js";
 
 const ID_TOKEN_SECONDS = 3600; // §3.4
@@ -95,6 +96,8 @@ export function epochsOf(user: UserRecord): RefreshGrant["epochs"] {
 
 export interface UserGrant extends UserTokenInput {
   readonly clientInfo: boolean;
+  /** The endpoint's generation: shapes the body and the ID token, never the access token (§1.5). */
+  readonly protocol: Protocol;
 }
 
 async function mintAccessToken(core: Core, input: UserTokenInput, lifetime: number): Promise<string> {
@@ -111,6 +114,10 @@ async function mintAccessToken(core: Core, input: UserTokenInput, lifetime: numb
  * A v2 success body for a user grant (§3.2): integer `expires_in` and
  * `ext_expires_in`; `refresh_token` only with `offline_access`, `id_token`
  * only with `openid`, `client_info` only when asked (`client_info=1`).
+ * On the v1 endpoint the same tokens in the v1 body (§3.3), with a v1 ID
+ * token (§1.5: the ID token follows the endpoint) and `scope` = the
+ * delegated permissions granted (`user_impersonation`) [guess: §3.3's
+ * sample shows a URL-encoded v2-style scope].
  */
 export async function userTokenResponse(
   core: Core,
@@ -128,8 +135,12 @@ export async function userTokenResponse(
   };
   if (grant.scopes.offlineAccess) body.refresh_token = issueRefreshToken();
   if (grant.scopes.openid) {
-    const claims = idTokenClaims(core, grant, times(core.now(), ID_TOKEN_SECONDS));
-    body.id_token = await signJwt(core, grant.tenant.id, claims, false);
+    const claims = idTokenClaims(core, grant, times(core.now(), ID_TOKEN_SECONDS), grant.protocol);
+    body.id_token = await signJwt(core, grant.tenant.id, claims, grant.protocol === 1);
+  }
+  if (grant.protocol === 1) {
+    const { resource } = grant.scopes;
+    return v1TokenBody(body, resourceLabel(resource), delegatedScp(grant.scopes), core.now());
   }
   if (grant.clientInfo) {
     body.client_info = base64url.encode(JSON.stringify({ uid: grant.user.oid, utid: grant.tenant.id }));
@@ -137,19 +148,26 @@ export async function userTokenResponse(
   return body;
 }
 
-/** Client credentials (§3.2): exactly `token_type`, `expires_in`, `ext_expires_in`, `access_token`. */
+/**
+ * Client credentials (§3.2): exactly `token_type`, `expires_in`,
+ * `ext_expires_in`, `access_token`; on v1 the §3.3 shape without the user
+ * fields (`scope`, `refresh_token`, `id_token`) [guess: §3.3 shows a user
+ * grant only].
+ */
 export async function appTokenResponse(
   core: Core,
   tenant: TenantRecord,
   client: { readonly app: AppRecord; readonly clientAuth: ClientAuthLevel },
   api: { readonly app: AppRecord; readonly requestedAs: string },
+  protocol: Protocol,
 ): Promise<Record<string, unknown>> {
   const lifetime = accessTokenSeconds(core);
   const claims = appAccessClaims(core, tenant, client, api, times(core.now(), lifetime));
-  return {
+  const body = {
     token_type: "Bearer",
     expires_in: lifetime - 1,
     ext_expires_in: lifetime - 1,
     access_token: await signJwt(core, tenant.id, claims, api.app.accessTokenVersion === 1),
   };
+  return protocol === 1 ? v1TokenBody(body, api.requestedAs, undefined, core.now()) : body;
 }
