@@ -51,19 +51,40 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.stderr.write(`[keycloak] using ${url} from KEYCLOAK_URL\n`);
     pid = await externalPid(url);
   } else {
-    const script = (await import(SCRIPT_URL)) as KeycloakScript;
-    await script.ensureKeycloakDistribution();
-    // Prints "[keycloak] ready at <url> in <n> s (pid, log)" to stderr itself.
-    const server = await script.startKeycloak({ adminUser: admin.username, adminPassword: admin.password });
+    // Several projects (integration, integrations, e2e) run this setup in one vitest process,
+    // in parallel: they share one server, started once and stopped by the last to finish.
+    const registry = globalThis as { [SHARED]?: SharedKeycloak };
+    const shared = (registry[SHARED] ??= { started: startShared(admin), users: 0 });
+    shared.users += 1;
+    const server = await shared.started;
     url = server.url;
     pid = server.pid;
-    teardown = () => server.stop();
+    teardown = async () => {
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      delete registry[SHARED];
+      await server.stop();
+    };
   }
 
   project.provide("keycloakUrl", url);
   project.provide("keycloakAdmin", admin);
   project.provide("keycloakPid", pid);
   return teardown;
+}
+
+const SHARED = Symbol.for("idswitch.test.keycloak");
+
+interface SharedKeycloak {
+  readonly started: Promise<StartedKeycloak>;
+  users: number;
+}
+
+async function startShared(admin: { username: string; password: string }): Promise<StartedKeycloak> {
+  const script = (await import(SCRIPT_URL)) as KeycloakScript;
+  await script.ensureKeycloakDistribution();
+  // Prints "[keycloak] ready at <url> in <n> s (pid, log)" to stderr itself.
+  return script.startKeycloak({ adminUser: admin.username, adminPassword: admin.password });
 }
 
 /** A reused server must be the test bed: its `idswitch` realm answers with the issuer we will compare against. */
