@@ -54,7 +54,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Several projects (integration, integrations, e2e) run this setup in one vitest process,
     // in parallel: they share one server, started once and stopped by the last to finish.
     const registry = globalThis as { [SHARED]?: SharedKeycloak };
-    const shared = (registry[SHARED] ??= { started: startShared(admin), users: 0 });
+    registry[SHARED] ??= { started: startShared(admin), users: 0 };
+    const shared = registry[SHARED];
     shared.users += 1;
     const server = await shared.started;
     url = server.url;
