@@ -11,11 +11,16 @@ import { createClient } from "redis";
 /** What the store needs from a node-redis client. */
 export interface RedisClientLike {
   readonly isOpen: boolean;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Sends one raw command. */
   sendCommand(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<unknown>;
+  /** A new client with the same options (for SUBSCRIBE). */
   // biome-ignore lint/suspicious/noExplicitAny: node-redis' duplicate() is generic over modules; any client will do.
   duplicate(): any;
+  /** Closes the connection gracefully. */
   close(): Promise<void>;
+  /** Closes the connection at once. */
   destroy(): void;
 }
 
