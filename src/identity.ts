@@ -31,12 +31,14 @@ import { invalid, peekJwt } from "./tokens/verify-jwt.js";
 /** A value for every provider, or one per provider id (Entra and Keycloak name their APIs differently). */
 export type PerProvider<T> = T | Readonly<Record<string, T>>;
 
+/** Options of {@link Identity.verifyAccessToken}. */
 export interface IdentityVerifyOptions {
   /** Required: the audience the token must carry — one for all providers, or per provider id. */
   audience: PerProvider<string | readonly string[]>;
   requiredScopes?: readonly string[] | undefined;
 }
 
+/** Options of {@link Identity.beginLogin}. */
 export interface IdentityBeginLoginOptions extends BeginLoginOptions {
   /** Sign in at this provider; otherwise routing picks the first healthy one. */
   provider?: string | undefined;
@@ -55,6 +57,7 @@ export interface IdentityLoginState extends LoginState {
   readonly linkTo?: string;
 }
 
+/** What {@link Identity.beginLogin} returns: redirect the browser to `url`; keep `state` server side for the callback. */
 export interface IdentityLoginRequest {
   readonly url: URL;
   readonly provider: string;
@@ -68,11 +71,13 @@ export interface IdentitySession extends Session {
   readonly signedInAt: number;
 }
 
+/** Options of {@link Identity.clientCredentials}; scope and resource may differ per provider. */
 export interface IdentityClientCredentialsOptions {
   scope?: PerProvider<string> | undefined;
   resource?: PerProvider<string> | undefined;
 }
 
+/** Options of {@link Identity.beginDeviceLogin}. */
 export interface IdentityDeviceLoginOptions {
   scope?: string | undefined;
   provider?: string | undefined;
@@ -87,6 +92,13 @@ export interface IdentityHealth extends ProviderHealth {
   readonly stateStore: "ok" | "unavailable";
 }
 
+/**
+ * The facade over every configured provider, made by {@link createIdentity}: verification, sign-in, refresh, client credentials, device flow, linking, health and events.
+ *
+ * @example
+ * const identity = createIdentity({ providers: [entra, eu], routing: { order: ["entra", "eu"] } });
+ * const { url, state } = await identity.beginLogin({ returnTo: "/" });
+ */
 export class Identity {
   readonly #providers: ReadonlyMap<string, Provider>;
   readonly #order: readonly string[];
@@ -275,6 +287,14 @@ export class Identity {
     });
   }
 
+  /**
+   * Starts a device sign-in (RFC 8628) at the first healthy provider, or at `provider`.
+   *
+   * @example
+   * const handle = await identity.beginDeviceLogin({ scope: "openid offline_access" });
+   * console.log(`Open ${handle.verificationUri} and enter ${handle.userCode}`);
+   * const session = await identity.completeDeviceLogin(handle);
+   */
   async beginDeviceLogin(options: IdentityDeviceLoginOptions = {}): Promise<DeviceLogin> {
     return this.#traced("beginDeviceLogin", async () => {
       return this.#route("beginDeviceLogin", options.provider, options.appUserId, (p) =>
@@ -283,6 +303,7 @@ export class Identity {
     });
   }
 
+  /** Polls the provider that started `handle` until the person approves; resolves the session to an app user. */
   async completeDeviceLogin(
     handle: DeviceLogin,
     options: CompleteDeviceLoginOptions = {},

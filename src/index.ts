@@ -3,6 +3,8 @@
  * Keycloak and any standard provider.
  *
  * This entry imports no driver and no framework; those have their own entry points.
+ *
+ * @module idswitch
  */
 
 export { type ConfigFile, configFileSchema, type FileProvider } from "./config/file-schema.js";

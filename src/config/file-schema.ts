@@ -55,6 +55,12 @@ export const fileProviderSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("oidc"), ...common, issuer: z.string() }),
 ]);
 
+/**
+ * The zod schema of `idswitch.config.json`: providers as data (`type`), secrets as `{ "env": NAME }`.
+ *
+ * @example
+ * const file = configFileSchema.parse(JSON.parse(text)); // shape only; identityOptionsFromConfig checks the rest
+ */
 export const configFileSchema = z.strictObject({
   $schema: z.string().optional(),
   providers: z.array(fileProviderSchema).min(1),
@@ -85,5 +91,7 @@ export const configFileSchema = z.strictObject({
   telemetry: z.boolean().optional(),
 });
 
+/** The parsed shape of `idswitch.config.json`. */
 export type ConfigFile = z.infer<typeof configFileSchema>;
+/** One provider entry of `idswitch.config.json` (`type`: `entra`, `keycloak` or `oidc`). */
 export type FileProvider = z.infer<typeof fileProviderSchema>;

@@ -15,6 +15,12 @@ import { oidc } from "../providers/oidc/index.js";
 import type { Provider } from "../providers/provider.js";
 import { configFileSchema, type FileProvider } from "./file-schema.js";
 
+/**
+ * Environment variables by name, as `process.env` holds them: where `{ "env": NAME }` secrets are read from.
+ *
+ * @example
+ * const options = identityOptionsFromConfig(json, { env: { ENTRA_CLIENT_SECRET: "…" } });
+ */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**

@@ -6,6 +6,15 @@
 import { z } from "zod";
 import { configFileSchema } from "./file-schema.js";
 
+/**
+ * Returns the JSON Schema of `idswitch.config.json` (the build writes it to `dist/idswitch.config.schema.json`).
+ *
+ * @example
+ * import { writeFile } from "node:fs/promises";
+ * import { configJsonSchema } from "idswitch";
+ *
+ * await writeFile("idswitch.config.schema.json", JSON.stringify(configJsonSchema(), null, 2));
+ */
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configFileSchema, { io: "input", unrepresentable: "any" }),

@@ -8,6 +8,8 @@
  * import { loadConfig } from "idswitch/config";
  *
  * const identity = createIdentity(await loadConfig()); // ./idswitch.config.json, or IDSWITCH_CONFIG
+ *
+ * @module idswitch/config
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -18,6 +20,7 @@ import {
   identityOptionsFromConfig,
 } from "idswitch";
 
+/** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** A JSON file; default: IDSWITCH_CONFIG_FILE, else ./idswitch.config.json (unless IDSWITCH_CONFIG holds the JSON). */
   readonly path?: string | undefined;
@@ -31,12 +34,29 @@ export interface ConfigSource {
   readonly text: string;
 }
 
+/**
+ * Reads the configuration (a file, or `IDSWITCH_CONFIG`), resolves `{ "env": NAME }` secrets and validates it; throws `config_invalid` listing each problem with its path.
+ *
+ * @example
+ * import { createIdentity } from "idswitch";
+ * import { loadConfig } from "idswitch/config";
+ *
+ * const identity = createIdentity(await loadConfig({ path: "./idswitch.config.json" }));
+ */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdentityOptionsInput> {
   const env = options.env ?? process.env;
   const source = await readConfigSource(options.path, env);
   return identityOptionsFromConfig(parseJson(source), { env });
 }
 
+/**
+ * Finds the configuration text: the JSON in `IDSWITCH_CONFIG` when no `path` is given, else the file at `path`,
+ * `IDSWITCH_CONFIG_FILE` or `./idswitch.config.json`. Used by the CLI to name the source in its messages.
+ *
+ * @example
+ * const source = await readConfigSource(undefined, process.env);
+ * console.log(`checking ${source.name}`);
+ */
 export async function readConfigSource(path: string | undefined, env: Environment): Promise<ConfigSource> {
   if (path === undefined && env.IDSWITCH_CONFIG)
     return { name: "IDSWITCH_CONFIG", text: env.IDSWITCH_CONFIG };

@@ -24,6 +24,12 @@ export const ERROR_CODES = [
   "config_invalid",
 ] as const;
 
+/**
+ * One of the closed set of {@link ERROR_CODES}: what went wrong, independent of the provider.
+ *
+ * @example
+ * if (isIdSwitchError(err) && err.code === "provider_unavailable") retryLater();
+ */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Why a token failed verification (`code: "token_invalid"`). */

@@ -11,11 +11,18 @@ interface Entry {
   readonly expiresAt: number | undefined;
 }
 
+/** Options of {@link MemoryStateStore}. */
 export interface MemoryStateStoreOptions {
   /** Clock in epoch milliseconds (tests inject one). */
   readonly now?: () => number;
 }
 
+/**
+ * The in-memory {@link StateStore}: the default for one process, and for tests. Not shared between instances.
+ *
+ * @example
+ * const identity = createIdentity({ providers, state: new MemoryStateStore() });
+ */
 export class MemoryStateStore implements StateStore {
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Map<string, Set<(message: string) => void>>();

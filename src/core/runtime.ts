@@ -6,13 +6,24 @@
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * Where the library writes diagnostics; silent unless the app passes one (`runtime.logger`). Fields never carry tokens or secrets.
+ *
+ * @example
+ * const eu = keycloak({ id: "eu", issuer, clientId, runtime: { logger: console } });
+ */
 export interface Logger {
+  /** Detail for troubleshooting. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** A normal event worth recording. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something degraded but handled (a stale key set served, a probe failed). */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure the app should look at. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The resolved runtime of one provider or store: what every network call and clock read goes through. */
 export interface Runtime {
   /** The fetch every network call goes through (openid-client and jose included). */
   readonly fetch: FetchLike;
@@ -24,8 +35,15 @@ export interface Runtime {
   readonly logger: Logger;
 }
 
+/**
+ * Injects `fetch`, a clock, a timeout and a logger (`runtime` option of each provider); each falls back to a web-standard default.
+ *
+ * @example
+ * const eu = keycloak({ id: "eu", issuer, clientId, runtime: { timeoutMs: 3000, now: () => clock.now() } });
+ */
 export interface RuntimeOptions {
   fetch?: FetchLike | undefined;
+  /** The current time in epoch milliseconds; default `Date.now`. */
   now?: (() => number) | undefined;
   timeoutMs?: number | undefined;
   logger?: Logger | undefined;

@@ -18,14 +18,26 @@ export type StateValue =
   | readonly StateValue[]
   | { readonly [key: string]: StateValue };
 
+/** Options of {@link StateStore.set}. */
 export interface SetOptions {
   /** Forget the value after this many milliseconds; kept until deleted when omitted. */
   readonly ttlMs?: number | undefined;
 }
 
+/**
+ * Short-lived shared state: suspension marks, breaker state, logins in flight, last-known-good keys. Values may expire.
+ *
+ * @example
+ * import { redisStateStore } from "idswitch/stores/redis";
+ *
+ * const identity = createIdentity({ providers, state: redisStateStore({ url: process.env.REDIS_URL }) });
+ */
 export interface StateStore {
+  /** The value under `key`, or `undefined` when absent or expired. */
   get<T extends StateValue = StateValue>(key: string): Promise<T | undefined>;
+  /** Stores `value` under `key`, replacing what was there. */
   set(key: string, value: StateValue, options?: SetOptions): Promise<void>;
+  /** Removes `key`; no error when absent. */
   delete(key: string): Promise<void>;
   /**
    * Stores `value` only if `key` holds nothing; true if it did. The building

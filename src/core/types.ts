@@ -62,6 +62,7 @@ export interface Session {
   readonly appUserId?: string;
 }
 
+/** Whether a provider's health probe last succeeded. */
 export type ProviderStatus = "up" | "down";
 
 /** A provider's answer to a cheap health probe (its discovery document). */

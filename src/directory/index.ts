@@ -11,6 +11,8 @@
  * const target = keycloakDirectory({ url, realm: "acme", clientId: "idswitch-mirror", clientSecret: kcSecret, clients: ["web"] });
  * await mirror({ source, target, state, policy: "propagate" }).apply();
  * console.log(formatReadiness(await readiness({ source, target })));
+ *
+ * @module idswitch/directory
  */
 export type { EntraDirectoryOptionsInput } from "./entra/options.js";
 export { type DirectorySource, entraDirectory } from "./entra/source.js";

@@ -44,6 +44,7 @@ export interface UserPage {
   readonly restarted: boolean;
 }
 
+/** A group as the source directory lists it. */
 export interface SourceGroup {
   readonly id: string;
   readonly displayName: string;
@@ -78,6 +79,7 @@ export interface UserFields {
   readonly enabled: boolean;
 }
 
+/** A mirrored group as the target holds it; `sourceId` is the Entra group id. */
 export interface TargetGroup {
   readonly id: string;
   readonly name: string;

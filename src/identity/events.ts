@@ -6,6 +6,12 @@
 import type { ErrorCode } from "../core/errors.js";
 import type { LinkMethod, ProviderAccount } from "../links/link-store.js";
 
+/**
+ * The events of {@link Identity.on}, by name, with their payloads.
+ *
+ * @example
+ * identity.on("provider-down", (e) => alert(`${e.provider} is down`));
+ */
 export interface IdentityEvents {
   /** An operation moved from one provider to the next. */
   failover: {
@@ -45,7 +51,9 @@ export interface IdentityEvents {
   warning: { readonly provider: string | undefined; readonly reason: string; readonly message: string };
 }
 
+/** The name of an event of {@link Identity.on}. */
 export type IdentityEventName = keyof IdentityEvents;
+/** A listener for the event `E`. */
 export type IdentityListener<E extends IdentityEventName> = (event: IdentityEvents[E]) => void;
 
 export class EventBus {

@@ -155,5 +155,12 @@ export const identityOptionsSchema = z
     }
   });
 
+/**
+ * Options of {@link createIdentity}: providers, routing, stores, linking, token cache, telemetry.
+ *
+ * @example
+ * const options: IdentityOptionsInput = { providers: [entra, eu], routing: { order: ["eu", "entra"] } };
+ */
 export type IdentityOptionsInput = z.input<typeof identityOptionsSchema>;
+/** {@link IdentityOptionsInput} after validation, with defaults filled in. */
 export type IdentityOptions = z.output<typeof identityOptionsSchema>;

@@ -39,18 +39,21 @@ export interface Link extends ProviderAccount {
   readonly createdAt: number;
 }
 
+/** Options of {@link LinkStore.findOrCreate}. */
 export interface FindOrCreateOptions {
   /** The id to give a new app user, if one is made (the caller makes it: the store only stores). */
   readonly newAppUserId: string;
   readonly now: number;
 }
 
+/** A link, and whether the call made a new app user. */
 export interface LinkResult {
   readonly link: Link;
   /** True when this call made a new app user. */
   readonly created: boolean;
 }
 
+/** Paging of {@link LinkStore.list}. */
 export interface ListLinksOptions {
   /**
    * Continue after this link — the last one of the previous page. Links are
@@ -60,6 +63,14 @@ export interface ListLinksOptions {
   readonly limit?: number | undefined;
 }
 
+/**
+ * Durable app users and their links: (provider, tenant, subject) → app user id. Must never lose or duplicate a link.
+ *
+ * @example
+ * import { sqliteLinkStore } from "idswitch/stores/sqlite";
+ *
+ * const identity = createIdentity({ providers, links: sqliteLinkStore({ path: "./data/links.db" }) });
+ */
 export interface LinkStore {
   /** The link of one provider account, if any. */
   find(account: ProviderAccount): Promise<Link | undefined>;

@@ -22,6 +22,12 @@ import {
   type ProviderAccount,
 } from "./link-store.js";
 
+/**
+ * `linking.claim`: a claim in the spare's tokens that names the person's account at another provider; a sign-in carrying it joins that account's app user.
+ *
+ * @example
+ * createIdentity({ providers, linking: { claim: { name: "entra_id", provider: "entra" } } });
+ */
 export interface LinkClaimOption {
   /** The claim's name in the spare provider's tokens, e.g. `entra_id`. */
   readonly name: string;

@@ -15,6 +15,12 @@ import {
   type ProviderAccount,
 } from "./link-store.js";
 
+/**
+ * The in-memory {@link LinkStore}, the default: forgets every link when the process ends. For tests and demos only.
+ *
+ * @example
+ * const identity = createIdentity({ providers, links: new MemoryLinkStore() });
+ */
 export class MemoryLinkStore implements LinkStore {
   readonly #links = new Map<string, Link>();
 

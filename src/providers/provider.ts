@@ -9,6 +9,7 @@ import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
 import type { VerifiedJwt as UnverifiedJwt } from "../tokens/verify-jwt.js";
 
+/** Options of `beginLogin`. */
 export interface BeginLoginOptions {
   /** Where the provider sends the browser back; defaults to the provider's configured `redirectUri`. */
   redirectUri?: string | undefined;
@@ -47,6 +48,7 @@ export interface LoginState {
   readonly createdAt: number;
 }
 
+/** What `beginLogin` returns: redirect to `url`; keep `state` server side for the callback. */
 export interface LoginRequest {
   /** Send the browser here. */
   readonly url: URL;
@@ -54,12 +56,14 @@ export interface LoginRequest {
   readonly state: LoginState;
 }
 
+/** Options of `clientCredentials`. */
 export interface ClientCredentialsOptions {
   scope?: string | undefined;
   /** RFC 8707 resource indicator. */
   resource?: string | undefined;
 }
 
+/** Options of `beginDeviceLogin`. */
 export interface DeviceLoginOptions {
   scope?: string | undefined;
 }
@@ -81,11 +85,13 @@ export interface DeviceLogin {
   readonly deviceCode: string;
 }
 
+/** Options of `completeDeviceLogin`. */
 export interface CompleteDeviceLoginOptions {
   /** Stops polling. */
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `verifyAccessToken` on one provider. */
 export interface VerifyOptions {
   /** Required: the audience (API identifier) the token must be issued for. */
   audience: string | readonly string[];
@@ -93,6 +99,7 @@ export interface VerifyOptions {
   requiredScopes?: readonly string[] | undefined;
 }
 
+/** Options of `logoutUrl` (RP-initiated logout). */
 export interface LogoutUrlOptions {
   postLogoutRedirectUri?: string | undefined;
   state?: string | undefined;
@@ -133,6 +140,12 @@ export interface DiagnosticCheck {
   readonly code?: string;
 }
 
+/**
+ * One identity provider behind one interface; `entraId`, `keycloak` and `oidc` make them. The facade composes them and never asks which kind it holds.
+ *
+ * @example
+ * const providers: Provider[] = [entraId({ id: "entra", tenantId, clientId }), keycloak({ id: "eu", issuer, clientId })];
+ */
 export interface Provider {
   /** The app's name for this provider ("entra", "eu"). */
   readonly id: string;
@@ -147,6 +160,7 @@ export interface Provider {
   refresh(session: Session): Promise<Session>;
   /** Tokens for the application itself. */
   clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>;
+  /** Starts a device sign-in (RFC 8628). */
   beginDeviceLogin(options?: DeviceLoginOptions): Promise<DeviceLogin>;
   /** Polls until the user approves, denies, or the code expires. */
   completeDeviceLogin(handle: DeviceLogin, options?: CompleteDeviceLoginOptions): Promise<Session>;

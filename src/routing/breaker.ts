@@ -11,6 +11,12 @@
 
 export type BreakerState = "closed" | "open" | "half-open";
 
+/**
+ * `routing.breaker`: when a provider's circuit breaker opens, and for how long.
+ *
+ * @example
+ * createIdentity({ providers, routing: { breaker: { consecutiveFailures: 3, openMs: 30_000 } } });
+ */
 export interface BreakerOptions {
   /** Consecutive failures that open the breaker. Default 3. */
   readonly consecutiveFailures?: number | undefined;

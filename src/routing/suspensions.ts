@@ -16,6 +16,7 @@ export const PROVIDER_SUSPENSIONS: ReadonlySet<ErrorCode> = new Set([
   "tenant_unavailable",
 ]);
 
+/** A remembered suspension: which provider refused, with which code, when. */
 // A type alias, not an interface: it must be assignable to the store's JSON value type.
 export type SuspensionMark = {
   readonly provider: string;

@@ -15,6 +15,8 @@
  *
  * const entra = await createEntraEmulator();
  * const tenant = entra.addTenant();
+ *
+ * @module idswitch/testing
  */
 export { type ClientCertificate, createClientCertificate } from "./entra/client-certificate.js";
 export { createEntraEmulator, type EntraEmulator } from "./entra/emulator.js";

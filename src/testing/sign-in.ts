@@ -6,6 +6,7 @@
  */
 import { Browser, findForms, type HtmlForm, textOf } from "./html-browser.js";
 
+/** A username and password typed into a provider's sign-in page. */
 export interface PasswordCredentials {
   readonly username: string;
   readonly password: string;

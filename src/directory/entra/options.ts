@@ -34,4 +34,5 @@ export const entraDirectorySchema = z.strictObject({
     .prefault({}),
 });
 
+/** Options of {@link entraDirectory}: the tenant and the app credentials used to read Microsoft Graph. */
 export type EntraDirectoryOptionsInput = z.input<typeof entraDirectorySchema>;

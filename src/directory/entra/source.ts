@@ -49,6 +49,7 @@ export interface DirectorySource {
   userPages(resumeAt: ResumePoint | undefined): AsyncGenerator<UserPage>;
   /** Every user, current state only (no checkpoint): what `readiness()` walks. */
   users(): AsyncGenerator<SourceUser>;
+  /** Every security group of the directory. */
   groups(): AsyncGenerator<SourceGroup>;
   /** The users in a group, through nested groups too (`/transitiveMembers`, §11.4). */
   groupUsers(groupId: string, transitive: boolean): AsyncGenerator<string>;

@@ -35,12 +35,15 @@ export const keycloakDirectorySchema = z.strictObject({
     .prefault({}),
   runtime: z
     .strictObject({
+      /** The fetch the Admin API calls go through; default the global one. */
       fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a function").optional(),
+      /** A clock in epoch milliseconds; default `Date.now`. */
       now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
       timeoutMs: z.int().positive().optional(),
     })
     .prefault({}),
 });
 
+/** Options of {@link keycloakDirectory}: the realm to write to and the service-account credentials. */
 export type KeycloakDirectoryOptionsInput = z.input<typeof keycloakDirectorySchema>;
 export type KeycloakDirectoryOptions = z.output<typeof keycloakDirectorySchema>;

@@ -15,9 +15,11 @@
 import { IdSwitchError } from "../../core/errors.js";
 import type { KeycloakHttp } from "./http.js";
 
+/** One realm change the mirror makes before copying anyone (declare the `entra_id` attribute, add its token mapper). */
 export interface SetupStep {
   readonly kind: "declare-attribute" | "ensure-mapper";
   readonly target: string;
+  /** Makes the change. */
   readonly apply: () => Promise<void>;
 }
 

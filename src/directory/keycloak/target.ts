@@ -36,6 +36,7 @@ export function keycloakDirectory(options: KeycloakDirectoryOptionsInput): Keycl
   return new KeycloakTarget(parseConfig(keycloakDirectorySchema, options, "keycloakDirectory"));
 }
 
+/** A Keycloak realm as the mirror's target, over the Admin REST API. Made by {@link keycloakDirectory}. */
 export class KeycloakTarget {
   readonly options: KeycloakDirectoryOptions;
   readonly http: KeycloakHttp;
@@ -186,10 +187,12 @@ export class KeycloakTarget {
     }
   }
 
+  /** Adds the user to the group. */
   joinGroup(userId: string, groupId: string): Promise<void> {
     return this.#expectDone(this.http.call("PUT", `/users/${userId}/groups/${groupId}`));
   }
 
+  /** Removes the user from the group. */
   leaveGroup(userId: string, groupId: string): Promise<void> {
     return this.#expectDone(this.http.call("DELETE", `/users/${userId}/groups/${groupId}`), true);
   }
@@ -232,12 +235,14 @@ export class KeycloakTarget {
     }
   }
 
+  /** Gives the user a role of the client `client`. */
   grantRole(userId: string, client: string, role: Representation): Promise<void> {
     return this.#expectDone(
       this.http.call("POST", `/users/${userId}/role-mappings/clients/${client}`, [role]),
     );
   }
 
+  /** Takes a role of the client `client` from the user. */
   revokeRole(userId: string, client: string, role: Representation): Promise<void> {
     return this.#expectDone(
       this.http.call("DELETE", `/users/${userId}/role-mappings/clients/${client}`, [role]),

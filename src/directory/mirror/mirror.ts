@@ -21,11 +21,20 @@ import type { BrakeReport, MirrorPlan, MirrorResult } from "./result.js";
 import { syncRoles } from "./roles.js";
 import { syncUsers } from "./users.js";
 
+/** Options of {@link Mirror.apply}. */
 export interface ApplyOptions {
   /** Let disables past the brake through: a person has looked at `brake` and agrees. */
   readonly confirmDisables?: boolean;
 }
 
+/**
+ * A mirror run, made by {@link mirror}: look first (`plan`), then write (`apply`).
+ *
+ * @example
+ * const run = mirror({ source, target, state, policy: "hold" });
+ * console.log((await run.plan()).counts);
+ * await run.apply();
+ */
 export interface Mirror {
   /** What `apply()` would write now, as data. Reads both sides, writes nothing, moves no checkpoint. */
   plan(): Promise<MirrorPlan>;

@@ -62,6 +62,8 @@ export const mirrorSchema = z.strictObject({
   onProgress: fn<(progress: MirrorProgress) => void>("a function").optional(),
 });
 
+/** Options of {@link mirror}: source, target, state store, disable `policy` (`propagate` or `hold`) and the mass-disable brake. */
 export type MirrorOptionsInput = z.input<typeof mirrorSchema>;
 export type MirrorOptions = z.output<typeof mirrorSchema>;
+/** Which Entra app's roles become which Keycloak client's roles. */
 export type RoleMapping = z.output<typeof roleMappingSchema>;

@@ -36,6 +36,7 @@ export interface Divergence {
   readonly keycloakUserId?: string;
 }
 
+/** Progress of a run, reported to the `onProgress` callback. */
 export interface MirrorProgress {
   readonly phase: "setup" | "users" | "disables" | "groups" | "roles";
   /** Source changes handled so far in this run. */
@@ -44,12 +45,20 @@ export interface MirrorProgress {
   readonly writes: number;
 }
 
+/** Why a run stopped before disabling anyone: `disables` out of `population` exceeds `limit`. */
 export interface BrakeReport {
   readonly disables: number;
   readonly population: number;
   readonly limit: number;
 }
 
+/**
+ * What a run did (or, as {@link MirrorPlan}, would do).
+ *
+ * @example
+ * const result = await run.apply();
+ * if (result.status === "braked") console.log(result.brake);
+ */
 export interface MirrorResult {
   /** `braked`: the run stopped before disabling anyone; `apply({ confirmDisables: true })` goes ahead. */
   readonly status: "done" | "braked";

@@ -14,6 +14,7 @@ import { type RoleMapping, roleMappingSchema } from "../mirror/options.js";
 import { wantedRoles } from "../mirror/roles.js";
 import type { SourceUser } from "../types.js";
 
+/** Why a person could not sign in at the spare today. */
 export type ReadinessProblem =
   | "missing"
   | "disabled"
@@ -22,6 +23,7 @@ export type ReadinessProblem =
   | "groups-differ"
   | "roles-differ";
 
+/** One person who is not ready, with every problem found. */
 export interface ReadinessGap {
   readonly key: string;
   readonly userPrincipalName: string;
@@ -30,6 +32,13 @@ export interface ReadinessGap {
   readonly problems: readonly ReadinessProblem[];
 }
 
+/**
+ * The exit-readiness report: who could sign in at the spare, and what stops the others.
+ *
+ * @example
+ * const report = await readiness({ source, target });
+ * console.log(report.totals.ready, "of", report.totals.users, "ready");
+ */
 export interface ReadinessReport {
   readonly generatedAt: string;
   readonly totals: {
@@ -55,6 +64,7 @@ const readinessSchema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === "function", "must be a function").default(() => Date.now),
 });
 
+/** Options of {@link readiness}: the source and target directories, and what to compare. */
 export type ReadinessOptionsInput = z.input<typeof readinessSchema>;
 
 const PROBLEMS: readonly ReadinessProblem[] = [

@@ -91,6 +91,7 @@ export const webOptionsSchema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
 
+/** Options of the web (cookie session) integration: `identity`, `secret`, `chooserPath`, and optional routes prefix, cookie and session store. */
 export type WebOptionsInput = z.input<typeof webOptionsSchema>;
 export type WebOptions = z.output<typeof webOptionsSchema>;
 
@@ -112,6 +113,7 @@ export const bearerOptionsSchema = z.strictObject({
     .optional(),
 });
 
+/** Options of `bearerAuth`: `identity`, the required `audience` (one, or per provider id), `requiredScopes`, `realm`. */
 export type BearerOptionsInput = Omit<z.input<typeof bearerOptionsSchema>, "audience"> & {
   audience: PerProvider<string | readonly string[]>;
 };

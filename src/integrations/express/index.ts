@@ -13,6 +13,8 @@
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
  * app.get("/admin", auth.requireRole("admin"), (req, res) => res.send("hello admin"));
  * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ *
+ * @module idswitch/express
  */
 
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
@@ -40,6 +42,14 @@ declare module "express-serve-static-core" {
   }
 }
 
+/**
+ * What `idswitch()` returns for Express: the routes and the guards.
+ *
+ * @example
+ * const auth = idswitch({ identity, secret, chooserPath: "/choose" });
+ * app.use(auth.routes());
+ * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
+ */
 export interface ExpressIdswitch {
   /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`. */
   routes(): Router;

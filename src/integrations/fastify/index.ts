@@ -13,6 +13,8 @@
  * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
  * app.get("/orders", { preHandler: bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }) },
  *   (request) => ({ caller: request.idswitch?.principal?.subject }));
+ *
+ * @module idswitch/fastify
  */
 import type {
   FastifyInstance,
@@ -43,6 +45,14 @@ declare module "fastify" {
   }
 }
 
+/**
+ * What `idswitch()` returns for Fastify: the plugin and the guards.
+ *
+ * @example
+ * const auth = idswitch({ identity, secret, chooserPath: "/choose" });
+ * await app.register(auth.plugin);
+ * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
+ */
 export interface FastifyIdswitch {
   /** Registers the routes and `request.idswitch`. Register it once, at the root or in a scope. */
   readonly plugin: FastifyPluginAsync;

@@ -13,6 +13,8 @@
  * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
  * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch").session?.principal));
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ *
+ * @module idswitch/hono
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { IdentitySession, Principal } from "idswitch";
@@ -36,6 +38,14 @@ export interface IdswitchEnv {
   Variables: { idswitch: IdswitchRequest | undefined };
 }
 
+/**
+ * What `idswitch()` returns for Hono: the routes and the middleware.
+ *
+ * @example
+ * const auth = idswitch({ identity, secret, chooserPath: "/choose" });
+ * app.route("/", auth.routes());
+ * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
+ */
 export interface HonoIdswitch {
   /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`: `app.route("/", auth.routes())`. */
   routes(): Hono<IdswitchEnv>;

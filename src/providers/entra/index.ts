@@ -60,6 +60,7 @@ function entraRules({
   };
 }
 
+/** The Microsoft Entra ID provider, made by {@link entraId}. The subject is the `oid` within the `tid`. */
 export class EntraProvider extends OidcProvider {
   /** The tenant id (lower case), or `organizations`/`common` for a multi-tenant app. */
   readonly tenantId: string;

@@ -97,6 +97,7 @@ export const entraOptionsSchema = oidcOptionsSchema
     }
   });
 
+/** Options of {@link entraId}: `id`, `tenantId` (or `organizations`/`common` with `allowedTenants`), `clientId`, a secret or certificate, `redirectUri`, `authority`. */
 export type EntraProviderOptions = z.input<typeof entraOptionsSchema>;
 export type EntraOptions = z.output<typeof entraOptionsSchema>;
 

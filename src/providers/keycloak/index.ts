@@ -27,6 +27,7 @@ export const keycloakOptionsSchema = oidcOptionsSchema.extend({
   admin: z.strictObject({ clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
 });
 
+/** Options of {@link keycloak}: `id`, the realm's `issuer`, `clientId`, `clientSecret`, `redirectUri`. */
 export type KeycloakProviderOptions = z.input<typeof keycloakOptionsSchema>;
 
 const keycloakRules: ProviderRules = {
@@ -35,6 +36,7 @@ const keycloakRules: ProviderRules = {
   rejectAsAccessToken: rejectKeycloakNonAccessToken,
 };
 
+/** The Keycloak provider, made by {@link keycloak}. The subject is `sub` within the realm. */
 export class KeycloakProvider extends OidcProvider {
   /** The realm name, which is the principal's `tenant`. */
   readonly realm: string;

@@ -72,6 +72,7 @@ export interface ProviderRules {
   readonly probeScope?: string;
 }
 
+/** A standard OpenID Connect provider on openid-client, made by {@link oidc}; the base of the Entra and Keycloak providers. */
 export class OidcProvider implements Provider {
   readonly id: string;
   readonly issuer: string;
@@ -219,6 +220,14 @@ export class OidcProvider implements Provider {
     return toTokenSet(response, this.runtime.now());
   }
 
+  /**
+   * Starts a device sign-in (RFC 8628): show `userCode` and `verificationUri`, then call `completeDeviceLogin`.
+   *
+   * @example
+   * const handle = await eu.beginDeviceLogin({ scope: "openid" });
+   * console.log(handle.verificationUri, handle.userCode);
+   * const session = await eu.completeDeviceLogin(handle);
+   */
   async beginDeviceLogin(options: DeviceLoginOptions = {}): Promise<DeviceLogin> {
     const { config } = await this.#discovered();
     const response = await this.#call(() =>

@@ -11,6 +11,7 @@ const fn = <F>(what: string) => z.custom<F>((v) => typeof v === "function", `${w
 export const runtimeOptions = z
   .strictObject({
     fetch: fn<NonNullable<RuntimeOptions["fetch"]>>("fetch").optional(),
+    /** The current time in epoch milliseconds; default `Date.now`. */
     now: fn<NonNullable<RuntimeOptions["now"]>>("now").optional(),
     timeoutMs: z.number().int().positive().max(300_000).optional(),
     logger: z
@@ -59,6 +60,7 @@ export const oidcOptionsSchema = z.strictObject({
   runtime: runtimeOptions,
 });
 
+/** Options of {@link oidc}: `id`, `issuer`, `clientId`, client authentication, `redirectUri`, `runtime`. */
 export type OidcOptionsInput = z.input<typeof oidcOptionsSchema>;
 export type OidcOptions = z.output<typeof oidcOptionsSchema>;
 

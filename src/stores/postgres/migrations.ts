@@ -52,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The schema version this release creates and expects. */
 export const CURRENT_VERSION = MIGRATIONS.length;
 
 /** Chosen once for idswitch; the second lock key is the schema's hash, so schemas migrate independently. */

@@ -21,6 +21,7 @@ const SWEEP_EVERY = 500;
 
 /** A StateStore on PostgreSQL, plus `migrate()`. */
 export interface PostgresStateStore extends StateStore {
+  /** Creates or upgrades the schema now (for deploy-time migration with `migrate: false`). */
   migrate(): Promise<void>;
   close(): Promise<void>;
 }

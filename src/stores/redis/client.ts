@@ -15,11 +15,16 @@ export interface RedisClientLike {
   readonly isReady: boolean;
   once(event: "ready", listener: () => void): unknown;
   off(event: "ready", listener: () => void): unknown;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Sends one raw command. */
   sendCommand(args: ReadonlyArray<string>, options?: { timeout?: number }): Promise<unknown>;
+  /** A new client with the same options (for SUBSCRIBE). */
   // biome-ignore lint/suspicious/noExplicitAny: node-redis' duplicate() is generic over modules; any client will do.
   duplicate(): any;
+  /** Closes the connection gracefully. */
   close(): Promise<void>;
+  /** Closes the connection at once. */
   destroy(): void;
 }
 

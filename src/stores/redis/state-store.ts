@@ -80,7 +80,10 @@ const schema = z
  * const state = redisStateStore({ url: env.REDIS_URL, prefix: "myapp:idswitch:" });
  * const identity = createIdentity({ providers, state });
  */
-export function redisStateStore(options: RedisStateStoreOptions): StateStore & { close(): Promise<void> } {
+export function redisStateStore(options: RedisStateStoreOptions): StateStore & {
+  /** Closes the database or connection; the store is unusable afterwards. */
+  close(): Promise<void>;
+} {
   const parsed = parseStoreOptions(schema, options, "redisStateStore");
   const connectTimeoutMs = parsed.connectTimeoutMs ?? 5000;
   return new RedisStateStore({

@@ -36,7 +36,10 @@ const BY_ACCOUNT = "provider = ? AND tenant = ? AND subject = ?";
  *
  * const identity = createIdentity({ providers, links: sqliteLinkStore({ path: "./data/links.db" }) });
  */
-export function sqliteLinkStore(options: SqliteStoreOptions): LinkStore & { close(): Promise<void> } {
+export function sqliteLinkStore(options: SqliteStoreOptions): LinkStore & {
+  /** Closes the database; the store is unusable afterwards. */
+  close(): Promise<void>;
+} {
   return new SqliteLinkStore(new LazyDatabase(parseSqliteOptions(options, "sqliteLinkStore")));
 }
 

@@ -48,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The schema version this release creates and expects. */
 export const CURRENT_VERSION = MIGRATIONS.length;
 
 /** Minimal view of a better-sqlite3 database, so this file stays about the schema. */

@@ -38,7 +38,10 @@ const schema = z.strictObject({
  * import { sqliteStateStore } from "idswitch/stores/sqlite";
  * const state = sqliteStateStore({ path: "./data/state.db" });
  */
-export function sqliteStateStore(options: SqliteStateStoreOptions): StateStore & { close(): Promise<void> } {
+export function sqliteStateStore(options: SqliteStateStoreOptions): StateStore & {
+  /** Closes the database or connection; the store is unusable afterwards. */
+  close(): Promise<void>;
+} {
   const parsed = parseStoreOptions(schema, options, "sqliteStateStore");
   const db = new LazyDatabase({ path: parsed.path, busyTimeoutMs: parsed.busyTimeoutMs ?? 5000 });
   return new SqliteStateStore(db, parsed.now ?? Date.now);

@@ -187,6 +187,7 @@ export interface KeycloakEmulator {
    */
   fault(fault: KeycloakFault): void;
 
+  /** Removes every fault set with `fault`. */
   clearFaults(): void;
 
   /**

@@ -256,12 +256,14 @@ export interface KeycloakRealmRepresentation {
   readonly [other: string]: unknown;
 }
 
+/** A group in a realm export, as Keycloak writes it. */
 export interface KeycloakGroupRepresentation {
   readonly name: string;
   readonly subGroups?: readonly KeycloakGroupRepresentation[];
   readonly [other: string]: unknown;
 }
 
+/** A client in a realm export, as Keycloak writes it. */
 export interface KeycloakClientRepresentation {
   readonly clientId: string;
   readonly enabled?: boolean;
@@ -281,6 +283,7 @@ export interface KeycloakClientRepresentation {
   readonly [other: string]: unknown;
 }
 
+/** A user in a realm export, as Keycloak writes it. */
 export interface KeycloakUserRepresentation {
   readonly username: string;
   readonly id?: string;
