@@ -13,7 +13,9 @@ export interface RedisClientLike {
   readonly isOpen: boolean;
   /** Connected and ready for commands (node-redis). */
   readonly isReady: boolean;
+  /** Listens once for the connection becoming ready. */
   once(event: "ready", listener: () => void): unknown;
+  /** Stops listening (a wait for readiness that timed out). */
   off(event: "ready", listener: () => void): unknown;
   /** Opens the connection. */
   connect(): Promise<unknown>;
