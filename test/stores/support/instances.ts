@@ -1,32 +1,12 @@
 /**
  * Runs test/stores/support/instance-worker.ts as a second application
- * instance in its own process (bundled once with esbuild, like the store
- * workers), and talks to it over IPC.
+ * instance in its own process (bundled like the store workers), and talks
+ * to it over IPC.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { InstanceConfig } from "./instance-options.js";
 import type { InstanceCommand, InstanceReport } from "./instance-worker.js";
-
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-const outfile = `${root}node_modules/.cache/idswitch-test/instance-worker.mjs`;
-let bundled: Promise<unknown> | undefined;
-
-function bundle(): Promise<unknown> {
-  bundled ??= build({
-    entryPoints: [`${root}test/stores/support/instance-worker.ts`],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "silent",
-    alias: { idswitch: `${root}src/index.ts` },
-    external: ["better-sqlite3", "pg", "redis", "zod", "jose", "openid-client", "@opentelemetry/api"],
-  });
-  return bundled;
-}
+import { bundleWorker } from "./workers.js";
 
 export class Instance {
   readonly reports: InstanceReport[] = [];
@@ -42,8 +22,9 @@ export class Instance {
   }
 
   static async start(config: InstanceConfig): Promise<Instance> {
-    await bundle();
-    const child = fork(outfile, [JSON.stringify(config)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(await bundleWorker("instance-worker"), [JSON.stringify(config)], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
     const instance = new Instance(child);
     await instance.next("ready");
     return instance;

@@ -9,22 +9,30 @@ import { build } from "esbuild";
 import type { WorkerConfig, WorkerReport } from "./store-worker.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const outfile = `${root}node_modules/.cache/idswitch-test/store-worker.mjs`;
-let bundled: Promise<unknown> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
-function bundle(): Promise<unknown> {
-  bundled ??= build({
-    entryPoints: [`${root}test/stores/support/store-worker.ts`],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "silent",
-    alias: { idswitch: `${root}src/index.ts` },
-    // Drivers (one native) and libraries load from node_modules, as in an application.
-    external: ["better-sqlite3", "pg", "redis", "zod", "jose", "openid-client"],
-  });
+/**
+ * Bundles a worker entry (test/stores/support/<name>.ts) once per run into
+ * node_modules/.cache, so a forked child runs it as an app would: "idswitch"
+ * is the source, drivers and libraries load from node_modules.
+ */
+export function bundleWorker(name: string): Promise<string> {
+  let bundled = bundles.get(name);
+  if (!bundled) {
+    const outfile = `${root}node_modules/.cache/idswitch-test/${name}.mjs`;
+    bundled = build({
+      entryPoints: [`${root}test/stores/support/${name}.ts`],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "silent",
+      alias: { idswitch: `${root}src/index.ts` },
+      external: ["better-sqlite3", "pg", "redis", "zod", "jose", "openid-client", "@opentelemetry/api"],
+    }).then(() => outfile);
+    bundles.set(name, bundled);
+  }
   return bundled;
 }
 
@@ -44,8 +52,9 @@ export class Worker {
   }
 
   static async start(config: WorkerConfig): Promise<Worker> {
-    await bundle();
-    const child = fork(outfile, [JSON.stringify(config)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(await bundleWorker("store-worker"), [JSON.stringify(config)], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
     return new Worker(child);
   }
 
