@@ -11,6 +11,12 @@ export { type ConfigFile, configFileSchema, type FileProvider } from "./config/f
 export { type Environment, identityOptionsFromConfig } from "./config/from-file.js";
 export { configJsonSchema } from "./config/json-schema.js";
 export {
+  applyConfigVariables,
+  CONFIG_VARIABLE_PREFIX,
+  type ConfigVariable,
+  type LayeredConfig,
+} from "./config/variables.js";
+export {
   AllProvidersFailedError,
   type ConfigIssue,
   ERROR_CODES,

@@ -12,7 +12,8 @@ import {
   identityOptionsFromConfig,
   type Provider,
 } from "idswitch";
-import { parseJson, readConfigSource } from "../config/node.js";
+import { readConfig, withSources } from "../config/node.js";
+import { printIssues } from "./issues.js";
 
 export interface DoctorOptions {
   readonly args: readonly string[];
@@ -29,8 +30,8 @@ interface ProviderReport {
 
 export const DOCTOR_HELP = `Usage: idswitch doctor [--config <file>] [--json]
 
-Validates the configuration (default ./idswitch.config.json, or IDSWITCH_CONFIG / IDSWITCH_CONFIG_FILE)
-and probes each provider: reachable, discovery and issuer, keys, clock skew, client credentials.
+Validates the configuration (default ./idswitch.config.json, or IDSWITCH_CONFIG / IDSWITCH_CONFIG_FILE,
+with IDSWITCH__* variables laid over it — or alone) and probes each provider: reachable, discovery and issuer, keys, clock skew, client credentials.
 Exit code: 0 all fine, 1 a provider has a problem, 2 the configuration is invalid.`;
 
 export async function runDoctor({ args, env, write }: DoctorOptions): Promise<number> {
@@ -46,12 +47,16 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
   let providers: readonly Provider[];
   let source: string;
   try {
-    const config = await readConfigSource(parsed.config, env);
+    const config = await readConfig(parsed.config, env);
     source = config.name;
-    providers = identityOptionsFromConfig(parseJson(config), { env }).providers;
+    try {
+      providers = identityOptionsFromConfig(config.document, { env }).providers;
+    } catch (err) {
+      throw withSources(err, config);
+    }
   } catch (err) {
     if (!(err instanceof IdSwitchError) || err.code !== "config_invalid") throw err;
-    reportInvalid(err, parsed.json, write);
+    printIssues(err, parsed.json, write);
     return 2;
   }
   const reports = await Promise.all(providers.map(diagnoseOne));
@@ -70,16 +75,6 @@ async function diagnoseOne(provider: Provider): Promise<ProviderReport> {
       ? "warning"
       : "ok";
   return { provider: provider.id, issuer: provider.issuer, verdict, checks };
-}
-
-function reportInvalid(err: IdSwitchError, json: boolean, write: (line: string) => void): void {
-  const issues = err.issues ?? [{ path: "(root)", message: err.message }];
-  if (json) {
-    write(JSON.stringify({ valid: false, issues }, null, 2));
-    return;
-  }
-  write("The configuration is invalid:");
-  for (const issue of issues) write(`  ${issue.path}: ${issue.message}`);
 }
 
 const MARK = { ok: "✔", warning: "!", problem: "✘", skipped: "·" } as const;

@@ -65,6 +65,8 @@ export interface ProviderAnswer {
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
+  /** Where the value came from, when known: a file, `IDSWITCH_CONFIG` or an `IDSWITCH__*` variable. */
+  readonly source?: string | undefined;
 }
 
 export interface IdSwitchErrorOptions {
