@@ -7,6 +7,11 @@
  * @module idswitch
  */
 
+export {
+  type DirectoryConfig,
+  type DirectoryOptionsFromFile,
+  directoryOptionsFromConfig,
+} from "./config/directory.js";
 export { type ConfigFile, configFileSchema, type FileProvider } from "./config/file-schema.js";
 export { type Environment, identityOptionsFromConfig } from "./config/from-file.js";
 export { configJsonSchema } from "./config/json-schema.js";

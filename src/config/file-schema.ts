@@ -5,6 +5,7 @@
  * Checked here for shape; each provider's own schema then checks its fields.
  */
 import { z } from "zod";
+import { directorySectionSchema } from "./directory-schema.js";
 
 /** `{ "env": "ENTRA_CLIENT_SECRET" }`: the secret's value is read from that variable at load time. */
 export const secretReference = z.strictObject({
@@ -89,6 +90,7 @@ export const configFileSchema = z.strictObject({
     .optional(),
   tokenCache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().optional() })]).optional(),
   telemetry: z.boolean().optional(),
+  directory: directorySectionSchema(secret).optional(),
 });
 
 /** The parsed shape of `idswitch.config.json`. */

@@ -14,6 +14,7 @@ import { keycloak } from "../providers/keycloak/index.js";
 import { oidc } from "../providers/oidc/index.js";
 import type { Provider } from "../providers/provider.js";
 import { configFileSchema, type FileProvider } from "./file-schema.js";
+import { readSecret } from "./secrets.js";
 
 /**
  * Environment variables by name, as `process.env` holds them: where `{ "env": NAME }` secrets are read from.
@@ -43,7 +44,7 @@ export function identityOptionsFromConfig(
     const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
     throw new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
   }
-  const { $schema: _schema, providers: _providers, ...rest } = file;
+  const { $schema: _schema, providers: _providers, directory: _directory, ...rest } = file;
   return { ...(rest as Omit<IdentityOptionsInput, "providers">), providers };
 }
 
@@ -54,17 +55,9 @@ function buildProvider(
   issues: ConfigIssue[],
 ): Provider | undefined {
   const { type, clientSecret, timeoutMs, ...options } = entry;
-  let secret: string | undefined;
-  if (clientSecret && typeof clientSecret === "object") {
-    secret = env[clientSecret.env];
-    if (secret === undefined || secret === "") {
-      issues.push({
-        path: `${path}.clientSecret`,
-        message: `environment variable ${clientSecret.env} is not set`,
-      });
-      return undefined;
-    }
-  }
+  const before = issues.length;
+  const secret = readSecret(clientSecret, `${path}.clientSecret`, env, issues);
+  if (issues.length > before) return undefined;
   const input = {
     ...options,
     ...(secret === undefined ? {} : { clientSecret: secret }),

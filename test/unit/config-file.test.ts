@@ -3,12 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/node.js";
+import { entraDirectory, keycloakDirectory, mirror } from "../../src/directory/index.js";
 import {
   configJsonSchema,
   createIdentity,
+  directoryOptionsFromConfig,
   type IdSwitchError,
   identityOptionsFromConfig,
   KeycloakProvider,
+  MemoryStateStore,
 } from "../../src/index.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -101,5 +104,119 @@ describe("the configuration file", () => {
     );
     expect(schema.required).toEqual(["providers"]);
     expect(JSON.stringify(schema)).toContain('"const":"keycloak"');
+  });
+});
+
+describe("the directory section (idswitch mirror, idswitch readiness)", () => {
+  const withDirectory = () => ({
+    ...document(),
+    directory: {
+      source: {
+        tenantId: TENANT,
+        clientId: "mirror-app",
+        clientSecret: { env: "MIRROR_GRAPH_SECRET" },
+        graphUrl: "http://127.0.0.1:4000",
+        timeoutMs: 5000,
+      },
+      target: {
+        url: "https://auth.example.eu/",
+        realm: "acme",
+        clientId: "idswitch-mirror",
+        clientSecret: { env: "MIRROR_KC_SECRET" },
+        clients: ["portal"],
+      },
+      policy: "hold",
+      brake: { maxCount: 20 },
+      roles: [
+        {
+          appId: "6e74172b-be56-4843-9ff4-e66a39bb12e3",
+          client: "portal",
+          roles: { "d1c2ade8-98f8-45fd-aa4a-6d06b947c66f": "reader" },
+        },
+      ],
+      state: { file: "state/mirror.json" },
+    },
+  });
+  const mirrorEnv = { MIRROR_GRAPH_SECRET: "graph-s3cret", MIRROR_KC_SECRET: "kc-s3cret" };
+
+  it("becomes the options of entraDirectory, keycloakDirectory and mirror, with the library's defaults", () => {
+    const config = directoryOptionsFromConfig(withDirectory(), { env: mirrorEnv });
+    expect(config.source).toMatchObject({
+      tenantId: TENANT,
+      clientSecret: "graph-s3cret",
+      authority: "https://login.microsoftonline.com",
+      graphUrl: "http://127.0.0.1:4000",
+      runtime: { timeoutMs: 5000 },
+    });
+    expect(config.target).toMatchObject({ url: "https://auth.example.eu", clientSecret: "kc-s3cret" });
+    expect(config.mirror).toMatchObject({
+      policy: "hold",
+      brake: { maxCount: 20, maxPercent: 10 },
+      name: "default",
+    });
+    expect(config.stateFile).toBe("state/mirror.json");
+    // The library takes them as they are.
+    const source = entraDirectory(config.source);
+    const target = keycloakDirectory(config.target);
+    expect(source.tenantId).toBe(TENANT);
+    expect(() => mirror({ source, target, state: new MemoryStateStore(), ...config.mirror })).not.toThrow();
+  });
+
+  it("reads only its own secrets; the web app's are not needed on the mirror's host, and vice versa", () => {
+    expect(() => directoryOptionsFromConfig(withDirectory(), { env: mirrorEnv })).not.toThrow();
+    expect(createIdentity(identityOptionsFromConfig(withDirectory(), { env })).providers).toHaveLength(2);
+  });
+
+  it("is checked by the directory module's own schemas: its messages, paths in the file", () => {
+    const doc = withDirectory();
+    const section = doc.directory as Record<string, unknown> & { source: Record<string, unknown> };
+    section.source.tenantId = "contoso.onmicrosoft.com";
+    section.policy = "delete-everyone";
+    (section.target as Record<string, unknown>).bogus = 1;
+    const err = failure(() => directoryOptionsFromConfig(doc, { env: mirrorEnv }));
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { path: "directory.source.tenantId", message: "must be the tenant's GUID" },
+        expect.objectContaining({ path: "directory.policy" }),
+        expect.objectContaining({ path: "directory.target.bogus" }),
+      ]),
+    );
+    expect(err.issues).toHaveLength(3);
+  });
+
+  it("refuses a secret written in the file, and names a missing variable by its path", () => {
+    const doc = withDirectory();
+    (doc.directory.target as Record<string, unknown>).clientSecret = "hunter2";
+    const written = failure(() => directoryOptionsFromConfig(doc, { env: mirrorEnv }));
+    expect(written.issues?.[0]?.path).toBe("directory.target.clientSecret");
+    expect(JSON.stringify(written)).not.toContain("hunter2");
+    const unset = failure(() =>
+      directoryOptionsFromConfig(withDirectory(), { env: { MIRROR_KC_SECRET: "x" } }),
+    );
+    expect(unset.issues).toEqual([
+      {
+        path: "directory.source.clientSecret",
+        message: "environment variable MIRROR_GRAPH_SECRET is not set",
+      },
+    ]);
+  });
+
+  it("is required by the directory commands, optional for createIdentity", () => {
+    const err = failure(() => directoryOptionsFromConfig(document(), { env: mirrorEnv }));
+    expect(err.issues).toEqual([
+      { path: "directory", message: "missing: idswitch mirror and readiness read this section" },
+    ]);
+  });
+
+  it("is in the JSON Schema, with the library's defaults and the secret reference", () => {
+    const schema = configJsonSchema() as {
+      properties: { directory: { properties: Record<string, { properties?: Record<string, unknown> }> } };
+    };
+    const directory = schema.properties.directory.properties;
+    expect(Object.keys(directory)).toEqual(
+      expect.arrayContaining(["source", "target", "policy", "brake", "roles", "onboarding", "state"]),
+    );
+    expect(directory.source?.properties?.graphUrl).toMatchObject({ default: "https://graph.microsoft.com" });
+    expect(JSON.stringify(directory.target?.properties?.clientSecret)).toContain('"env"');
   });
 });
