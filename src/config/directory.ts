@@ -40,8 +40,9 @@ export type DirectoryOptionsFromFile<T> = Omit<T, "clientSecret" | "timeoutMs"> 
 };
 
 /**
- * Reads the `directory` section of a configuration document (the whole document is checked for shape; only
- * this section's secrets are read from `env`). Throws `config_invalid` listing every problem with its path.
+ * Reads the `directory` section of a configuration document (the whole document is checked for shape, but
+ * `providers` may be left out; only this section's secrets are read from `env`). Throws `config_invalid`
+ * listing every problem with its path.
  *
  * @example
  * import { directoryOptionsFromConfig } from "idswitch";
@@ -58,7 +59,8 @@ export function directoryOptionsFromConfig(
   document: unknown,
   { env }: { env: Environment },
 ): DirectoryConfig {
-  const file = parseConfig(configFileSchema, document);
+  // The directory commands need no providers: a mirror host may be configured with this section alone.
+  const file = parseConfig(configFileSchema.partial({ providers: true }), document);
   const section = file.directory;
   if (!section) {
     throw new IdSwitchError("config_invalid", "invalid configuration: directory: missing", {

@@ -208,6 +208,15 @@ describe("the directory section (idswitch mirror, idswitch readiness)", () => {
     ]);
   });
 
+  it("is enough alone for the directory commands; providers, when present, are still checked", () => {
+    const { directory } = withDirectory();
+    expect(directoryOptionsFromConfig({ directory }, { env: mirrorEnv }).target.realm).toBe("acme");
+    const err = failure(() =>
+      directoryOptionsFromConfig({ directory, providers: [{ type: "saml" }] }, { env: mirrorEnv }),
+    );
+    expect(err.issues?.[0]?.path).toMatch(/^providers\[0\]/);
+  });
+
   it("is in the JSON Schema, with the library's defaults and the secret reference", () => {
     const schema = configJsonSchema() as {
       properties: { directory: { properties: Record<string, { properties?: Record<string, unknown> }> } };
