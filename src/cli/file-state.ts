@@ -1,0 +1,268 @@
+/**
+ * The mirror's StateStore on the command line: one JSON file
+ * (`.idswitch/mirror-state.json` by default), so a second `idswitch mirror
+ * apply` reads only what changed (the Graph delta link) and a run that was
+ * stopped finishes where it stopped (the checkpoint after every page, the
+ * pending disables).
+ *
+ * Why a file rather than a store URL: the mirror's state is a few small keys
+ * written a few times per page, by one run at a time; a file needs no server,
+ * no driver and no credentials on the host that runs the mirror, can be read
+ * by a person, and deleted to force a full round. A shared store (Redis) is
+ * for app instances, which this is not.
+ *
+ * Each write replaces the file by rename after an fsync, so a crash leaves the
+ * old or the new state, never half of one. A lock file keeps two runs from
+ * interleaving their checkpoints; a lock left by a dead process on this host is
+ * taken over.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import type { SetOptions, StateStore, StateValue } from "idswitch";
+import { UsageError } from "./args.js";
+
+const NO_HELP = { help: false };
+
+interface Entry {
+  readonly value: StateValue;
+  /** Epoch milliseconds; absent = no expiry. */
+  readonly expiresAt?: number;
+}
+
+interface StateFile {
+  readonly idswitch: "mirror-state";
+  readonly version: 1;
+  readonly entries: Readonly<Record<string, Entry>>;
+}
+
+/** Options of {@link FileStateStore.open}. */
+export interface FileStateOptions {
+  /** Reads only (`mirror plan`): no lock taken, no file created; a write throws. */
+  readonly readOnly?: boolean;
+  /** Clock in epoch milliseconds (tests inject one). */
+  readonly now?: () => number;
+}
+
+export class FileStateStore implements StateStore {
+  readonly #entries: Map<string, Entry>;
+  readonly #now: () => number;
+  readonly #readOnly: boolean;
+  #lock: string | undefined;
+  #version = 0;
+  #flushed = 0;
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    entries: Map<string, Entry>,
+    options: FileStateOptions,
+  ) {
+    this.#entries = entries;
+    this.#now = options.now ?? Date.now;
+    this.#readOnly = options.readOnly === true;
+  }
+
+  /** Opens (or, on the first write, creates) the state file; takes its lock unless read-only. */
+  static async open(path: string, options: FileStateOptions = {}): Promise<FileStateStore> {
+    const store = new FileStateStore(path, await load(path), options);
+    if (!store.#readOnly) store.#lock = await takeLock(`${path}.lock`);
+    return store;
+  }
+
+  async get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
+    const entry = this.#live(key);
+    return entry === undefined ? undefined : (structuredClone(entry.value) as T);
+  }
+
+  async set(key: string, value: StateValue, options?: SetOptions): Promise<void> {
+    this.#put(key, value, expiry(this.#now(), options?.ttlMs));
+    await this.#persist();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#writable();
+    if (this.#entries.delete(key)) await this.#persist();
+  }
+
+  async add(key: string, value: StateValue, options?: SetOptions): Promise<boolean> {
+    const expiresAt = expiry(this.#now(), options?.ttlMs);
+    if (this.#live(key) !== undefined) return false;
+    this.#put(key, value, expiresAt);
+    await this.#persist();
+    return true;
+  }
+
+  async take<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
+    const entry = this.#live(key);
+    if (entry === undefined) return undefined;
+    this.#writable();
+    this.#entries.delete(key);
+    await this.#persist();
+    return entry.value as T;
+  }
+
+  async increment(key: string, options: SetOptions & { readonly by?: number } = {}): Promise<number> {
+    const entry = this.#live(key);
+    const next = (typeof entry?.value === "number" ? entry.value : 0) + (options.by ?? 1);
+    // The time to live belongs to the counter's creation (a fixed window), as in every store.
+    this.#put(key, next, entry ? entry.expiresAt : expiry(this.#now(), options.ttlMs));
+    await this.#persist();
+    return next;
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: StateValue | undefined,
+    next: StateValue,
+    options?: SetOptions,
+  ): Promise<boolean> {
+    const expiresAt = expiry(this.#now(), options?.ttlMs);
+    if (JSON.stringify(this.#live(key)?.value) !== JSON.stringify(expected)) return false;
+    this.#put(key, next, expiresAt);
+    await this.#persist();
+    return true;
+  }
+
+  /** Waits for the last write and releases the lock. */
+  async close(): Promise<void> {
+    await this.#writing.catch(() => undefined);
+    if (this.#lock) await rm(this.#lock, { force: true });
+    this.#lock = undefined;
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.#now()) return undefined;
+    return entry;
+  }
+
+  #put(key: string, value: StateValue, expiresAt: number | undefined): void {
+    this.#writable();
+    const copy = structuredClone(value);
+    this.#entries.set(key, expiresAt === undefined ? { value: copy } : { value: copy, expiresAt });
+  }
+
+  #writable(): void {
+    if (this.#readOnly) throw new Error(`${this.path} is open read-only`);
+  }
+
+  /**
+   * Resolves once a write that began after this change is on disk. The map
+   * changes synchronously (so compareAndSet and take stay atomic in this
+   * process); writes are queued and coalesced, each one the whole latest state.
+   */
+  #persist(): Promise<void> {
+    const wanted = ++this.#version;
+    const write = this.#writing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.#flushed >= wanted) return;
+        const version = this.#version;
+        await writeAtomically(this.path, this.#snapshot());
+        this.#flushed = version;
+      });
+    this.#writing = write;
+    return write;
+  }
+
+  #snapshot(): string {
+    const now = this.#now();
+    const entries: Record<string, Entry> = {};
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt === undefined || entry.expiresAt > now) entries[key] = entry;
+    }
+    const file: StateFile = { idswitch: "mirror-state", version: 1, entries };
+    return `${JSON.stringify(file, null, 2)}\n`;
+  }
+}
+
+function expiry(now: number, ttlMs: number | undefined): number | undefined {
+  if (ttlMs === undefined) return undefined;
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError("ttlMs must be a positive number");
+  return now + ttlMs;
+}
+
+async function load(path: string): Promise<Map<string, Entry>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw new UsageError(`cannot read the state file ${path}: ${(err as Error).message}`, NO_HELP);
+  }
+  let file: Partial<StateFile> | undefined;
+  try {
+    file = JSON.parse(text) as Partial<StateFile>;
+  } catch {
+    file = undefined;
+  }
+  if (file?.idswitch !== "mirror-state" || file.version !== 1 || typeof file.entries !== "object") {
+    throw new UsageError(
+      `${path} is not an idswitch mirror state file; move it away (the next run is then a full round)`,
+      NO_HELP,
+    );
+  }
+  return new Map(Object.entries(file.entries ?? {}));
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID().slice(0, 8)}.tmp`;
+  const handle = await open(temporary, "w", 0o600);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+}
+
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+/** Creates the lock file or explains who holds it; a lock of a dead process on this host is taken over. */
+async function takeLock(path: string): Promise<string> {
+  await mkdir(dirname(path), { recursive: true });
+  const mine: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, JSON.stringify(mine), { flag: "wx", mode: 0o600 });
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const owner = await readOwner(path);
+    if (owner && owner.host === mine.host && !alive(owner.pid)) await rm(path, { force: true });
+    else {
+      const who = owner ? `process ${owner.pid} on ${owner.host}, since ${owner.since}` : "another run";
+      throw new UsageError(
+        `the state file is in use by ${who} (${path}); wait for that run, or delete the lock file if no run is active`,
+        NO_HELP,
+      );
+    }
+  }
+  throw new UsageError(`cannot take the lock ${path}`, NO_HELP);
+}
+
+async function readOwner(path: string): Promise<LockOwner | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
