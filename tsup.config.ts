@@ -45,7 +45,7 @@ export default defineConfig([
     entry: { "cli/index": "src/cli/index.ts" },
     platform: "node",
     tsconfig: "tsconfig.node.json",
-    external: ["idswitch", "idswitch/testing"],
+    external: ["idswitch", "idswitch/testing", "idswitch/directory"],
     dts: false,
   },
   {

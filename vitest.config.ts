@@ -11,6 +11,10 @@ export default defineConfig({
         find: /^idswitch\/testing$/,
         replacement: fileURLToPath(new URL("src/testing/index.ts", import.meta.url)),
       },
+      {
+        find: /^idswitch\/directory$/,
+        replacement: fileURLToPath(new URL("src/directory/index.ts", import.meta.url)),
+      },
     ],
   },
   test: {

@@ -13,7 +13,7 @@ export function printIssues(err: IdSwitchError, json: boolean, write: (line: str
   }
   write("The configuration is invalid:");
   for (const issue of issues) {
-    const from = issue.source ? `  (${issue.source})` : "";
+    const from = issue.source && !issue.message.includes(issue.source) ? `  ← ${issue.source}` : "";
     write(`  ${issue.path}: ${issue.message}${from}`);
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * The `idswitch` command line: one function from arguments to an exit code,
+ * with the environment and the output streams passed in, so tests run the
+ * real commands in-process. Each command reads what it needs here, at the
+ * edge; the library never reads `process.env` itself.
+ */
+import { runDoctor } from "./doctor.js";
+import type { CommandIo } from "./io.js";
+import { runMirror } from "./mirror.js";
+import { runReadiness } from "./readiness.js";
+
+export const HELP = `Usage: idswitch <command> [options]
+
+Commands:
+  demo        play the failover story on this machine (Entra ID emulator + an EU Keycloak)
+  doctor      validate the configuration and probe every provider
+  mirror      copy Entra users, groups and app roles into Keycloak: mirror plan | mirror apply
+  readiness   who could sign in at Keycloak tomorrow, and what stops the others
+  help        show this help
+
+"idswitch <command> --help" shows a command's options.
+
+Configuration (doctor, mirror, readiness): --config <file>; else the JSON in IDSWITCH_CONFIG; else the file
+named by IDSWITCH_CONFIG_FILE; else ./idswitch.config.json. IDSWITCH__<path> variables ("__" between keys,
+numbers index lists, e.g. IDSWITCH__routing__order__0=eu) override it key by key, or configure alone.
+Secrets are never written there: { "env": "NAME" } names the variable that holds each one.
+
+Exit codes: 0 all well; 1 a problem found (doctor: a provider; readiness: someone not ready; mirror apply:
+stopped by the mass-disable brake); 2 usage or configuration error; 3 Entra or Keycloak failed (mirror,
+readiness).
+
+Environment:
+  KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start);
+                without it the demo uses the Keycloak-lite emulator`;
+
+export async function main(argv: readonly string[], io: Omit<CommandIo, "args">): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    io.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "doctor") return runDoctor({ args, env: io.env, write: io.write });
+  if (command === "mirror") return runMirror({ ...io, args });
+  if (command === "readiness") return runReadiness({ ...io, args });
+  if (command === "demo") {
+    if (args.includes("--help") || args.includes("-h")) {
+      io.write(
+        "Usage: idswitch demo\n\nPlays the failover story and exits 0 when every step happened as told.",
+      );
+      return 0;
+    }
+    const unknown = args.find((arg) => arg.startsWith("-"));
+    if (unknown) {
+      io.stderr.write(`idswitch demo: unknown option ${unknown}\n`);
+      return 2;
+    }
+    // Loaded only for the demo: the other commands do not need the emulators.
+    const { runDemo } = await import("./demo/run.js");
+    return runDemo({ env: io.env, write: io.write });
+  }
+  io.stderr.write(`idswitch: unknown command "${command}"\n\n${HELP}\n`);
+  return 2;
+}
