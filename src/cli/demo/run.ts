@@ -7,25 +7,54 @@
 import { keycloakSpare } from "./keycloak-spare.js";
 import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
+import { startOpenDemo } from "./open.js";
 import type { Spare } from "./spare.js";
 import { playStory } from "./story.js";
 
 export interface DemoOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly write: (line: string) => void;
+  /**
+   * Keep the demo app running on this localhost port (`--open`) until `stop` settles, instead of
+   * playing the story; `ready` is told the app's URL.
+   */
+  readonly open?: {
+    readonly port: number;
+    readonly stop: Promise<unknown>;
+    readonly ready?: (url: string) => void;
+  };
 }
 
 /** Runs the demo; resolves to the process exit code. */
-export async function runDemo({ env, write }: DemoOptions): Promise<number> {
+export async function runDemo({ env, write, open }: DemoOptions): Promise<number> {
   const tell = narrator(write);
   const started = performance.now();
   write("idswitch demo: one application, two identity providers, and what happens when one says no.");
+  const origin = `http://localhost:${open?.port ?? 3000}`;
   let spare: Spare;
   try {
-    spare = await chooseSpare(env);
+    spare = await chooseSpare(env, origin);
   } catch (err) {
     write(`cannot prepare the EU spare: ${(err as Error).message}`);
     return 1;
+  }
+  if (open) {
+    try {
+      const app = await startOpenDemo({ spare, narrator: tell, port: open.port });
+      write(`\nThe demo app is running: open ${app.url} (Ctrl+C stops it). Spare: ${spare.label}.`);
+      write(
+        "Sign in through Entra ID, have Microsoft disable the account, refresh, and sign in at the spare.",
+      );
+      open.ready?.(app.url);
+      await open.stop;
+      await app.close();
+      return 0;
+    } catch (err) {
+      write(`the demo app could not start: ${(err as Error).message}`);
+      return 1;
+    } finally {
+      await spare.close();
+    }
   }
   try {
     await playStory({ narrator: tell, spare });
@@ -39,14 +68,15 @@ export async function runDemo({ env, write }: DemoOptions): Promise<number> {
   }
 }
 
-async function chooseSpare(env: DemoOptions["env"]): Promise<Spare> {
+async function chooseSpare(env: DemoOptions["env"], origin: string): Promise<Spare> {
   const url = env.KEYCLOAK_URL?.replace(/\/+$/, "");
   // No Keycloak at hand: the Keycloak-lite emulator (the same provider contract suite passes on both).
-  if (!url) return liteSpare("http://localhost:3000/callback/eu");
+  if (!url) return liteSpare(`${origin}/callback/eu`);
   return keycloakSpare({
     url,
     adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
     adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
-    redirectUri: "http://localhost:3000/callback",
+    // The test bed's client `app` admits http://localhost:3000/callback only.
+    redirectUri: `${origin}/callback`,
   });
 }
