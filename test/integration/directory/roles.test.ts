@@ -5,7 +5,7 @@
  * mapped roles touched, and only mirrored people ever losing one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mirror } from "../../../src/directory/index.js";
+import { mirror, readiness } from "../../../src/directory/index.js";
 import { MemoryStateStore } from "../../../src/index.js";
 import {
   type Directory,
@@ -42,23 +42,23 @@ describe("app roles mirrored as Keycloak client roles", () => {
     await dir?.entra.close();
   });
 
+  const mapping = () => [
+    {
+      appId: api.clientId,
+      client: "app",
+      roles: {
+        [dir.entra.appRoleId(api.clientId, "Case.Read")]: "case-reader",
+        [dir.entra.appRoleId(api.clientId, "Case.Write")]: "case-writer",
+      },
+    },
+  ];
   const run = () =>
-    mirror({
-      source: sourceOf(dir),
-      target: targetOf(realm),
-      state,
-      policy: "propagate",
-      roles: [
-        {
-          appId: api.clientId,
-          client: "app",
-          roles: {
-            [dir.entra.appRoleId(api.clientId, "Case.Read")]: "case-reader",
-            [dir.entra.appRoleId(api.clientId, "Case.Write")]: "case-writer",
-          },
-        },
-      ],
-    });
+    mirror({ source: sourceOf(dir), target: targetOf(realm), state, policy: "propagate", roles: mapping() });
+  const rolesDiffer = async () =>
+    (await readiness({ source: sourceOf(dir), target: targetOf(realm), roles: mapping() })).gaps
+      .filter((gap) => gap.problems.includes("roles-differ"))
+      .map((gap) => gap.key)
+      .sort();
 
   async function holders(role: string): Promise<string[]> {
     const target = targetOf(realm);
@@ -88,8 +88,9 @@ describe("app roles mirrored as Keycloak client roles", () => {
     expect(result.counts["grant-role"]).toBe(7);
   });
 
-  it("a second run writes nothing", async () => {
+  it("a second run writes nothing, and readiness finds everyone's roles the same", async () => {
     expect((await run().apply()).writes).toBe(0);
+    expect(await rolesDiffer()).toEqual([]);
   });
 
   it("assignments taken back at Entra are revoked; a role granted by hand to a non-mirrored user stays", async () => {
@@ -101,10 +102,13 @@ describe("app roles mirrored as Keycloak client roles", () => {
 
     dir.entra.unassignAppRole(dir.users[2]?.oid ?? "", api.clientId, "Case.Write");
     dir.entra.removeMember(dir.groups[0]?.id ?? "", dir.users[6]?.oid ?? "");
+    // Before the mirror catches up, readiness names exactly the two people whose rights differ.
+    expect(await rolesDiffer()).toEqual([key(2), key(6)].sort());
     const result = await run().apply();
     expect(result.counts["revoke-role"]).toBe(2);
     expect(result.counts["grant-role"]).toBe(0);
     expect(await holders("case-writer")).toEqual([key(1)]);
     expect(await holders("case-reader")).toEqual([...[0, 12, 18, 24].map(key), `(no key) ${local}`].sort());
+    expect(await rolesDiffer()).toEqual([]);
   });
 });
