@@ -11,7 +11,7 @@
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = new Hono<IdswitchEnv>();
  * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
- * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch").session?.principal));
+ * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
  *
  * @module idswitch/hono
