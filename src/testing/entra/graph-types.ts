@@ -5,7 +5,16 @@
  */
 import type { EntraGraphThrottle, EntraGroup, EntraGroupOptions } from "./types.js";
 
-/** Graph's part of a running emulator (see `EntraEmulator`). */
+/**
+ * Graph's part of a running emulator (see `EntraEmulator`).
+ *
+ * @example
+ * const staff = entra.addGroup({ tenantId: tenant.id, displayName: "Staff" });
+ * entra.addMember(staff.id, user.oid);
+ * entra.grantGraphPermissions(mirrorApp.clientId, ["User.Read.All", "GroupMember.Read.All", "Application.Read.All"]);
+ * const source = entraDirectory({ tenantId: tenant.id, clientId: mirrorApp.clientId, clientSecret: "s3cret",
+ *   authority: entra.url, graphUrl: entra.graphUrl });
+ */
 export interface EntraGraphControl {
   /**
    * Stands in for `https://graph.microsoft.com`: Graph is served on the emulator's own origin, under
