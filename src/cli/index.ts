@@ -33,11 +33,15 @@ async function main(argv: readonly string[]): Promise<number> {
   return 2;
 }
 
-const DEMO_HELP = `Usage: idswitch demo [--open [--port <n>]]
+const DEMO_HELP = `Usage: idswitch demo [--open [--port <n>]] [--lite]
 
 Plays the failover story with timings and exits 0 when every step happened as told.
+The EU spare is the real Keycloak when KEYCLOAK_URL is set, the test bed answers on
+localhost:18180, or the distribution cached by \`npm test\` can be started; otherwise
+the Keycloak-lite emulator.
 
 Options:
+  --lite        use the Keycloak-lite emulator even when a real Keycloak is at hand
   --open        keep the demo app running on http://localhost:3000 and click through the story in a browser
   --port <n>    the port for --open (default 3000; the Keycloak test bed admits 3000 only)
 `;
@@ -48,10 +52,12 @@ async function demoCommand(args: readonly string[], write: (line: string) => voi
     return 0;
   }
   let open = false;
+  let lite = false;
   let port = 3000;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--open") open = true;
+    else if (arg === "--lite") lite = true;
     else if (arg === "--port") {
       port = Number(args[++i]);
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -65,12 +71,12 @@ async function demoCommand(args: readonly string[], write: (line: string) => voi
       return 2;
     }
   }
-  if (!open) return runDemo({ env: process.env, write });
+  if (!open) return runDemo({ env: process.env, write, lite });
   const stop = new Promise((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
-  return runDemo({ env: process.env, write, open: { port, stop } });
+  return runDemo({ env: process.env, write, lite, open: { port, stop } });
 }
 
 main(process.argv.slice(2)).then(

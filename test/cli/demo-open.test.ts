@@ -82,6 +82,7 @@ describe("idswitch demo --open", () => {
     });
     exit = runDemo({
       env: {},
+      lite: true,
       write: (line) => lines.push(line),
       open: { port, stop: new Promise<void>((resolve) => (stop = resolve)), ready },
     });

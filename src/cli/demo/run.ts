@@ -4,6 +4,7 @@
  * KEYCLOAK_URL points at the idswitch test bed, otherwise the Keycloak-lite
  * emulator.
  */
+import { findCachedKeycloak, startCachedKeycloak } from "./cached-keycloak.js";
 import { keycloakSpare } from "./keycloak-spare.js";
 import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
@@ -14,6 +15,8 @@ import { playStory } from "./story.js";
 export interface DemoOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly write: (line: string) => void;
+  /** Use the Keycloak-lite emulator even when a real Keycloak is at hand (`--lite`). */
+  readonly lite?: boolean;
   /**
    * Keep the demo app running on this localhost port (`--open`) until `stop` settles, instead of
    * playing the story; `ready` is told the app's URL.
@@ -26,14 +29,14 @@ export interface DemoOptions {
 }
 
 /** Runs the demo; resolves to the process exit code. */
-export async function runDemo({ env, write, open }: DemoOptions): Promise<number> {
+export async function runDemo({ env, write, open, lite = false }: DemoOptions): Promise<number> {
   const tell = narrator(write);
   const started = performance.now();
   write("idswitch demo: one application, two identity providers, and what happens when one says no.");
   const origin = `http://localhost:${open?.port ?? 3000}`;
   let spare: Spare;
   try {
-    spare = await chooseSpare(env, origin);
+    spare = await chooseSpare(env, origin, lite, write);
   } catch (err) {
     write(`cannot prepare the EU spare: ${(err as Error).message}`);
     return 1;
@@ -68,15 +71,41 @@ export async function runDemo({ env, write, open }: DemoOptions): Promise<number
   }
 }
 
-async function chooseSpare(env: DemoOptions["env"], origin: string): Promise<Spare> {
-  const url = env.KEYCLOAK_URL?.replace(/\/+$/, "");
+async function chooseSpare(
+  env: DemoOptions["env"],
+  origin: string,
+  lite: boolean,
+  write: (line: string) => void,
+): Promise<Spare> {
+  const real = (url: string) =>
+    keycloakSpare({
+      url,
+      adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
+      adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
+      // The test bed's client `app` admits http://localhost:3000/callback only.
+      redirectUri: `${origin}/callback`,
+    });
+  const given = env.KEYCLOAK_URL?.replace(/\/+$/, "");
+  if (given) return real(given);
+  const found = lite ? undefined : await findCachedKeycloak(env);
+  if (found?.kind === "running") return real(found.url);
+  if (found?.kind === "cached") {
+    write("Starting the real Keycloak 26.7.3 from the cache of `npm test` (20–40 s; --lite skips it)…");
+    try {
+      const server = await startCachedKeycloak(found);
+      try {
+        const spare = await real(server.url);
+        return { ...spare, close: () => spare.close().finally(() => server.stop()) };
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
+    } catch (err) {
+      write(
+        `The cached Keycloak did not start (${(err as Error).message.split("\n")[0]}); using Keycloak-lite.`,
+      );
+    }
+  }
   // No Keycloak at hand: the Keycloak-lite emulator (the same provider contract suite passes on both).
-  if (!url) return liteSpare(`${origin}/callback/eu`);
-  return keycloakSpare({
-    url,
-    adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
-    adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
-    // The test bed's client `app` admits http://localhost:3000/callback only.
-    redirectUri: `${origin}/callback`,
-  });
+  return liteSpare(`${origin}/callback/eu`);
 }
