@@ -28,17 +28,41 @@ import type { BreakerSnapshot } from "./routing/breaker.js";
 import { Router } from "./routing/router.js";
 import { invalid, peekJwt } from "./tokens/verify-jwt.js";
 
-/** A value for every provider, or one per provider id (Entra and Keycloak name their APIs differently). */
+/**
+ * A value for every provider, or one per provider id (Entra and Keycloak name their APIs differently).
+ *
+ * @example
+ * // Entra names an API by its app ID URI, Keycloak by a client id. A provider left out accepts no token.
+ * const audience: PerProvider<string> = { entra: "api://orders", eu: "orders" };
+ * const principal = await identity.verifyAccessToken(bearer, { audience });
+ */
 export type PerProvider<T> = T | Readonly<Record<string, T>>;
 
-/** Options of {@link Identity.verifyAccessToken}. */
+/**
+ * Options of {@link Identity.verifyAccessToken}.
+ *
+ * @example
+ * // No default audience: a token another API of the same tenant was given must not pass here.
+ * const principal = await identity.verifyAccessToken(bearer, {
+ *   audience: { entra: "api://orders", eu: "orders" },
+ *   requiredScopes: ["orders.read"],
+ * });
+ */
 export interface IdentityVerifyOptions {
   /** Required: the audience the token must carry — one for all providers, or per provider id. */
   audience: PerProvider<string | readonly string[]>;
   requiredScopes?: readonly string[] | undefined;
 }
 
-/** Options of {@link Identity.beginLogin}. */
+/**
+ * Options of {@link Identity.beginLogin}.
+ *
+ * @example
+ * // A returning person: their last good provider goes first. `returnTo` stays in the state, not the URL.
+ * const { url, state } = await identity.beginLogin({ appUserId: session.appUserId, returnTo: "/orders" });
+ * // Or at one provider, e.g. from the "choose another provider" page:
+ * const request = await identity.beginLogin({ provider: "eu", loginHint: "ada@example.eu" });
+ */
 export interface IdentityBeginLoginOptions extends BeginLoginOptions {
   /** Sign in at this provider; otherwise routing picks the first healthy one. */
   provider?: string | undefined;
@@ -51,39 +75,82 @@ export interface IdentityBeginLoginOptions extends BeginLoginOptions {
   linkTo?: IdentitySession | undefined;
 }
 
-/** The login state of `createIdentity`: the provider's, plus who the app expects. Plain JSON. */
+/**
+ * The login state of `createIdentity`: the provider's, plus who the app expects. Plain JSON.
+ *
+ * @example
+ * const { url, state } = await identity.beginLogin({ returnTo: "/orders" });
+ * req.session.login = state; // server side: it holds the PKCE verifier
+ * // …on the callback: accepted once, and only by the provider the sign-in began at.
+ * const session = await identity.completeLogin(callbackUrl, req.session.login);
+ */
 export interface IdentityLoginState extends LoginState {
   readonly appUserId?: string;
   readonly linkTo?: string;
 }
 
-/** What {@link Identity.beginLogin} returns: redirect the browser to `url`; keep `state` server side for the callback. */
+/**
+ * What {@link Identity.beginLogin} returns: redirect the browser to `url`; keep `state` server side for the callback.
+ *
+ * @example
+ * const login = await identity.beginLogin({ returnTo: "/orders" });
+ * await saveLoginState(login.state); // server side, never in a cookie the browser can read
+ * return Response.redirect(login.url, 302);
+ */
 export interface IdentityLoginRequest {
   readonly url: URL;
   readonly provider: string;
   readonly state: IdentityLoginState;
 }
 
-/** A session resolved to the application's own user. */
+/**
+ * A session resolved to the application's own user.
+ *
+ * @example
+ * const session = await identity.completeLogin(callbackUrl, loginState);
+ * // The app's own key: the same person whichever provider signed them in.
+ * const orders = await db.orders.findMany({ where: { owner: session.appUserId } });
+ */
 export interface IdentitySession extends Session {
   readonly appUserId: string;
   /** When the person signed in (epoch ms, our clock); kept across refreshes. */
   readonly signedInAt: number;
 }
 
-/** Options of {@link Identity.clientCredentials}; scope and resource may differ per provider. */
+/**
+ * Options of {@link Identity.clientCredentials}; scope and resource may differ per provider.
+ *
+ * @example
+ * // Failover may land on either provider, so name the API in each one's terms.
+ * const tokens = await identity.clientCredentials({ scope: { entra: "api://orders/.default", eu: "orders" } });
+ */
 export interface IdentityClientCredentialsOptions {
   scope?: PerProvider<string> | undefined;
   resource?: PerProvider<string> | undefined;
 }
 
-/** Options of {@link Identity.beginDeviceLogin}. */
+/**
+ * Options of {@link Identity.beginDeviceLogin}.
+ *
+ * @example
+ * const handle = await identity.beginDeviceLogin({ provider: "eu", scope: "openid offline_access" });
+ * console.log(`Open ${handle.verificationUri} and enter ${handle.userCode}`);
+ */
 export interface IdentityDeviceLoginOptions {
   scope?: string | undefined;
   provider?: string | undefined;
   appUserId?: string | undefined;
 }
 
+/**
+ * One provider as {@link Identity.health} sees it: the probe, plus routing's own state (breaker, suspension, state store).
+ *
+ * @example
+ * for (const h of await identity.health()) {
+ *   // Up is not enough: an open breaker or a remembered suspension also keeps traffic away.
+ *   if (h.status === "down" || h.breaker !== "closed" || h.suspended) log.warn("provider unavailable", { ...h });
+ * }
+ */
 export interface IdentityHealth extends ProviderHealth {
   readonly breaker: BreakerSnapshot["state"];
   /** The application's own suspension at this provider, if one is remembered. */

@@ -4,6 +4,7 @@
  * real commands in-process. Each command reads what it needs here, at the
  * edge; the library never reads `process.env` itself.
  */
+import { demoCommand } from "./demo/command.js";
 import { runDoctor } from "./doctor.js";
 import type { CommandIo } from "./io.js";
 import { runMirror } from "./mirror.js";
@@ -12,7 +13,8 @@ import { runReadiness } from "./readiness.js";
 export const HELP = `Usage: idswitch <command> [options]
 
 Commands:
-  demo        play the failover story on this machine (Entra ID emulator + an EU Keycloak)
+  demo        play the failover story on this machine (Entra ID emulator + an EU Keycloak);
+              --open keeps the demo app running to click through it in a browser
   doctor      validate the configuration and probe every provider
   mirror      copy Entra users, groups and app roles into Keycloak: mirror plan | mirror apply
   readiness   who could sign in at Keycloak tomorrow, and what stops the others
@@ -42,22 +44,7 @@ export async function main(argv: readonly string[], io: Omit<CommandIo, "args">)
   if (command === "doctor") return runDoctor({ args, env: io.env, write: io.write });
   if (command === "mirror") return runMirror({ ...io, args });
   if (command === "readiness") return runReadiness({ ...io, args });
-  if (command === "demo") {
-    if (args.includes("--help") || args.includes("-h")) {
-      io.write(
-        "Usage: idswitch demo\n\nPlays the failover story and exits 0 when every step happened as told.",
-      );
-      return 0;
-    }
-    const unknown = args.find((arg) => arg.startsWith("-"));
-    if (unknown) {
-      io.stderr.write(`idswitch demo: unknown option ${unknown}\n`);
-      return 2;
-    }
-    // Loaded only for the demo: the other commands do not need the emulators.
-    const { runDemo } = await import("./demo/run.js");
-    return runDemo({ env: io.env, write: io.write });
-  }
+  if (command === "demo") return demoCommand({ ...io, args });
   io.stderr.write(`idswitch: unknown command "${command}"\n\n${HELP}\n`);
   return 2;
 }

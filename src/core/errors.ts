@@ -32,7 +32,13 @@ export const ERROR_CODES = [
  */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Why a token failed verification (`code: "token_invalid"`). */
+/**
+ * Why a token failed verification (`code: "token_invalid"`).
+ *
+ * @example
+ * // For logs and metrics only: the caller gets the same 401 whichever check failed.
+ * if (isIdSwitchError(err, "token_invalid") && err.reason === "expired") metrics.count("token_expired");
+ */
 export type TokenInvalidReason =
   | "malformed"
   | "too_large"
@@ -49,7 +55,13 @@ export type TokenInvalidReason =
   | "nonce"
   | "response";
 
-/** The provider's own answer, kept for diagnosis. Never holds tokens or secrets. */
+/**
+ * The provider's own answer, kept for diagnosis. Never holds tokens or secrets.
+ *
+ * @example
+ * // Redacted, yet still for operators: log it, do not show it to the person signing in.
+ * if (isIdSwitchError(err)) log.warn("provider refused", { code: err.code, answer: err.providerAnswer });
+ */
 export interface ProviderAnswer {
   /** HTTP status of the provider's response, where there was one. */
   readonly status?: number;
@@ -61,7 +73,17 @@ export interface ProviderAnswer {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** One problem with a configuration, located by its path in the input. */
+/**
+ * One problem with a configuration, located by its path in the input.
+ *
+ * @example
+ * try {
+ *   createIdentity({ providers: [entra], routing: { order: ["eu"] } });
+ * } catch (err) {
+ *   // routing.order[0]: unknown provider "eu" (every problem at once, never the rejected value)
+ *   if (isIdSwitchError(err, "config_invalid")) for (const issue of err.issues ?? []) console.error(`${issue.path}: ${issue.message}`);
+ * }
+ */
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
@@ -152,7 +174,17 @@ export class IdSwitchError extends Error {
   }
 }
 
-/** Thrown when every provider that could serve an operation was tried and failed. */
+/**
+ * Thrown when every provider that could serve an operation was tried and failed.
+ *
+ * @example
+ * try {
+ *   await identity.clientCredentials({ scope: { entra: "api://orders/.default", eu: "orders" } });
+ * } catch (err) {
+ *   if (err instanceof AllProvidersFailedError) for (const a of err.attempts) log.warn(`${a.provider}: ${a.code}`);
+ *   throw err;
+ * }
+ */
 export class AllProvidersFailedError extends IdSwitchError {
   override readonly name: string = "AllProvidersFailedError";
   /** Each provider's failure, in the order they were tried. */
@@ -168,7 +200,13 @@ export class AllProvidersFailedError extends IdSwitchError {
   }
 }
 
-/** The same failure, naming where the person may sign in instead. */
+/**
+ * The same failure, naming where the person may sign in instead.
+ *
+ * @example
+ * // The same code, provider and cause; only the way out is added (an app that picks the provider itself).
+ * if (isIdSwitchError(err, "account_disabled")) throw withAlternatives(err, ["eu"]);
+ */
 export function withAlternatives(error: IdSwitchError, alternatives: readonly string[]): IdSwitchError {
   return new IdSwitchError(error.code, error.message, {
     provider: error.provider,
@@ -180,7 +218,15 @@ export function withAlternatives(error: IdSwitchError, alternatives: readonly st
   });
 }
 
-/** Is `value` an `IdSwitchError` (optionally with one of the given codes)? */
+/**
+ * Is `value` an `IdSwitchError` (optionally with one of the given codes)?
+ *
+ * @example
+ * // Only a suspension or an outage may send the person elsewhere; a wrong password never does.
+ * if (isIdSwitchError(err, "account_disabled", "account_locked", "provider_unavailable")) return offer(err.alternatives);
+ * if (isIdSwitchError(err, "invalid_credentials")) return showLoginError();
+ * throw err;
+ */
 export function isIdSwitchError(value: unknown, ...codes: ErrorCode[]): value is IdSwitchError {
   return value instanceof IdSwitchError && (codes.length === 0 || codes.includes(value.code));
 }

@@ -11,7 +11,16 @@ interface Entry {
   readonly expiresAt: number | undefined;
 }
 
-/** Options of {@link MemoryStateStore}. */
+/**
+ * Options of {@link MemoryStateStore}.
+ *
+ * @example
+ * // Tests move the clock instead of waiting: expiry is checked on read, against it.
+ * let now = 0;
+ * const state = new MemoryStateStore({ now: () => now });
+ * await state.set("k", 1, { ttlMs: 1000 });
+ * now += 1000; // await state.get("k") is now undefined
+ */
 export interface MemoryStateStoreOptions {
   /** Clock in epoch milliseconds (tests inject one). */
   readonly now?: () => number;

@@ -4,6 +4,21 @@
  * or a clock instead of patching globals or mocking modules.
  */
 
+/**
+ * The `fetch` a provider makes every network call through (`runtime.fetch`); tests and emulators inject one.
+ *
+ * @example
+ * // Wrap the fetch of one provider instead of patching the global one.
+ * const timed: FetchLike = async (input, init) => {
+ *   const started = performance.now();
+ *   try {
+ *     return await fetch(input, init);
+ *   } finally {
+ *     metrics.observe("idp_fetch_ms", performance.now() - started);
+ *   }
+ * };
+ * const eu = keycloak({ id: "eu", issuer, clientId, runtime: { fetch: timed } });
+ */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
@@ -23,7 +38,18 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** The resolved runtime of one provider or store: what every network call and clock read goes through. */
+/**
+ * The resolved runtime of one provider or store: what every network call and clock read goes through.
+ *
+ * @example
+ * // What a provider resolves `runtime: {}` to: web-standard defaults, nothing logged.
+ * const defaults: Runtime = {
+ *   fetch: (input, init) => globalThis.fetch(input, init),
+ *   now: Date.now,
+ *   timeoutMs: 10_000,
+ *   logger: { debug() {}, info() {}, warn() {}, error() {} },
+ * };
+ */
 export interface Runtime {
   /** The fetch every network call goes through (openid-client and jose included). */
   readonly fetch: FetchLike;

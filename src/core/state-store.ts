@@ -9,7 +9,13 @@
  * contract suite runs against each.
  */
 
-/** Any JSON value; stores serialise with JSON, so `Date`, `Map` or class instances do not survive. */
+/**
+ * Any JSON value; stores serialise with JSON, so `Date`, `Map` or class instances do not survive.
+ *
+ * @example
+ * await state.set("app:last-sync", { at: Date.now(), users: 1200 }); // epoch ms: a Date would come back a string
+ * const last = await state.get<{ at: number; users: number }>("app:last-sync");
+ */
 export type StateValue =
   | null
   | boolean
@@ -18,7 +24,13 @@ export type StateValue =
   | readonly StateValue[]
   | { readonly [key: string]: StateValue };
 
-/** Options of {@link StateStore.set}. */
+/**
+ * Options of {@link StateStore.set}.
+ *
+ * @example
+ * // A lock that frees itself: if this instance dies holding it, the key expires.
+ * const mine = await state.add("app:lock:nightly-report", instanceId, { ttlMs: 30_000 });
+ */
 export interface SetOptions {
   /** Forget the value after this many milliseconds; kept until deleted when omitted. */
   readonly ttlMs?: number | undefined;

@@ -4,7 +4,14 @@
  * hand them back later (epoch seconds, never `Date`).
  */
 
-/** Claims as they came in a verified token. */
+/**
+ * Claims as they came in a verified token.
+ *
+ * @example
+ * // What the principal does not normalise (Entra's `amr`, say): unknown until checked.
+ * const amr = principal.claims.amr;
+ * const usedMfa = Array.isArray(amr) && amr.includes("mfa");
+ */
 export type Claims = Readonly<Record<string, unknown>>;
 
 /**
@@ -13,6 +20,12 @@ export type Claims = Readonly<Record<string, unknown>>;
  * `(provider, tenant, subject)` identifies a person at a provider and never
  * changes: Keycloak `sub` within its realm, Entra `oid` within its `tid`.
  * Email, username and name are display data: they change and are not keys.
+ *
+ * @example
+ * const principal = await identity.verifyAccessToken(bearer, { audience: { entra: "api://orders", eu: "orders" } });
+ * if (!principal.roles.includes("orders.write")) throw new Forbidden();
+ * // Key data on (provider, tenant, subject) or the app user; email and username change.
+ * const owner = accountKey({ provider: principal.provider, tenant: principal.tenant ?? "", subject: principal.subject });
  */
 export interface Principal {
   /** The configured provider id that issued and verified the token. */
@@ -38,7 +51,15 @@ export interface Principal {
   readonly claims: Claims;
 }
 
-/** Tokens from one provider's token endpoint. */
+/**
+ * Tokens from one provider's token endpoint.
+ *
+ * @example
+ * const tokens = await identity.clientCredentials({ scope: { entra: "api://orders/.default", eu: "orders" } });
+ * await fetch(ordersApi, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+ * // Reuse it until shortly before `expiresAt` (epoch seconds) rather than asking per request.
+ * const fresh = (tokens.expiresAt ?? 0) - 60 > Date.now() / 1000;
+ */
 export interface TokenSet {
   readonly accessToken: string;
   readonly tokenType: string;
@@ -53,6 +74,10 @@ export interface TokenSet {
  * What a completed sign-in gives the app. The facade adds the app user; a
  * provider alone returns the principal and the tokens it issued. Tokens are
  * bound to `provider`: a refresh token is only ever sent back to it.
+ *
+ * @example
+ * const session = await eu.completeLogin(callbackUrl, loginState); // a provider alone: no app user yet
+ * const later = await eu.refresh(session); // refreshed at "eu", the provider that issued it, never elsewhere
  */
 export interface Session {
   readonly provider: string;
@@ -62,10 +87,20 @@ export interface Session {
   readonly appUserId?: string;
 }
 
-/** Whether a provider's health probe last succeeded. */
+/**
+ * Whether a provider's health probe last succeeded.
+ *
+ * @example
+ * const down = (await identity.health()).filter((h) => h.status === "down").map((h) => h.provider);
+ */
 export type ProviderStatus = "up" | "down";
 
-/** A provider's answer to a cheap health probe (its discovery document). */
+/**
+ * A provider's answer to a cheap health probe (its discovery document).
+ *
+ * @example
+ * const { status, latencyMs, error } = await eu.health(); // "up" and 42, or "down" with an error code
+ */
 export interface ProviderHealth {
   readonly provider: string;
   readonly status: ProviderStatus;

@@ -4,7 +4,12 @@
  * JSON-serialisable, so a plan or a report can be stored, diffed or printed.
  */
 
-/** A person as the source knows them. `key` is the immutable `tid:oid` (never a UPN or an email). */
+/**
+ * A person as the source knows them. `key` is the immutable `tid:oid` (never a UPN or an email).
+ *
+ * @example
+ * for await (const user of source.users()) console.log(user.key, user.userPrincipalName); // key: "tid:oid"; the UPN is display only
+ */
 export interface SourceUser {
   readonly key: string;
   readonly tenantId: string;
@@ -17,12 +22,29 @@ export interface SourceUser {
   readonly accountEnabled: boolean;
 }
 
-/** One change of a users round: a person to create or bring up to date, or one gone at the source. */
+/**
+ * One change of a users round: a person to create or bring up to date, or one gone at the source.
+ *
+ * @example
+ * for await (const page of source.userPages(undefined)) {
+ *   for (const change of page.changes) console.log(change.kind === "upsert" ? change.user.key : `gone: ${change.key}`);
+ * }
+ */
 export type UserChange =
   | { readonly kind: "upsert"; readonly user: SourceUser }
   | { readonly kind: "removed"; readonly key: string; readonly permanent: boolean };
 
-/** Where a users round continues: a link a page gave, and the kind of round it belongs to. */
+/**
+ * Where a users round continues: a link a page gave, and the kind of round it belongs to.
+ *
+ * @example
+ * let resumeAt: ResumePoint | undefined = await loadCheckpoint();
+ * for await (const page of source.userPages(resumeAt)) {
+ *   await applyPage(page);
+ *   // Saved only once the page is applied; after the last page, the next round is an incremental one.
+ *   await saveCheckpoint({ link: page.resumeAt, round: page.last ? "delta" : page.round });
+ * }
+ */
 export interface ResumePoint {
   readonly link: string;
   readonly round: "full" | "delta";
@@ -32,6 +54,12 @@ export interface ResumePoint {
  * A page of a users round. `resumeAt` is where to continue once this page is
  * applied: the next page's link, or, on the last page, the link of the next
  * incremental round.
+ *
+ * @example
+ * for await (const page of source.userPages(checkpoint)) {
+ *   if (page.restarted) forgetSeenUsers(); // 410 Gone: the source started a full round over
+ *   await applyPage(page.changes);
+ * }
  */
 export interface UserPage {
   readonly changes: readonly UserChange[];
@@ -44,20 +72,36 @@ export interface UserPage {
   readonly restarted: boolean;
 }
 
-/** A group as the source directory lists it. */
+/**
+ * A group as the source directory lists it.
+ *
+ * @example
+ * for await (const group of source.groups()) console.log(group.id, group.displayName);
+ */
 export interface SourceGroup {
   readonly id: string;
   readonly displayName: string;
 }
 
-/** An app role assignment (ENTRA.md §11.5): a role of an app given to a user or a group. */
+/**
+ * An app role assignment (ENTRA.md §11.5): a role of an app given to a user or a group.
+ *
+ * @example
+ * for await (const a of source.roleAssignments(ordersAppId)) console.log(a.principalType, a.principalId, a.appRoleId);
+ */
 export interface SourceRoleAssignment {
   readonly principalId: string;
   readonly principalType: string;
   readonly appRoleId: string;
 }
 
-/** A mirrored person as the target holds them. */
+/**
+ * A mirrored person as the target holds them.
+ *
+ * @example
+ * const user = await target.findUser(sourceUser.key);
+ * if (user && !user.enabled) console.log(`${user.username} is disabled in Keycloak`);
+ */
 export interface TargetUser {
   readonly id: string;
   readonly key: string | undefined;
@@ -69,7 +113,13 @@ export interface TargetUser {
   readonly lastName: string | undefined;
 }
 
-/** The fields of a target user the mirror writes. */
+/**
+ * The fields of a target user the mirror writes.
+ *
+ * @example
+ * // Only the fields given are written; the rest of the Keycloak user (credentials, other attributes) is kept.
+ * await target.updateUser(user, { enabled: false });
+ */
 export interface UserFields {
   readonly username: string;
   readonly email: string | undefined;
@@ -79,7 +129,13 @@ export interface UserFields {
   readonly enabled: boolean;
 }
 
-/** A mirrored group as the target holds it; `sourceId` is the Entra group id. */
+/**
+ * A mirrored group as the target holds it; `sourceId` is the Entra group id.
+ *
+ * @example
+ * const groups = await target.groups(); // keyed by Entra group id, not by name: names change
+ * const staff = groups.get(staffGroupId)?.name;
+ */
 export interface TargetGroup {
   readonly id: string;
   readonly name: string;

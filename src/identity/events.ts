@@ -51,9 +51,22 @@ export interface IdentityEvents {
   warning: { readonly provider: string | undefined; readonly reason: string; readonly message: string };
 }
 
-/** The name of an event of {@link Identity.on}. */
+/**
+ * The name of an event of {@link Identity.on}.
+ *
+ * @example
+ * const names: IdentityEventName[] = ["failover", "provider-down", "provider-up"];
+ * for (const name of names) identity.on(name, (event) => log.info(name, event));
+ */
 export type IdentityEventName = keyof IdentityEvents;
-/** A listener for the event `E`. */
+/**
+ * A listener for the event `E`.
+ *
+ * @example
+ * // Runs synchronously and its throws are swallowed: hand slow work off rather than awaiting it here.
+ * const onFailover: IdentityListener<"failover"> = (e) => metrics.count("failover", { from: e.from, to: e.to });
+ * const off = identity.on("failover", onFailover);
+ */
 export type IdentityListener<E extends IdentityEventName> = (event: IdentityEvents[E]) => void;
 
 export class EventBus {

@@ -162,5 +162,16 @@ export const identityOptionsSchema = z
  * const options: IdentityOptionsInput = { providers: [entra, eu], routing: { order: ["eu", "entra"] } };
  */
 export type IdentityOptionsInput = z.input<typeof identityOptionsSchema>;
-/** {@link IdentityOptionsInput} after validation, with defaults filled in. */
+/**
+ * {@link IdentityOptionsInput} after validation, with defaults filled in.
+ *
+ * @example
+ * // The defaults a validated configuration carries when `routing` is left out:
+ * const routing: IdentityOptions["routing"] = {
+ *   onSuspension: "offer",
+ *   breaker: {},
+ *   userSuspensionSeconds: 3600,
+ *   providerSuspensionSeconds: 300,
+ * };
+ */
 export type IdentityOptions = z.output<typeof identityOptionsSchema>;

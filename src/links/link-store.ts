@@ -9,7 +9,14 @@
  * sign-ins of the same person yield one app user.
  */
 
-/** A person's account at one provider: immutable ids only (never email or username). */
+/**
+ * A person's account at one provider: immutable ids only (never email or username).
+ *
+ * @example
+ * // Entra's `oid` within its `tid`, Keycloak's `sub` within its realm: an email can pass to another person.
+ * const account: ProviderAccount = { provider: "entra", tenant: principal.tenant ?? "", subject: principal.subject };
+ * const link = await links.find(account);
+ */
 export interface ProviderAccount {
   /** The configured provider id ("entra", "eu"). */
   readonly provider: string;
@@ -19,7 +26,12 @@ export interface ProviderAccount {
   readonly subject: string;
 }
 
-/** How a link came to be; kept for audits ("who linked this account, and on what grounds?"). */
+/**
+ * How a link came to be; kept for audits ("who linked this account, and on what grounds?").
+ *
+ * @example
+ * for (const link of await identity.linksOf(appUserId)) audit.record(link.provider, link.method); // "new-user", "link-claim", …
+ */
 export type LinkMethod =
   /** The first sign-in of an unknown account made a new app user. */
   | "new-user"
@@ -32,6 +44,13 @@ export type LinkMethod =
   /** Written by the application or an operator through the store. */
   | "manual";
 
+/**
+ * One provider account linked to an app user, with how and when the link was made.
+ *
+ * @example
+ * const links = await identity.linksOf(session.appUserId);
+ * const providers = links.map((l) => l.provider); // ["entra", "eu"]: either one signs this person in
+ */
 export interface Link extends ProviderAccount {
   readonly appUserId: string;
   readonly method: LinkMethod;
@@ -39,21 +58,43 @@ export interface Link extends ProviderAccount {
   readonly createdAt: number;
 }
 
-/** Options of {@link LinkStore.findOrCreate}. */
+/**
+ * Options of {@link LinkStore.findOrCreate}.
+ *
+ * @example
+ * // The id is only used if this call wins: under a race, both callers get the one app user the store kept.
+ * const { link } = await links.findOrCreate(account, { newAppUserId: crypto.randomUUID(), now: Date.now() });
+ */
 export interface FindOrCreateOptions {
   /** The id to give a new app user, if one is made (the caller makes it: the store only stores). */
   readonly newAppUserId: string;
   readonly now: number;
 }
 
-/** A link, and whether the call made a new app user. */
+/**
+ * A link, and whether the call made a new app user.
+ *
+ * @example
+ * const { link, created } = await links.findOrCreate(account, { newAppUserId: crypto.randomUUID(), now: Date.now() });
+ * if (created) await onboard(link.appUserId);
+ */
 export interface LinkResult {
   readonly link: Link;
   /** True when this call made a new app user. */
   readonly created: boolean;
 }
 
-/** Paging of {@link LinkStore.list}. */
+/**
+ * Paging of {@link LinkStore.list}.
+ *
+ * @example
+ * // Keyset paging: the last link of a page asks for the next one.
+ * let page = await links.list({ limit: 500 });
+ * while (page.length > 0) {
+ *   for (const link of page) report(link);
+ *   page = await links.list({ after: page.at(-1), limit: 500 });
+ * }
+ */
 export interface ListLinksOptions {
   /**
    * Continue after this link — the last one of the previous page. Links are
@@ -100,7 +141,18 @@ export interface LinkStore {
   close?(): Promise<void>;
 }
 
-/** The account is already linked to another app user. */
+/**
+ * The account is already linked to another app user.
+ *
+ * @example
+ * try {
+ *   await identity.link(current, second);
+ * } catch (err) {
+ *   // Never moved silently: that account belongs to another app user, so a person must sort it out.
+ *   if (err instanceof LinkConflictError) return res.status(409).send("That account is linked to another user");
+ *   throw err;
+ * }
+ */
 export class LinkConflictError extends Error {
   override readonly name = "LinkConflictError";
   readonly account: ProviderAccount;
@@ -113,7 +165,13 @@ export class LinkConflictError extends Error {
   }
 }
 
-/** One string per account, for maps and unique keys. Unambiguous: the parts are JSON-quoted. */
+/**
+ * One string per account, for maps and unique keys. Unambiguous: the parts are JSON-quoted.
+ *
+ * @example
+ * // Unambiguous where a joined string is not: ("t", "a/b") and ("t/a", "b") stay apart.
+ * const linked = new Set((await identity.linksOf(appUserId)).map(accountKey));
+ */
 export function accountKey(account: ProviderAccount): string {
   return JSON.stringify([account.provider, account.tenant, account.subject]);
 }

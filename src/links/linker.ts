@@ -35,7 +35,14 @@ export interface LinkClaimOption {
   readonly provider: string;
 }
 
-/** The app's own lookup of a verified email; return the app user id that owns it, if any. */
+/**
+ * The app's own lookup of a verified email; return the app user id that owns it, if any.
+ *
+ * @example
+ * // Dangerous by design (email is mutable and not always owned): prefer `linking.claim`.
+ * const lookup: EmailLookup = async (email) => (await db.users.findByVerifiedEmail(email))?.id;
+ * createIdentity({ providers, links, linking: { dangerouslyLinkByVerifiedEmail: lookup } });
+ */
 export type EmailLookup = (email: string, principal: Principal) => Promise<string | undefined>;
 
 export interface LinkerOptions {

@@ -9,7 +9,13 @@ import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
 import type { VerifiedJwt as UnverifiedJwt } from "../tokens/verify-jwt.js";
 
-/** Options of `beginLogin`. */
+/**
+ * Options of `beginLogin`.
+ *
+ * @example
+ * // Ask for the password again before a sensitive change, at the provider the session came from.
+ * const { url, state } = await eu.beginLogin({ prompt: "login", loginHint: "ada@example.eu", returnTo: "/settings" });
+ */
 export interface BeginLoginOptions {
   /** Where the provider sends the browser back; defaults to the provider's configured `redirectUri`. */
   redirectUri?: string | undefined;
@@ -33,6 +39,12 @@ export interface BeginLoginOptions {
  * What the app keeps between `beginLogin` and `completeLogin` (in its own
  * session, server side or in an encrypted cookie). Plain JSON. It holds the
  * PKCE verifier, so it must not be exposed to the browser in clear.
+ *
+ * @example
+ * const { url, state } = await eu.beginLogin();
+ * req.session.login = state; // server side: it carries the PKCE verifier
+ * // …on the callback: only the provider the sign-in began at accepts it (mix-up defence).
+ * const session = await eu.completeLogin(callbackUrl, req.session.login);
  */
 export interface LoginState {
   readonly v: 1;
@@ -48,7 +60,14 @@ export interface LoginState {
   readonly createdAt: number;
 }
 
-/** What `beginLogin` returns: redirect to `url`; keep `state` server side for the callback. */
+/**
+ * What `beginLogin` returns: redirect to `url`; keep `state` server side for the callback.
+ *
+ * @example
+ * const request = await eu.beginLogin({ returnTo: "/orders" });
+ * await saveLoginState(request.state);
+ * res.redirect(request.url.href);
+ */
 export interface LoginRequest {
   /** Send the browser here. */
   readonly url: URL;
@@ -56,19 +75,37 @@ export interface LoginRequest {
   readonly state: LoginState;
 }
 
-/** Options of `clientCredentials`. */
+/**
+ * Options of `clientCredentials`.
+ *
+ * @example
+ * const tokens = await entra.clientCredentials({ scope: "api://orders/.default" }); // Entra only grants `.default`
+ */
 export interface ClientCredentialsOptions {
   scope?: string | undefined;
   /** RFC 8707 resource indicator. */
   resource?: string | undefined;
 }
 
-/** Options of `beginDeviceLogin`. */
+/**
+ * Options of `beginDeviceLogin`.
+ *
+ * @example
+ * // offline_access: a CLI signs in once and refreshes afterwards.
+ * const handle = await eu.beginDeviceLogin({ scope: "openid offline_access" });
+ */
 export interface DeviceLoginOptions {
   scope?: string | undefined;
 }
 
-/** A pending device sign-in (RFC 8628). Plain JSON; `deviceCode` is a credential, keep it server side. */
+/**
+ * A pending device sign-in (RFC 8628). Plain JSON; `deviceCode` is a credential, keep it server side.
+ *
+ * @example
+ * const handle = await eu.beginDeviceLogin();
+ * console.log(`Open ${handle.verificationUriComplete ?? handle.verificationUri} and enter ${handle.userCode}`);
+ * const session = await eu.completeDeviceLogin(handle); // polls every `interval` seconds until `expiresAt`
+ */
 export interface DeviceLogin {
   readonly v: 1;
   readonly provider: string;
@@ -85,13 +122,27 @@ export interface DeviceLogin {
   readonly deviceCode: string;
 }
 
-/** Options of `completeDeviceLogin`. */
+/**
+ * Options of `completeDeviceLogin`.
+ *
+ * @example
+ * // Stop when the user gives up, rather than polling until the code expires.
+ * const abort = new AbortController();
+ * process.once("SIGINT", () => abort.abort());
+ * const session = await identity.completeDeviceLogin(handle, { signal: abort.signal });
+ */
 export interface CompleteDeviceLoginOptions {
   /** Stops polling. */
   signal?: AbortSignal | undefined;
 }
 
-/** Options of `verifyAccessToken` on one provider. */
+/**
+ * Options of `verifyAccessToken` on one provider.
+ *
+ * @example
+ * // No default audience: a token issued for another API at the same provider must not pass.
+ * const principal = await eu.verifyAccessToken(bearer, { audience: "orders", requiredScopes: ["orders.read"] });
+ */
 export interface VerifyOptions {
   /** Required: the audience (API identifier) the token must be issued for. */
   audience: string | readonly string[];
@@ -99,13 +150,27 @@ export interface VerifyOptions {
   requiredScopes?: readonly string[] | undefined;
 }
 
-/** Options of `logoutUrl` (RP-initiated logout). */
+/**
+ * Options of `logoutUrl` (RP-initiated logout).
+ *
+ * @example
+ * // Ends the provider's session too; the address must be registered there, or it refuses to come back.
+ * const url = await identity.logoutUrl(session, { postLogoutRedirectUri: "https://app.example/signed-out" });
+ * res.redirect(url.href);
+ */
 export interface LogoutUrlOptions {
   postLogoutRedirectUri?: string | undefined;
   state?: string | undefined;
 }
 
-/** What a provider with admin access knows about an account that its token endpoint will not say. */
+/**
+ * What a provider with admin access knows about an account that its token endpoint will not say.
+ *
+ * @example
+ * // Keycloak answers a locked account like a wrong password; with `admin` the provider can tell them apart.
+ * const { status, failures } = await eu.accountStatus(principal.subject);
+ * if (status === "locked") showMessage(`Locked after ${failures} failed attempts; try again later.`);
+ */
 export interface AccountStatus {
   readonly provider: string;
   readonly subject: string;
@@ -114,7 +179,15 @@ export interface AccountStatus {
   readonly failures?: number;
 }
 
-/** What a provider notices on its own, told to whoever composes it (the facade's events). */
+/**
+ * What a provider notices on its own, told to whoever composes it (the facade's events).
+ *
+ * @example
+ * const stop = eu.subscribe((event) => {
+ *   if (event.type === "key-rotated") log.info(`${event.provider} rotated keys`, { added: event.added });
+ *   else log.warn(event.message, { reason: event.reason });
+ * });
+ */
 export type ProviderEvent =
   | {
       readonly type: "key-rotated";
@@ -131,7 +204,13 @@ export type ProviderEvent =
       readonly message: string;
     };
 
-/** One check of `diagnose()`: what was checked, how it went, and a short explanation. */
+/**
+ * One check of `diagnose()`: what was checked, how it went, and a short explanation.
+ *
+ * @example
+ * const problems = (await eu.diagnose()).filter((c) => c.status === "problem");
+ * for (const p of problems) console.error(`${p.check}: ${p.detail}`); // e.g. "clock: skew 95 s (tolerance 30 s)"
+ */
 export interface DiagnosticCheck {
   readonly check: "reachable" | "discovery" | "keys" | "clock" | "client";
   readonly status: "ok" | "warning" | "problem" | "skipped";

@@ -9,6 +9,13 @@
  * user, wrong password) is up: a denial must never move traffic.
  */
 
+/**
+ * Where a provider's circuit breaker stands: `open` keeps traffic away from it.
+ *
+ * @example
+ * // "half-open": a probe may go through; its outcome closes the breaker or opens it again.
+ * const avoided = (await identity.health()).filter((h) => h.breaker === "open").map((h) => h.provider);
+ */
 export type BreakerState = "closed" | "open" | "half-open";
 
 /**

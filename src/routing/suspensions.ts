@@ -16,7 +16,13 @@ export const PROVIDER_SUSPENSIONS: ReadonlySet<ErrorCode> = new Set([
   "tenant_unavailable",
 ]);
 
-/** A remembered suspension: which provider refused, with which code, when. */
+/**
+ * A remembered suspension: which provider refused, with which code, when.
+ *
+ * @example
+ * // JSON with a time to live in the StateStore, so every instance sharing the store routes around it.
+ * const mark: SuspensionMark = { provider: "entra", code: "account_disabled", at: Date.now() };
+ */
 // A type alias, not an interface: it must be assignable to the store's JSON value type.
 export type SuspensionMark = {
   readonly provider: string;

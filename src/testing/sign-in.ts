@@ -6,13 +6,25 @@
  */
 import { Browser, findForms, type HtmlForm, textOf } from "./html-browser.js";
 
-/** A username and password typed into a provider's sign-in page. */
+/**
+ * A username and password typed into a provider's sign-in page.
+ *
+ * @example
+ * const result = await signInWithPassword(url.href, { username: "ada", password: "pw" }, { redirectUriPrefix: "http://localhost:3000/cb" });
+ */
 export interface PasswordCredentials {
   readonly username: string;
   readonly password: string;
 }
 
-/** The sign-in reached the app's redirect URI (with a code, or an OAuth error); or the page refused. */
+/**
+ * The sign-in reached the app's redirect URI (with a code, or an OAuth error); or the page refused.
+ *
+ * @example
+ * const result = await signInWithPassword(url.href, { username: "ada", password: "wrong" }, { redirectUriPrefix });
+ * // The page refused (this is Keycloak's wording): no callback at all, only the message it showed.
+ * if ("error" in result) expect(result.error).toMatch(/invalid username or password/i);
+ */
 export type PasswordSignIn = { readonly callbackUrl: string } | { readonly error: string };
 
 const USERNAME_FIELDS = ["username", "login", "loginfmt", "email"];

@@ -5,7 +5,7 @@ import { runDemo } from "../../src/cli/demo/run.js";
 describe("the demo on embedded emulators", () => {
   it("plays the whole story and exits 0", async () => {
     const lines: string[] = [];
-    const code = await runDemo({ env: {}, write: (line) => lines.push(line) });
+    const code = await runDemo({ env: {}, lite: true, write: (line) => lines.push(line) });
     const text = lines.join("\n");
     expect(code, text).toBe(0);
     expect(text).toContain("spare: Keycloak-lite emulator");

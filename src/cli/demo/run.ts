@@ -4,28 +4,60 @@
  * KEYCLOAK_URL points at the idswitch test bed, otherwise the Keycloak-lite
  * emulator.
  */
+import { findCachedKeycloak, startCachedKeycloak } from "./cached-keycloak.js";
 import { keycloakSpare } from "./keycloak-spare.js";
 import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
+import { startOpenDemo } from "./open.js";
 import type { Spare } from "./spare.js";
 import { playStory } from "./story.js";
 
 export interface DemoOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly write: (line: string) => void;
+  /** Use the Keycloak-lite emulator even when a real Keycloak is at hand (`--lite`). */
+  readonly lite?: boolean;
+  /**
+   * Keep the demo app running on this localhost port (`--open`) until `stop` settles, instead of
+   * playing the story; `ready` is told the app's URL.
+   */
+  readonly open?: {
+    readonly port: number;
+    readonly stop: Promise<unknown>;
+    readonly ready?: (url: string) => void;
+  };
 }
 
 /** Runs the demo; resolves to the process exit code. */
-export async function runDemo({ env, write }: DemoOptions): Promise<number> {
+export async function runDemo({ env, write, open, lite = false }: DemoOptions): Promise<number> {
   const tell = narrator(write);
   const started = performance.now();
   write("idswitch demo: one application, two identity providers, and what happens when one says no.");
+  const origin = `http://localhost:${open?.port ?? 3000}`;
   let spare: Spare;
   try {
-    spare = await chooseSpare(env);
+    spare = await chooseSpare(env, origin, lite, write);
   } catch (err) {
     write(`cannot prepare the EU spare: ${(err as Error).message}`);
     return 1;
+  }
+  if (open) {
+    try {
+      const app = await startOpenDemo({ spare, narrator: tell, port: open.port });
+      write(`\nThe demo app is running: open ${app.url} (Ctrl+C stops it). Spare: ${spare.label}.`);
+      write(
+        "Sign in through Entra ID, have Microsoft disable the account, refresh, and sign in at the spare.",
+      );
+      open.ready?.(app.url);
+      await open.stop;
+      await app.close();
+      return 0;
+    } catch (err) {
+      write(`the demo app could not start: ${(err as Error).message}`);
+      return 1;
+    } finally {
+      await spare.close();
+    }
   }
   try {
     await playStory({ narrator: tell, spare });
@@ -39,14 +71,41 @@ export async function runDemo({ env, write }: DemoOptions): Promise<number> {
   }
 }
 
-async function chooseSpare(env: DemoOptions["env"]): Promise<Spare> {
-  const url = env.KEYCLOAK_URL?.replace(/\/+$/, "");
+async function chooseSpare(
+  env: DemoOptions["env"],
+  origin: string,
+  lite: boolean,
+  write: (line: string) => void,
+): Promise<Spare> {
+  const real = (url: string) =>
+    keycloakSpare({
+      url,
+      adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
+      adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
+      // The test bed's client `app` admits http://localhost:3000/callback only.
+      redirectUri: `${origin}/callback`,
+    });
+  const given = env.KEYCLOAK_URL?.replace(/\/+$/, "");
+  if (given) return real(given);
+  const found = lite ? undefined : await findCachedKeycloak(env);
+  if (found?.kind === "running") return real(found.url);
+  if (found?.kind === "cached") {
+    write("Starting the real Keycloak 26.7.3 from the cache of `npm test` (20–40 s; --lite skips it)…");
+    try {
+      const server = await startCachedKeycloak(found);
+      try {
+        const spare = await real(server.url);
+        return { ...spare, close: () => spare.close().finally(() => server.stop()) };
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
+    } catch (err) {
+      write(
+        `The cached Keycloak did not start (${(err as Error).message.split("\n")[0]}); using Keycloak-lite.`,
+      );
+    }
+  }
   // No Keycloak at hand: the Keycloak-lite emulator (the same provider contract suite passes on both).
-  if (!url) return liteSpare("http://localhost:3000/callback/eu");
-  return keycloakSpare({
-    url,
-    adminUser: env.KEYCLOAK_ADMIN_USER ?? "admin",
-    adminPassword: env.KEYCLOAK_ADMIN_PASSWORD ?? "admin",
-    redirectUri: "http://localhost:3000/callback",
-  });
+  return liteSpare(`${origin}/callback/eu`);
 }

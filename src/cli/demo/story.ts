@@ -19,7 +19,8 @@ import { createEntraEmulator, type EntraEmulator, signInWithPassword } from "ids
 import type { Narrator } from "./narrator.js";
 import type { Spare } from "./spare.js";
 
-const ENTRA_REDIRECT = "http://localhost:3000/callback/entra";
+/** Where the story's sign-ins at Entra ID come back (the demo app of `--open` serves it). */
+export const ENTRA_REDIRECT = "http://localhost:3000/callback/entra";
 
 export interface StoryOptions {
   readonly narrator: Narrator;
@@ -53,7 +54,7 @@ export async function playStory({ narrator, spare }: StoryOptions): Promise<void
   }
 }
 
-interface World {
+export interface World {
   readonly ada: { readonly oid: string; readonly username: string; readonly password: string };
   readonly adaAtSpare: { readonly username: string; readonly password: string };
   readonly entraWeb: ReturnType<typeof entraId>;
@@ -62,14 +63,19 @@ interface World {
   readonly entraScope: string;
 }
 
-async function setUp(entra: EntraEmulator, spare: Spare): Promise<World> {
+/** The story's tenant, apps and person: Ada at Entra ID, and her mirrored account at the spare. */
+export async function setUp(
+  entra: EntraEmulator,
+  spare: Spare,
+  entraRedirect = ENTRA_REDIRECT,
+): Promise<World> {
   const tenant = entra.addTenant({ domain: "icc-demo.example" });
   const api = entra.addApp({ tenantId: tenant.id, displayName: "case-files-api", accessTokenVersion: 2 });
   const web = entra.addApp({
     tenantId: tenant.id,
     displayName: "case-files",
     secret: "web-secret",
-    redirectUris: [ENTRA_REDIRECT],
+    redirectUris: [entraRedirect],
   });
   const daemon = entra.addApp({
     tenantId: tenant.id,
@@ -106,7 +112,7 @@ async function setUp(entra: EntraEmulator, spare: Spare): Promise<World> {
       ...entraOptions,
       clientId: web.clientId,
       clientSecret: "web-secret",
-      redirectUri: ENTRA_REDIRECT,
+      redirectUri: entraRedirect,
     }),
     euWeb: keycloak({ id: "eu", issuer: spare.issuer, ...spare.web }),
     daemons: () =>

@@ -34,5 +34,12 @@ export const entraDirectorySchema = z.strictObject({
     .prefault({}),
 });
 
-/** Options of {@link entraDirectory}: the tenant and the app credentials used to read Microsoft Graph. */
+/**
+ * Options of {@link entraDirectory}: the tenant and the app credentials used to read Microsoft Graph.
+ *
+ * @example
+ * // The app reads with User.Read.All, GroupMember.Read.All and Application.Read.All, and nothing more.
+ * const options: EntraDirectoryOptionsInput = { tenantId, clientId, clientSecret: env.MIRROR_SECRET, throttle: { maxRetries: 3 } };
+ * const source = entraDirectory(options);
+ */
 export type EntraDirectoryOptionsInput = z.input<typeof entraDirectorySchema>;

@@ -41,6 +41,10 @@ export interface GraphUser {
 /**
  * A directory the mirror can read from. `entraDirectory()` is the one
  * implementation; tests may hand the mirror their own.
+ *
+ * @example
+ * // The current directory, one user at a time; the mirror itself reads the resumable userPages().
+ * for await (const user of source.users()) if (!user.accountEnabled) console.log(user.userPrincipalName);
  */
 export interface DirectorySource {
   readonly id: string;

@@ -44,6 +44,18 @@ export const keycloakDirectorySchema = z.strictObject({
     .prefault({}),
 });
 
-/** Options of {@link keycloakDirectory}: the realm to write to and the service-account credentials. */
+/**
+ * Options of {@link keycloakDirectory}: the realm to write to and the service-account credentials.
+ *
+ * @example
+ * const options: KeycloakDirectoryOptionsInput = {
+ *   url: "https://auth.example.eu",
+ *   realm: "acme",
+ *   clientId: "idswitch-mirror",
+ *   clientSecret: env.MIRROR_KC_SECRET,
+ *   claim: "entra_id", // = createIdentity's linking.claim.name, so a Keycloak sign-in joins the Entra user's app user
+ *   clients: ["web"],
+ * };
+ */
 export type KeycloakDirectoryOptionsInput = z.input<typeof keycloakDirectorySchema>;
 export type KeycloakDirectoryOptions = z.output<typeof keycloakDirectorySchema>;

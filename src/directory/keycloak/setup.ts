@@ -15,7 +15,13 @@
 import { IdSwitchError } from "../../core/errors.js";
 import type { KeycloakHttp } from "./http.js";
 
-/** One realm change the mirror makes before copying anyone (declare the `entra_id` attribute, add its token mapper). */
+/**
+ * One realm change the mirror makes before copying anyone (declare the `entra_id` attribute, add its token mapper).
+ *
+ * @example
+ * // What the realm still lacks; apply() makes these changes first, plan() only lists them.
+ * for (const step of await target.setup()) console.log(step.kind, step.target); // "declare-attribute entra_id"
+ */
 export interface SetupStep {
   readonly kind: "declare-attribute" | "ensure-mapper";
   readonly target: string;

@@ -36,7 +36,14 @@ export function keycloakDirectory(options: KeycloakDirectoryOptionsInput): Keycl
   return new KeycloakTarget(parseConfig(keycloakDirectorySchema, options, "keycloakDirectory"));
 }
 
-/** A Keycloak realm as the mirror's target, over the Admin REST API. Made by {@link keycloakDirectory}. */
+/**
+ * A Keycloak realm as the mirror's target, over the Admin REST API. Made by {@link keycloakDirectory}.
+ *
+ * @example
+ * const target = keycloakDirectory({ url, realm: "acme", clientId: "idswitch-mirror", clientSecret });
+ * // Found by the immutable `tid:oid` key only: never by username or email, which change hands.
+ * const user = await target.findUser(`${tenantId}:${objectId}`);
+ */
 export class KeycloakTarget {
   readonly options: KeycloakDirectoryOptions;
   readonly http: KeycloakHttp;

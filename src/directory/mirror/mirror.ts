@@ -21,7 +21,14 @@ import type { BrakeReport, MirrorPlan, MirrorResult } from "./result.js";
 import { syncRoles } from "./roles.js";
 import { syncUsers } from "./users.js";
 
-/** Options of {@link Mirror.apply}. */
+/**
+ * Options of {@link Mirror.apply}.
+ *
+ * @example
+ * const result = await run.apply();
+ * // A person has read result.brake and agrees: let the mass disable through.
+ * if (result.status === "braked" && (await approve(result.brake))) await run.apply({ confirmDisables: true });
+ */
 export interface ApplyOptions {
   /** Let disables past the brake through: a person has looked at `brake` and agrees. */
   readonly confirmDisables?: boolean;

@@ -62,8 +62,26 @@ export const mirrorSchema = z.strictObject({
   onProgress: fn<(progress: MirrorProgress) => void>("a function").optional(),
 });
 
-/** Options of {@link mirror}: source, target, state store, disable `policy` (`propagate` or `hold`) and the mass-disable brake. */
+/**
+ * Options of {@link mirror}: source, target, state store, disable `policy` (`propagate` or `hold`) and the mass-disable brake.
+ *
+ * @example
+ * const options: MirrorOptionsInput = {
+ *   source,
+ *   target,
+ *   state, // a StateStore that outlives the run: the checkpoints live there
+ *   policy: "hold", // disables at Entra are reported, never copied
+ *   brake: { maxPercent: 5 },
+ *   roles: [{ appId: ordersAppId, client: "orders", roles: { [readerRoleId]: "reader" } }],
+ * };
+ */
 export type MirrorOptionsInput = z.input<typeof mirrorSchema>;
 export type MirrorOptions = z.output<typeof mirrorSchema>;
-/** Which Entra app's roles become which Keycloak client's roles. */
+/**
+ * Which Entra app's roles become which Keycloak client's roles.
+ *
+ * @example
+ * // Only the listed appRoleIds are mirrored; other role assignments in Keycloak are left alone.
+ * const orders: RoleMapping = { appId: ordersAppId, client: "orders", roles: { "8f0b2e4a-3c1d-4e5f-9a6b-7c8d9e0f1a2b": "reader" } };
+ */
 export type RoleMapping = z.output<typeof roleMappingSchema>;

@@ -4,6 +4,13 @@
  * Plain data (JSON-serialisable).
  */
 
+/**
+ * What a write of the mirror does: one of a closed set, so a plan can be counted and reviewed by kind.
+ *
+ * @example
+ * const plan = await run.plan();
+ * console.log(`${plan.counts["create-user"]} to create, ${plan.counts["disable-user"]} to disable`);
+ */
 export type MirrorActionKind =
   | "declare-attribute"
   | "ensure-mapper"
@@ -19,7 +26,12 @@ export type MirrorActionKind =
   | "grant-role"
   | "revoke-role";
 
-/** One write. `key` is the person's `tid:oid`; `target` names a group, role or client. */
+/**
+ * One write. `key` is the person's `tid:oid`; `target` names a group, role or client.
+ *
+ * @example
+ * for (const action of (await run.plan()).actions) console.log(action.kind, action.key ?? action.target ?? "");
+ */
 export interface MirrorAction {
   readonly kind: MirrorActionKind;
   readonly key?: string;
@@ -29,6 +41,10 @@ export interface MirrorAction {
 /**
  * A person whose Keycloak state the mirror did not align, for a person to decide:
  * `hold` leaves disables to people; a conflict is a username taken by an account the mirror did not make.
+ *
+ * @example
+ * // With policy "hold", people disabled at Entra stay enabled in Keycloak and are listed here instead.
+ * for (const d of result.divergences) console.log(d.key, d.reason);
  */
 export interface Divergence {
   readonly key: string;
@@ -36,7 +52,12 @@ export interface Divergence {
   readonly keycloakUserId?: string;
 }
 
-/** Progress of a run, reported to the `onProgress` callback. */
+/**
+ * Progress of a run, reported to the `onProgress` callback.
+ *
+ * @example
+ * const run = mirror({ source, target, state, policy: "hold", onProgress: (p) => console.log(p.phase, p.processed, p.writes) });
+ */
 export interface MirrorProgress {
   readonly phase: "setup" | "users" | "disables" | "groups" | "roles";
   /** Source changes handled so far in this run. */
@@ -45,7 +66,12 @@ export interface MirrorProgress {
   readonly writes: number;
 }
 
-/** Why a run stopped before disabling anyone: `disables` out of `population` exceeds `limit`. */
+/**
+ * Why a run stopped before disabling anyone: `disables` out of `population` exceeds `limit`.
+ *
+ * @example
+ * if (result.brake) console.log(`would disable ${result.brake.disables} of ${result.brake.population} (limit ${result.brake.limit})`);
+ */
 export interface BrakeReport {
   readonly disables: number;
   readonly population: number;
@@ -72,7 +98,14 @@ export interface MirrorResult {
   readonly sweep: "done" | "skipped";
 }
 
-/** `plan()`: the same report, with every write it would make. */
+/**
+ * `plan()`: the same report, with every write it would make.
+ *
+ * @example
+ * // Writes nothing and moves no checkpoint: safe to run against production before the first apply().
+ * const plan = await mirror({ source, target, state, policy: "propagate" }).plan();
+ * console.log(plan.actions.length, "writes pending");
+ */
 export interface MirrorPlan extends MirrorResult {
   readonly actions: readonly MirrorAction[];
 }

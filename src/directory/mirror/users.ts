@@ -13,6 +13,7 @@ import type { SourceUser, UserChange } from "../types.js";
 import { eachLimited, type RunContext } from "./context.js";
 import { fieldsOf, profileChanges } from "./fields.js";
 import type { Pending } from "./pending.js";
+import { SeenKeys } from "./seen-keys.js";
 
 export interface UsersOutcome {
   readonly round: "full" | "delta";
@@ -25,11 +26,12 @@ export async function syncUsers(ctx: RunContext, pending: Pending): Promise<User
   const resume = await ctx.resumePoint();
   let round: "full" | "delta" = resume?.round ?? "full";
   // Only a full round read from its first page proves who is gone; a resumed one saw part of it.
-  let seen: Set<string> | undefined = resume === undefined ? new Set() : undefined;
+  const fresh = () => new SeenKeys(source.tenantId);
+  let seen: SeenKeys | undefined = resume === undefined ? fresh() : undefined;
   let population = resume === undefined ? 0 : ((await ctx.read<number>("population")) ?? 0);
   for await (const page of source.userPages(resume)) {
     if (page.restarted) {
-      seen = new Set();
+      seen = fresh();
       population = 0;
     }
     round = page.round;
@@ -143,7 +145,7 @@ function report(
 }
 
 /** After a full round: mirrored people the source no longer lists are gone there. */
-async function sweepRemoved(ctx: RunContext, pending: Pending, seen: ReadonlySet<string>): Promise<void> {
+async function sweepRemoved(ctx: RunContext, pending: Pending, seen: SeenKeys): Promise<void> {
   const tenant = `${ctx.options.source.tenantId}:`;
   for await (const user of ctx.options.target.mirroredUsers()) {
     if (!user.key?.startsWith(tenant) || seen.has(user.key) || !user.enabled) continue;

@@ -14,7 +14,13 @@ import { type RoleMapping, roleMappingSchema } from "../mirror/options.js";
 import { wantedRoles } from "../mirror/roles.js";
 import type { SourceUser } from "../types.js";
 
-/** Why a person could not sign in at the spare today. */
+/**
+ * Why a person could not sign in at the spare today.
+ *
+ * @example
+ * const report = await readiness({ source, target });
+ * const onboarding = report.gaps.filter((g) => g.problems.includes("no-credential")); // no password set yet
+ */
 export type ReadinessProblem =
   | "missing"
   | "disabled"
@@ -23,7 +29,13 @@ export type ReadinessProblem =
   | "groups-differ"
   | "roles-differ";
 
-/** One person who is not ready, with every problem found. */
+/**
+ * One person who is not ready, with every problem found.
+ *
+ * @example
+ * // People disabled at Entra are not expected to sign in anywhere: look at the others first.
+ * for (const gap of report.gaps) if (gap.enabledAtSource) console.log(gap.userPrincipalName, gap.problems.join(", "));
+ */
 export interface ReadinessGap {
   readonly key: string;
   readonly userPrincipalName: string;
@@ -64,7 +76,13 @@ const readinessSchema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === "function", "must be a function").default(() => Date.now),
 });
 
-/** Options of {@link readiness}: the source and target directories, and what to compare. */
+/**
+ * Options of {@link readiness}: the source and target directories, and what to compare.
+ *
+ * @example
+ * // The same role mappings as the mirror's, or "roles-differ" compares nothing.
+ * const report = await readiness({ source, target, groups: true, roles: [{ appId: ordersAppId, client: "orders", roles }] });
+ */
 export type ReadinessOptionsInput = z.input<typeof readinessSchema>;
 
 const PROBLEMS: readonly ReadinessProblem[] = [

@@ -91,7 +91,17 @@ export const webOptionsSchema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
 
-/** Options of the web (cookie session) integration: `identity`, `secret`, `chooserPath`, and optional routes prefix, cookie and session store. */
+/**
+ * Options of the web (cookie session) integration: `identity`, `secret`, `chooserPath`, and optional routes prefix, cookie and session store.
+ *
+ * @example
+ * const options: WebOptionsInput = {
+ *   identity,
+ *   secret: env.SESSION_SECRET, // 32+ characters (`openssl rand -base64 32`); a list rotates: the first seals
+ *   chooserPath: "/choose", // where a person a provider refused picks another one
+ *   session: { store: state }, // the cookie then holds only an id: tokens stay server side
+ * };
+ */
 export type WebOptionsInput = z.input<typeof webOptionsSchema>;
 export type WebOptions = z.output<typeof webOptionsSchema>;
 
@@ -113,7 +123,13 @@ export const bearerOptionsSchema = z.strictObject({
     .optional(),
 });
 
-/** Options of `bearerAuth`: `identity`, the required `audience` (one, or per provider id), `requiredScopes`, `realm`. */
+/**
+ * Options of `bearerAuth`: `identity`, the required `audience` (one, or per provider id), `requiredScopes`, `realm`.
+ *
+ * @example
+ * // The audience has no default: a token another API was given must not pass here.
+ * const options: BearerOptionsInput = { identity, audience: { entra: "api://orders", eu: "orders" }, requiredScopes: ["orders.read"] };
+ */
 export type BearerOptionsInput = Omit<z.input<typeof bearerOptionsSchema>, "audience"> & {
   audience: PerProvider<string | readonly string[]>;
 };

@@ -28,7 +28,15 @@ import { WebAuth } from "../core/web-auth.js";
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
 
-/** What idswitch knows about the request, at `req.idswitch`. */
+/**
+ * What idswitch knows about the request, at `req.idswitch`.
+ *
+ * @example
+ * app.get("/me", auth.session(), (req, res) => {
+ *   const principal = req.idswitch?.principal; // undefined: not signed in (session() lets everyone through)
+ *   res.json(principal ? { name: principal.name } : { anonymous: true });
+ * });
+ */
 export interface IdswitchRequest {
   /** The signed-in session (web), refreshed when near expiry. */
   readonly session?: IdentitySession | undefined;
@@ -61,7 +69,15 @@ export interface ExpressIdswitch {
   requireRole(...roles: string[]): RequestHandler;
 }
 
-/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+/**
+ * The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`.
+ *
+ * @example
+ * // No default secret and no default chooser page: a missing one fails here, at start-up, not per request.
+ * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
+ * app.use(auth.routes());
+ * app.get("/admin", auth.requireRole("admin"), (req, res) => res.send("hello admin"));
+ */
 export function idswitch(options: WebOptionsInput): ExpressIdswitch {
   const auth = new WebAuth(options, "idswitch/express");
   const guard = (check: (session: IdentitySession) => WebResponse | undefined, enforce: boolean) =>
@@ -109,6 +125,10 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
  * Bearer-token middleware for APIs: verifies `Authorization: Bearer` from any
  * configured provider and sets `req.idswitch.principal`; answers 401/403/503
  * with an RFC 6750 challenge otherwise.
+ *
+ * @example
+ * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" }, requiredScopes: ["orders.read"] }));
+ * app.get("/api/orders", (req, res) => res.json({ caller: req.idswitch?.principal?.subject }));
  */
 export function bearerAuth(options: BearerOptionsInput): RequestHandler {
   const bearer = new BearerAuth(options, "idswitch/express.bearerAuth");

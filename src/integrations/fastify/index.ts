@@ -33,7 +33,12 @@ import { WebAuth } from "../core/web-auth.js";
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
 
-/** What idswitch knows about the request, at `request.idswitch`. */
+/**
+ * What idswitch knows about the request, at `request.idswitch`.
+ *
+ * @example
+ * app.get("/me", { preHandler: auth.session() }, async (request) => ({ name: request.idswitch?.principal?.name ?? null }));
+ */
 export interface IdswitchRequest {
   readonly session?: IdentitySession | undefined;
   readonly principal?: Principal | undefined;
@@ -67,7 +72,15 @@ export interface FastifyIdswitch {
 /** Fastify's own marker (what fastify-plugin sets): decorations reach the scope that registered it. */
 const SKIP_OVERRIDE = Symbol.for("skip-override");
 
-/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+/**
+ * The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`.
+ *
+ * @example
+ * // Two secrets: the first seals, both open, so rotating the secret signs nobody out.
+ * const auth = idswitch({ identity, secret: [env.SESSION_SECRET, env.OLD_SESSION_SECRET], chooserPath: "/choose" });
+ * await app.register(auth.plugin);
+ * app.get("/admin", { preHandler: auth.requireRole("admin") }, async () => "hello admin");
+ */
 export function idswitch(options: WebOptionsInput): FastifyIdswitch {
   const auth = new WebAuth(options, "idswitch/fastify");
   const plugin: FastifyPluginAsync = async (app) => {
@@ -125,6 +138,13 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
  * A `preHandler` for APIs: verifies `Authorization: Bearer` from any
  * configured provider and sets `request.idswitch.principal`; answers
  * 401/403/503 with an RFC 6750 challenge otherwise.
+ *
+ * @example
+ * // One hook for a whole scope: every route under /api needs a valid token.
+ * await app.register(async (api) => {
+ *   api.addHook("preHandler", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ *   api.get("/orders", async (request) => ({ caller: request.idswitch?.principal?.subject }));
+ * }, { prefix: "/api" });
  */
 export function bearerAuth(options: BearerOptionsInput): preHandlerAsyncHookHandler {
   const bearer = new BearerAuth(options, "idswitch/fastify.bearerAuth");

@@ -11,7 +11,7 @@
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = new Hono<IdswitchEnv>();
  * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
- * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch").session?.principal));
+ * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
  *
  * @module idswitch/hono
@@ -27,13 +27,26 @@ import { WebAuth } from "../core/web-auth.js";
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
 
-/** What idswitch knows about the request, at `c.get("idswitch")`. */
+/**
+ * What idswitch knows about the request, at `c.get("idswitch")`.
+ *
+ * @example
+ * app.get("/me", auth.session(), (c) => c.json({ name: c.get("idswitch")?.principal?.name ?? null }));
+ */
 export interface IdswitchRequest {
   readonly session?: IdentitySession | undefined;
   readonly principal?: Principal | undefined;
 }
 
-/** The Hono environment the middleware sets: `new Hono<IdswitchEnv>()`. */
+/**
+ * The Hono environment the middleware sets: `new Hono<IdswitchEnv>()`.
+ *
+ * @example
+ * // Typing the app with it types c.get("idswitch") in every handler.
+ * const app = new Hono<IdswitchEnv>();
+ * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
+ * app.get("/api/me", (c) => c.text(c.get("idswitch")?.principal?.subject ?? ""));
+ */
 export interface IdswitchEnv {
   Variables: { idswitch: IdswitchRequest | undefined };
 }
@@ -57,7 +70,14 @@ export interface HonoIdswitch {
   requireRole(...roles: string[]): MiddlewareHandler<IdswitchEnv>;
 }
 
-/** The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`. */
+/**
+ * The web (cookie session) integration. Options are checked now: a mistake throws `config_invalid`.
+ *
+ * @example
+ * // `secure: false` is for http://localhost only: requests to other hosts are refused, so it cannot reach production.
+ * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose", cookie: { secure: false } });
+ * app.route("/", auth.routes());
+ */
 export function idswitch(options: WebOptionsInput): HonoIdswitch {
   const auth = new WebAuth(options, "idswitch/hono");
   const guard =
@@ -106,6 +126,10 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
  * Middleware for APIs: verifies `Authorization: Bearer` from any configured
  * provider and sets `c.get("idswitch").principal`; answers 401/403/503 with an
  * RFC 6750 challenge otherwise.
+ *
+ * @example
+ * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" }, realm: "orders" }));
+ * app.get("/api/orders", (c) => c.json({ caller: c.get("idswitch")?.principal?.subject }));
  */
 export function bearerAuth(options: BearerOptionsInput): MiddlewareHandler<IdswitchEnv> {
   const bearer = new BearerAuth(options, "idswitch/hono.bearerAuth");

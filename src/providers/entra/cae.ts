@@ -15,7 +15,14 @@
  * newer than the event — or refuses, and the app offers the spare provider.
  */
 
-/** The parts of a claims challenge an app acts on. */
+/**
+ * The parts of a claims challenge an app acts on.
+ *
+ * @example
+ * const challenge = parseClaimsChallenge(response.headers.get("www-authenticate") ?? "");
+ * // The token is dead even though unexpired: sign in again, asking for exactly what the resource wants.
+ * if (challenge?.error === "insufficient_claims") return identity.beginLogin({ provider: "entra", claims: challenge.claims });
+ */
 export interface ClaimsChallenge {
   /** `insufficient_claims` (§8.3), or e.g. `invalid_token` in the ARM form that also carries `claims`. */
   readonly error: string;

@@ -46,7 +46,14 @@ export function normalizeEntraClaims(claims: Claims, context: NormalizeContext):
   };
 }
 
-/** True when Entra left the groups out for being too many (§5.4): resolve them through Graph. */
+/**
+ * True when Entra left the groups out for being too many (§5.4): resolve them through Graph.
+ *
+ * @example
+ * // Over 200 groups the token lists none: deciding on `principal.groups` alone would deny wrongly.
+ * let principal = await entra.verifyAccessToken(bearer, { audience: "api://orders" });
+ * if (hasGroupsOverage(principal.claims)) principal = await entra.resolveGroups(principal);
+ */
 export function hasGroupsOverage(claims: Claims): boolean {
   const names = claims._claim_names;
   return (typeof names === "object" && names !== null && "groups" in names) || claims.hasgroups === true;

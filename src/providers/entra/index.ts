@@ -60,7 +60,14 @@ function entraRules({
   };
 }
 
-/** The Microsoft Entra ID provider, made by {@link entraId}. The subject is the `oid` within the `tid`. */
+/**
+ * The Microsoft Entra ID provider, made by {@link entraId}. The subject is the `oid` within the `tid`.
+ *
+ * @example
+ * const entra = entraId({ id: "entra", tenantId, clientId, clientSecret: env.ENTRA_SECRET });
+ * entra.allowedTenants; // [tenantId]: a single-tenant provider trusts tokens of its own tenant only
+ * const principal = await entra.resolveGroups(await entra.verifyAccessToken(bearer, { audience: "api://orders" }));
+ */
 export class EntraProvider extends OidcProvider {
   /** The tenant id (lower case), or `organizations`/`common` for a multi-tenant app. */
   readonly tenantId: string;

@@ -97,7 +97,19 @@ export const entraOptionsSchema = oidcOptionsSchema
     }
   });
 
-/** Options of {@link entraId}: `id`, `tenantId` (or `organizations`/`common` with `allowedTenants`), `clientId`, a secret or certificate, `redirectUri`, `authority`. */
+/**
+ * Options of {@link entraId}: `id`, `tenantId` (or `organizations`/`common` with `allowedTenants`), `clientId`, a secret or certificate, `redirectUri`, `authority`.
+ *
+ * @example
+ * const options: EntraProviderOptions = {
+ *   id: "entra",
+ *   tenantId,
+ *   clientId,
+ *   clientSecret: env.ENTRA_SECRET, // from the environment, never from the code
+ *   groupOverage: "graph", // needs GroupMember.Read.All; without it, call resolveGroups() where groups matter
+ * };
+ * const entra = entraId(options);
+ */
 export type EntraProviderOptions = z.input<typeof entraOptionsSchema>;
 export type EntraOptions = z.output<typeof entraOptionsSchema>;
 

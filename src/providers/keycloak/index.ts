@@ -27,7 +27,19 @@ export const keycloakOptionsSchema = oidcOptionsSchema.extend({
   admin: z.strictObject({ clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
 });
 
-/** Options of {@link keycloak}: `id`, the realm's `issuer`, `clientId`, `clientSecret`, `redirectUri`. */
+/**
+ * Options of {@link keycloak}: `id`, the realm's `issuer`, `clientId`, `clientSecret`, `redirectUri`.
+ *
+ * @example
+ * const options: KeycloakProviderOptions = {
+ *   id: "eu",
+ *   issuer: "https://auth.example.eu/realms/acme",
+ *   clientId: "portal",
+ *   clientSecret: env.KEYCLOAK_SECRET,
+ *   // Lets accountStatus() tell a brute-force lock from a wrong password, which Keycloak's token endpoint hides.
+ *   admin: { clientId: "idswitch-admin", clientSecret: env.KEYCLOAK_ADMIN_SECRET },
+ * };
+ */
 export type KeycloakProviderOptions = z.input<typeof keycloakOptionsSchema>;
 
 const keycloakRules: ProviderRules = {
@@ -36,7 +48,13 @@ const keycloakRules: ProviderRules = {
   rejectAsAccessToken: rejectKeycloakNonAccessToken,
 };
 
-/** The Keycloak provider, made by {@link keycloak}. The subject is `sub` within the realm. */
+/**
+ * The Keycloak provider, made by {@link keycloak}. The subject is `sub` within the realm.
+ *
+ * @example
+ * const eu = keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId: "portal", clientSecret });
+ * eu.realm; // "acme": every principal it verifies has it as `tenant`
+ */
 export class KeycloakProvider extends OidcProvider {
   /** The realm name, which is the principal's `tenant`. */
   readonly realm: string;

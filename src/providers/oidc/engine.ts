@@ -72,7 +72,14 @@ export interface ProviderRules {
   readonly probeScope?: string;
 }
 
-/** A standard OpenID Connect provider on openid-client, made by {@link oidc}; the base of the Entra and Keycloak providers. */
+/**
+ * A standard OpenID Connect provider on openid-client, made by {@link oidc}; the base of the Entra and Keycloak providers.
+ *
+ * @example
+ * const partner = oidc({ id: "partner", issuer: "https://login.partner.example", clientId: "my-app", clientSecret });
+ * // Check the configuration against the live provider before sending people to it.
+ * for (const check of await partner.diagnose()) if (check.status !== "ok") console.warn(`${check.check}: ${check.detail}`);
+ */
 export class OidcProvider implements Provider {
   readonly id: string;
   readonly issuer: string;

@@ -21,7 +21,13 @@ import {
 } from "../../core/errors.js";
 import { redact } from "../../core/redact.js";
 
-/** One row of a classification table: a real provider answer and what it means. */
+/**
+ * One row of a classification table: a real provider answer and what it means.
+ *
+ * @example
+ * // A row of Keycloak's table: its exact answer, and what it means whichever provider said it.
+ * const disabled: ErrorRule = { error: "invalid_grant", description: "Account disabled", code: "account_disabled" };
+ */
 export interface ErrorRule {
   readonly status?: number;
   readonly error?: string;

@@ -60,7 +60,14 @@ export const oidcOptionsSchema = z.strictObject({
   runtime: runtimeOptions,
 });
 
-/** Options of {@link oidc}: `id`, `issuer`, `clientId`, client authentication, `redirectUri`, `runtime`. */
+/**
+ * Options of {@link oidc}: `id`, `issuer`, `clientId`, client authentication, `redirectUri`, `runtime`.
+ *
+ * @example
+ * // A public client (a CLI): no secret, so PKCE alone protects the code exchange. Asymmetric algorithms only.
+ * const options: OidcProviderOptions = { id: "partner", issuer: "https://login.partner.example", clientId: "cli", algorithms: ["ES256"] };
+ * const partner = oidc(options);
+ */
 export type OidcOptionsInput = z.input<typeof oidcOptionsSchema>;
 export type OidcOptions = z.output<typeof oidcOptionsSchema>;
 

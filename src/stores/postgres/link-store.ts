@@ -32,7 +32,15 @@ import { type PostgresStoreOptions, parsePostgresOptions } from "./options.js";
 
 const COLUMNS = "provider, tenant, subject, app_user_id, method, created_at";
 
-/** A LinkStore on PostgreSQL, plus `migrate()` for applications that migrate at deploy time. */
+/**
+ * A LinkStore on PostgreSQL, plus `migrate()` for applications that migrate at deploy time.
+ *
+ * @example
+ * // A deploy step: bring the schema up to date once; app instances then start with `migrate: false`.
+ * const links = postgresLinkStore({ connectionString: env.DATABASE_URL });
+ * await links.migrate();
+ * await links.close();
+ */
 export interface PostgresLinkStore extends LinkStore {
   /** Creates or upgrades the schema now; safe to run from many instances at once. */
   migrate(): Promise<void>;

@@ -2,7 +2,15 @@ import type { Pool } from "pg";
 import { z } from "zod";
 import { parseStoreOptions } from "../shared/options.js";
 
-/** Options of `postgresLinkStore` and `postgresStateStore`. */
+/**
+ * Options of `postgresLinkStore` and `postgresStateStore`.
+ *
+ * @example
+ * const pool = new Pool({ connectionString: env.DATABASE_URL });
+ * pool.on("error", (err) => log.warn("postgres idle client", { err })); // without a listener, node-postgres crashes the process
+ * const options: PostgresStoreOptions = { pool }; // borrowed: the store's close() leaves it open for the app
+ * const links = postgresLinkStore(options);
+ */
 export type PostgresStoreOptions = (
   | {
       /**

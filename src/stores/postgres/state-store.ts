@@ -19,7 +19,14 @@ import { type PostgresStoreOptions, parsePostgresOptions } from "./options.js";
 const NOW = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 const SWEEP_EVERY = 500;
 
-/** A StateStore on PostgreSQL, plus `migrate()`. */
+/**
+ * A StateStore on PostgreSQL, plus `migrate()`.
+ *
+ * @example
+ * // One database for links and state, no Redis to run. Instances poll: there is no publish/subscribe.
+ * const state = postgresStateStore({ pool });
+ * const identity = createIdentity({ providers, links: postgresLinkStore({ pool }), state });
+ */
 export interface PostgresStateStore extends StateStore {
   /** Creates or upgrades the schema now (for deploy-time migration with `migrate: false`). */
   migrate(): Promise<void>;

@@ -8,7 +8,16 @@
  */
 import { createClient } from "redis";
 
-/** What the store needs from a node-redis client. */
+/**
+ * What the store needs from a node-redis client.
+ *
+ * @example
+ * import { createClient } from "redis";
+ *
+ * const client = createClient({ url: env.REDIS_URL });
+ * client.on("error", (err) => log.warn("redis", { err })); // node-redis reports connection errors as events
+ * const state = redisStateStore({ client }); // the app's client: state.close() leaves it open
+ */
 export interface RedisClientLike {
   readonly isOpen: boolean;
   /** Connected and ready for commands (node-redis). */

@@ -24,7 +24,14 @@ import { COMPARE_AND_SET, INCREMENT, runScript } from "./scripts.js";
 
 const STORE = "redis state store";
 
-/** Options of `redisStateStore`: exactly one of `client` or `url`. */
+/**
+ * Options of `redisStateStore`: exactly one of `client` or `url`.
+ *
+ * @example
+ * // Several apps on one Redis: a prefix each, so keys and channels never collide.
+ * const options: RedisStateStoreOptions = { url: env.REDIS_URL, prefix: "orders:idswitch:", commandTimeoutMs: 2000 };
+ * const state = redisStateStore(options);
+ */
 export type RedisStateStoreOptions = (
   | {
       /**

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { parseStoreOptions } from "../shared/options.js";
 
-/** Options of `sqliteLinkStore` and `sqliteStateStore`. */
+/**
+ * Options of `sqliteLinkStore` and `sqliteStateStore`.
+ *
+ * @example
+ * // The processes of one machine share the file; a write waits this long for another's to finish.
+ * const links = sqliteLinkStore({ path: "./data/idswitch.db", busyTimeoutMs: 10_000 });
+ */
 export interface SqliteStoreOptions {
   /** The database file; created (with its schema) on first use. `":memory:"` gives a private, throw-away database. */
   readonly path: string;

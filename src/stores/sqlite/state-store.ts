@@ -20,6 +20,14 @@ const STORE = "sqlite state store";
 /** Sweep expired rows once per this many writes: cheap, and bounds the dead rows kept. */
 const SWEEP_EVERY = 500;
 
+/**
+ * Options of {@link sqliteStateStore}: those of every SQLite store, and a clock.
+ *
+ * @example
+ * // Tests move the clock instead of waiting for expiry.
+ * let now = Date.now();
+ * const state = sqliteStateStore({ path: ":memory:", now: () => now });
+ */
 export interface SqliteStateStoreOptions extends SqliteStoreOptions {
   /** Clock in epoch milliseconds (tests inject one). */
   readonly now?: (() => number) | undefined;

@@ -106,9 +106,13 @@ export interface UserTokenInput {
   readonly claimsRequest?: ClaimsRequest;
 }
 
-function rolesOf(user: UserRecord, appId: string): string[] | undefined {
-  const roles = user.appRoles.get(appId);
-  return roles && roles.length > 0 ? [...roles] : undefined;
+/** The user's own roles of an app, and those given to a group they are a direct member of (§11.5). */
+function rolesOf(core: Core, user: UserRecord, appId: string): string[] | undefined {
+  const roles = new Set(user.appRoles.get(appId.toLowerCase()) ?? []);
+  for (const group of core.graph.groups.memberOf(user.oid)) {
+    for (const role of core.directory.groupAppRoles(group).get(appId.toLowerCase()) ?? []) roles.add(role);
+  }
+  return roles.size > 0 ? [...roles] : undefined;
 }
 
 /**
@@ -128,7 +132,7 @@ export function idTokenClaims(core: Core, input: UserTokenInput, at: Times, prot
       name: user.displayName,
       nonce: input.nonce,
       oid: user.oid,
-      roles: rolesOf(user, client.clientId),
+      roles: rolesOf(core, user, client.clientId),
       sid: input.auth.sid,
       sub: pairwiseSubject(tenant, user.oid, client.clientId),
       tid: tenant.id,
@@ -143,7 +147,7 @@ export function idTokenClaims(core: Core, input: UserTokenInput, at: Times, prot
     nonce: input.nonce,
     oid: scopes.profile ? user.oid : undefined,
     preferred_username: scopes.profile ? user.upn : undefined,
-    roles: rolesOf(user, client.clientId),
+    roles: rolesOf(core, user, client.clientId),
     sid: input.auth.sid,
     sub: pairwiseSubject(tenant, user.oid, client.clientId),
     tid: tenant.id,
@@ -164,7 +168,7 @@ export function delegatedAccessClaims(
     ...groupClaims(core, api.app, user),
     name: user.displayName,
     oid: user.oid,
-    roles: rolesOf(user, api.app.clientId),
+    roles: rolesOf(core, user, api.app.clientId),
     scp: delegatedScp(input.scopes),
     sub: pairwiseSubject(tenant, user.oid, api.app.clientId),
     tid: tenant.id,

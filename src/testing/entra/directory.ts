@@ -88,6 +88,8 @@ export class Directory {
   readonly #apps = new Map<string, AppRecord>();
   readonly #users = new Map<string, UserRecord>();
   readonly #grants = new Map<string, Set<string>>();
+  /** App roles given to groups (§11.5): group id → api client id → role values. */
+  readonly #groupRoles = new Map<string, Map<string, Set<string>>>();
 
   /** The tenant path segment (§1.1); `undefined` is an unknown (or deleted) tenant: 90002. */
   resolve(segment: string): Authority | undefined {
@@ -228,6 +230,34 @@ export class Directory {
     const granted = this.#grants.get(key) ?? new Set<string>();
     for (const role of roles) granted.add(role);
     this.#grants.set(key, granted);
+  }
+
+  /** Gives (or, with `assigned` false, takes) an app role of `apiClientId` to a user (§11.5). */
+  setUserAppRole(oid: string, apiClientId: string, role: string, assigned: boolean): void {
+    const user = this.requireUser(oid, assigned ? "assignAppRole" : "unassignAppRole");
+    this.#checkRoles(assigned ? "assignAppRole" : "unassignAppRole", apiClientId, [role]);
+    const api = apiClientId.toLowerCase();
+    const roles = new Set(user.appRoles.get(api) ?? []);
+    if (assigned) roles.add(role);
+    else roles.delete(role);
+    (user.appRoles as Map<string, readonly string[]>).set(api, [...roles]);
+  }
+
+  /** Gives (or takes) an app role of `apiClientId` to a group: its direct members hold it (§11.5). */
+  setGroupAppRole(groupId: string, apiClientId: string, role: string, assigned: boolean): void {
+    this.#checkRoles(assigned ? "assignAppRole" : "unassignAppRole", apiClientId, [role]);
+    const group = groupId.toLowerCase();
+    const byApi = this.#groupRoles.get(group) ?? new Map<string, Set<string>>();
+    const roles = byApi.get(apiClientId.toLowerCase()) ?? new Set<string>();
+    if (assigned) roles.add(role);
+    else roles.delete(role);
+    byApi.set(apiClientId.toLowerCase(), roles);
+    this.#groupRoles.set(group, byApi);
+  }
+
+  /** The app roles given to a group: api client id → role values. */
+  groupAppRoles(groupId: string): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.#groupRoles.get(groupId.toLowerCase()) ?? new Map();
   }
 
   grantedAppRoles(clientAppId: string, apiClientId: string): string[] {

@@ -33,7 +33,17 @@ import type {
   EntraUserState,
 } from "./types.js";
 
-/** A running emulator. Create it with {@link createEntraEmulator}. Its Microsoft Graph part: {@link EntraGraphControl}. */
+/**
+ * A running emulator. Create it with {@link createEntraEmulator}. Its Microsoft Graph part: {@link EntraGraphControl}.
+ *
+ * @example
+ * const entra = await createEntraEmulator();
+ * const tenant = entra.addTenant();
+ * const app = entra.addApp({ tenantId: tenant.id, secret: "s3cret", redirectUris: ["http://localhost:3000/cb"] });
+ * const provider = entraId({ id: "entra", tenantId: tenant.id, clientId: app.clientId, clientSecret: "s3cret",
+ *   authority: entra.url, v1IssuerBase: entra.v1IssuerBase });
+ * afterAll(() => entra.close());
+ */
 export interface EntraEmulator extends EntraGraphControl {
   /**
    * With `https: true`, the PEM of the certificate authority the emulator made for itself (it signed the

@@ -9,6 +9,7 @@ export type { EntraGraphControl } from "./graph-types.js";
 
 import type { Core } from "./core.js";
 import type { UserRecord } from "./directory.js";
+import { stableGuid } from "./graph-objects.js";
 import type { EntraGraphControl } from "./graph-types.js";
 
 export function graphControl(core: Core): EntraGraphControl {
@@ -43,6 +44,11 @@ export function graphControl(core: Core): EntraGraphControl {
     removeMember(groupId, memberId) {
       groups.removeMember(groupId, memberId);
     },
+    assignAppRole: (principalId, apiClientId, role) => setAppRole(core, principalId, apiClientId, role, true),
+    unassignAppRole: (principalId, apiClientId, role) =>
+      setAppRole(core, principalId, apiClientId, role, false),
+    appRoleId: (apiClientId, role) =>
+      stableGuid(`${core.directory.requireApp(apiClientId, "appRoleId").clientId}|${role}`),
     grantGraphPermissions(clientId, permissions) {
       if (!core.directory.app(clientId))
         throw new TypeError(`grantGraphPermissions: unknown app ${clientId}`);
@@ -60,6 +66,24 @@ export function graphControl(core: Core): EntraGraphControl {
     },
     resetGraphDelta: () => core.graph.resetDelta(),
   };
+}
+
+/** A user's role goes on the user; a group's on the group, for its direct members (§11.5). */
+function setAppRole(
+  core: Core,
+  principalId: string,
+  apiClientId: string,
+  role: string,
+  assigned: boolean,
+): void {
+  if (core.directory.user(principalId)) {
+    core.directory.setUserAppRole(principalId, apiClientId, role, assigned);
+    return;
+  }
+  const caller = assigned ? "assignAppRole" : "unassignAppRole";
+  if (!core.graph.groups.group(principalId))
+    throw new TypeError(`${caller}: ${principalId} is neither a user nor a group`);
+  core.directory.setGroupAppRole(principalId, apiClientId, role, assigned);
 }
 
 /**

@@ -167,6 +167,24 @@ function assignments(core: Core, tid: string): Assignment[] {
       }
     }
   }
+  for (const group of core.graph.groups.inTenant(tid)) {
+    for (const [apiId, roles] of core.directory.groupAppRoles(group.id)) {
+      const api = core.directory.appIn(apiId, tid);
+      if (!api) continue;
+      const resourceId = core.directory.servicePrincipalId(api, tid);
+      for (const role of roles) {
+        found.push({
+          principalId: group.id,
+          principalType: "Group",
+          principalDisplayName: group.displayName,
+          resource: api,
+          resourceId,
+          role,
+          createdAt: core.now(), // [guess] the emulator keeps no assignment time
+        });
+      }
+    }
+  }
   for (const client of core.directory.apps()) {
     const principalId = client.servicePrincipals.get(tid);
     if (!principalId) continue;

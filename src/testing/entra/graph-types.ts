@@ -5,7 +5,16 @@
  */
 import type { EntraGraphThrottle, EntraGroup, EntraGroupOptions } from "./types.js";
 
-/** Graph's part of a running emulator (see `EntraEmulator`). */
+/**
+ * Graph's part of a running emulator (see `EntraEmulator`).
+ *
+ * @example
+ * const staff = entra.addGroup({ tenantId: tenant.id, displayName: "Staff" });
+ * entra.addMember(staff.id, user.oid);
+ * entra.grantGraphPermissions(mirrorApp.clientId, ["User.Read.All", "GroupMember.Read.All", "Application.Read.All"]);
+ * const source = entraDirectory({ tenantId: tenant.id, clientId: mirrorApp.clientId, clientSecret: "s3cret",
+ *   authority: entra.url, graphUrl: entra.graphUrl });
+ */
 export interface EntraGraphControl {
   /**
    * Stands in for `https://graph.microsoft.com`: Graph is served on the emulator's own origin, under
@@ -39,6 +48,33 @@ export interface EntraGraphControl {
    * entra.removeMember(staff.id, user.oid);
    */
   removeMember(groupId: string, memberId: string): void;
+
+  /**
+   * Gives an app role of `apiClientId` to a user or a group (an app role assignment, ENTRA.md §11.5). A
+   * group's role reaches its direct members only, in their tokens' `roles` and in Graph's
+   * `appRoleAssignedTo`.
+   *
+   * @example
+   * const api = entra.addApp({ tenantId: tenant.id, appRoles: ["Case.Read"] });
+   * entra.assignAppRole(staff.id, api.clientId, "Case.Read"); // staff's direct members hold it
+   */
+  assignAppRole(principalId: string, apiClientId: string, role: string): void;
+
+  /**
+   * Takes an app role assignment away again.
+   *
+   * @example
+   * entra.unassignAppRole(user.oid, api.clientId, "Case.Read");
+   */
+  unassignAppRole(principalId: string, apiClientId: string, role: string): void;
+
+  /**
+   * The `appRoleId` Graph reports for a role value: a role mapping of the directory mirror is keyed on it.
+   *
+   * @example
+   * const roles = { [entra.appRoleId(api.clientId, "Case.Read")]: "case-reader" };
+   */
+  appRoleId(apiClientId: string, role: string): string;
 
   /**
    * Grants Microsoft Graph application permissions (admin consent) to a client app: they are the `roles`

@@ -39,7 +39,16 @@ import type {
   KeycloakUserOptions,
 } from "./types.js";
 
-/** A running emulator. Create it with {@link createKeycloakEmulator}. */
+/**
+ * A running emulator. Create it with {@link createKeycloakEmulator}.
+ *
+ * @example
+ * const kc = await createKeycloakEmulator();
+ * kc.addRealm({ name: "acme" });
+ * kc.addClient({ realm: "acme", clientId: "web", secret: "s3cret", redirectUris: ["http://localhost:3000/cb"] });
+ * const eu = keycloak({ id: "eu", issuer: kc.issuer("acme"), clientId: "web", clientSecret: "s3cret" });
+ * afterAll(() => kc.close());
+ */
 export interface KeycloakEmulator {
   /**
    * `http://127.0.0.1:PORT` — stands in for Keycloak's `--hostname`.

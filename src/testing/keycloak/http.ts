@@ -93,9 +93,13 @@ export function redirect(location: string, cookies: readonly string[] = []): Rep
   };
 }
 
-/** A cookie scoped to the realm's path, as Keycloak scopes its login cookies. */
+/**
+ * A cookie scoped to the realm's path, as Keycloak 26 sends its login cookies — `Secure` even over
+ * plain HTTP (browsers accept it from localhost; without it Chromium drops a `SameSite=None` cookie
+ * and the login page answers "Cookie not found").
+ */
 export function cookie(name: string, value: string, realmPath: string): string {
-  return `${name}=${value}; Version=1; Path=${realmPath}/; SameSite=None; HttpOnly`;
+  return `${name}=${value}; Version=1; Path=${realmPath}/; Secure; HttpOnly; SameSite=None`;
 }
 
 export function expiredCookie(name: string, realmPath: string): string {

@@ -256,14 +256,24 @@ export interface KeycloakRealmRepresentation {
   readonly [other: string]: unknown;
 }
 
-/** A group in a realm export, as Keycloak writes it. */
+/**
+ * A group in a realm export, as Keycloak writes it.
+ *
+ * @example
+ * kc.importRealm({ realm: "acme", groups: [{ name: "staff", subGroups: [{ name: "admins" }] }] }); // "/staff", "/staff/admins"
+ */
 export interface KeycloakGroupRepresentation {
   readonly name: string;
   readonly subGroups?: readonly KeycloakGroupRepresentation[];
   readonly [other: string]: unknown;
 }
 
-/** A client in a realm export, as Keycloak writes it. */
+/**
+ * A client in a realm export, as Keycloak writes it.
+ *
+ * @example
+ * kc.importRealm({ realm: "acme", clients: [{ clientId: "web", secret: "s3cret", redirectUris: ["http://localhost:3000/cb"] }] });
+ */
 export interface KeycloakClientRepresentation {
   readonly clientId: string;
   readonly enabled?: boolean;
@@ -283,7 +293,16 @@ export interface KeycloakClientRepresentation {
   readonly [other: string]: unknown;
 }
 
-/** A user in a realm export, as Keycloak writes it. */
+/**
+ * A user in a realm export, as Keycloak writes it.
+ *
+ * @example
+ * kc.importRealm({
+ *   realm: "acme",
+ *   roles: { realm: [{ name: "reader" }] },
+ *   users: [{ username: "ada", email: "ada@example.test", credentials: [{ type: "password", value: "pw" }], realmRoles: ["reader"] }],
+ * });
+ */
 export interface KeycloakUserRepresentation {
   readonly username: string;
   readonly id?: string;

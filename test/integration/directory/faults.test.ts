@@ -79,6 +79,38 @@ describe("Graph throttling and resync", () => {
     expect(result).toMatchObject({ status: "done", round: "full", sweep: "done", writes: 0 });
     await expectConverged(dir, realm);
   });
+
+  it("people deleted at Entra while the delta link was lost are found by the full round's sweep", async () => {
+    const gone = dir.users.slice(40, 43);
+    for (const user of gone) dir.entra.setUserState(user.oid, "deleted");
+    dir.entra.resetGraphDelta(); // the @removed entries are never read: only the sweep can tell
+    const held = await mirror({
+      source: sourceOf(dir),
+      target: targetOf(realm),
+      state,
+      policy: "hold",
+    }).plan();
+    expect(held).toMatchObject({ round: "full", sweep: "done" });
+    const keys = gone.map((u) => `${dir.tenantId}:${u.oid}`).sort();
+    // Under hold nobody is disabled; the only writes are the gone people leaving their groups.
+    expect(held.actions.length).toBeGreaterThan(0);
+    for (const action of held.actions) {
+      expect(action.kind).toBe("leave-group");
+      expect(keys).toContain(action.key);
+    }
+    expect(
+      held.divergences
+        .filter((d) => d.reason === "removed-at-source")
+        .map((d) => d.key)
+        .sort(),
+    ).toEqual(keys);
+    const result = await run().apply();
+    expect(result).toMatchObject({ status: "done", round: "full", sweep: "done" });
+    expect(result.counts["disable-user"]).toBe(3);
+    const disabled = (await realmUsers(realm)).filter((u) => !u.enabled).map((u) => u.key);
+    expect(disabled.sort()).toEqual([...keys, `${dir.tenantId}:${dir.users[0]?.oid}`].sort());
+    for (const user of gone) dir.entra.setUserState(user.oid, "active");
+  });
 });
 
 describe("Keycloak answering 503 for a while", () => {

@@ -305,6 +305,55 @@ describe("app role assignments (§11.5)", () => {
   });
 });
 
+describe("app roles given to a group (§11.5)", () => {
+  it("reach the group's direct members only, in tokens and in appRoleAssignedTo; unassigning takes them back", async () => {
+    const w = await startWorld();
+    try {
+      const graph = await graphToken(w, addGraphClient(w).clientId);
+      const readers = w.entra.addGroup({ tenantId: w.tenant.id, displayName: "Readers" });
+      const inner = w.entra.addGroup({ tenantId: w.tenant.id, displayName: "Inner" });
+      w.entra.addMember(readers.id, inner.id);
+      w.entra.addMember(inner.id, w.user.oid);
+      w.entra.assignAppRole(readers.id, w.apiV2.clientId, "Orders.Read");
+      const rolesNow = async () =>
+        claimsOf((await codeFlow(w)).json.access_token).claims.roles as string[] | undefined;
+      expect(await rolesNow()).toEqual(["Orders.Write"]); // a member of a member: not reached
+
+      w.entra.addMember(readers.id, w.user.oid);
+      expect([...((await rolesNow()) ?? [])].sort()).toEqual(["Orders.Read", "Orders.Write"]);
+      const assigned = await graphGet(
+        w,
+        graph,
+        `/servicePrincipals(appId='${w.apiV2.clientId}')/appRoleAssignedTo`,
+      );
+      const group = assigned.json.value.find((a: { principalType: string }) => a.principalType === "Group");
+      expect(group).toMatchObject({
+        principalId: readers.id,
+        principalDisplayName: "Readers",
+        appRoleId: w.entra.appRoleId(w.apiV2.clientId, "Orders.Read"),
+        resourceDisplayName: "orders-api",
+      });
+      const user = assigned.json.value.find((a: { principalType: string }) => a.principalType === "User");
+      expect(user.appRoleId).toBe(w.entra.appRoleId(w.apiV2.clientId, "Orders.Write"));
+
+      w.entra.unassignAppRole(readers.id, w.apiV2.clientId, "Orders.Read");
+      w.entra.unassignAppRole(w.user.oid, w.apiV2.clientId, "Orders.Write");
+      expect(await rolesNow()).toBeUndefined();
+      const after = await graphGet(
+        w,
+        graph,
+        `/servicePrincipals(appId='${w.apiV2.clientId}')/appRoleAssignedTo`,
+      );
+      expect(after.json.value).toEqual([]);
+      expect(() => w.entra.assignAppRole(readers.id, w.apiV2.clientId, "Orders.Delete")).toThrow(
+        /defines no app role Orders.Delete/,
+      );
+    } finally {
+      await w.entra.close();
+    }
+  });
+});
+
 describe("throttling (§11.6)", () => {
   it("429 TooManyRequests with a fractional Retry-After, the sample body and the throttle headers", async () => {
     world.entra.throttleGraph({ times: 1, retryAfterSeconds: 2.128 });

@@ -1,5 +1,6 @@
 /** `idswitch demo` against the real Keycloak: the story plays out and exits 0. */
 import { describe, expect, inject, it } from "vitest";
+import { findCachedKeycloak } from "../../../src/cli/demo/cached-keycloak.js";
 import { runDemo } from "../../../src/cli/demo/run.js";
 
 describe("the demo", () => {
@@ -23,5 +24,13 @@ describe("the demo", () => {
     expect(text).toMatch(/issuer http:\/\/localhost:\d+\/realms\/idswitch · entra → eu/);
     expect(text).toContain("entra up");
     expect(text).not.toMatch(/Pw-|secret/i); // no password or secret in the narration
+  });
+
+  it("without KEYCLOAK_URL finds the test bed answering on its port, before any cached distribution", async () => {
+    const url = new URL(inject("keycloakUrl"));
+    expect(await findCachedKeycloak({ IDSWITCH_CACHE_DIR: "/nonexistent" }, Number(url.port))).toEqual({
+      kind: "running",
+      url: `http://localhost:${url.port}`,
+    });
   });
 });
