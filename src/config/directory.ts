@@ -33,6 +33,10 @@ type Section = NonNullable<ConfigFile["directory"]>;
 /**
  * A directory's options as the file gives them: the secret read, `timeoutMs` moved to `runtime.timeoutMs`
  * (the fetch and the clock are code, not configuration).
+ *
+ * @example
+ * const config = directoryOptionsFromConfig(document, { env: process.env });
+ * const target = keycloakDirectory(config.target); // a DirectoryOptionsFromFile, taken as it is
  */
 export type DirectoryOptionsFromFile<T> = Omit<T, "clientSecret" | "timeoutMs"> & {
   readonly clientSecret: string;

@@ -93,7 +93,21 @@ export const configFileSchema = z.strictObject({
   directory: directorySectionSchema(secret).optional(),
 });
 
-/** The parsed shape of `idswitch.config.json`. */
+/**
+ * The parsed shape of `idswitch.config.json`.
+ *
+ * @example
+ * const file: ConfigFile = configFileSchema.parse(JSON.parse(text));
+ * console.log(file.routing?.order); // ["entra", "eu"]
+ */
 export type ConfigFile = z.infer<typeof configFileSchema>;
-/** One provider entry of `idswitch.config.json` (`type`: `entra`, `keycloak` or `oidc`). */
+/**
+ * One provider entry of `idswitch.config.json` (`type`: `entra`, `keycloak` or `oidc`).
+ *
+ * @example
+ * const eu: FileProvider = {
+ *   type: "keycloak", id: "eu", issuer: "https://auth.example.eu/realms/acme",
+ *   clientId: "portal", clientSecret: { env: "KEYCLOAK_CLIENT_SECRET" },
+ * };
+ */
 export type FileProvider = z.infer<typeof fileProviderSchema>;

@@ -23,7 +23,12 @@ import {
   identityOptionsFromConfig,
 } from "idswitch";
 
-/** Options of {@link loadConfig}. */
+/**
+ * Options of {@link loadConfig}.
+ *
+ * @example
+ * const options = await loadConfig({ path: "/etc/idswitch/config.json", env: process.env });
+ */
 export interface LoadConfigOptions {
   /** A JSON file; default: IDSWITCH_CONFIG_FILE, else ./idswitch.config.json (unless IDSWITCH_CONFIG holds the JSON). */
   readonly path?: string | undefined;
@@ -31,7 +36,13 @@ export interface LoadConfigOptions {
   readonly env?: Environment | undefined;
 }
 
-/** Where the configuration comes from, for messages ("idswitch.config.json", "IDSWITCH_CONFIG"). */
+/**
+ * Where the configuration comes from, for messages ("idswitch.config.json", "IDSWITCH_CONFIG").
+ *
+ * @example
+ * const source: ConfigSource = await readConfigSource(undefined, process.env);
+ * const document = parseJson(source);
+ */
 export interface ConfigSource {
   readonly name: string;
   /** The JSON text; `{}` when only `IDSWITCH__*` variables configure (they are laid over it). */
@@ -147,7 +158,12 @@ export async function readConfigSource(path: string | undefined, env: Environmen
   }
 }
 
-/** JSON.parse, with the position of a syntax error but never the text around it (it may hold a secret). */
+/**
+ * JSON.parse, with the position of a syntax error but never the text around it (it may hold a secret).
+ *
+ * @example
+ * const document = parseJson({ name: "idswitch.config.json", text: await readFile("idswitch.config.json", "utf8") });
+ */
 export function parseJson(source: ConfigSource): unknown {
   try {
     return JSON.parse(source.text);

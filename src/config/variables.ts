@@ -20,7 +20,13 @@ import type { Environment } from "./from-file.js";
 /** The prefix of the flat form's variable names. */
 export const CONFIG_VARIABLE_PREFIX = "IDSWITCH__";
 
-/** One `IDSWITCH__*` variable and the place in the document it set (`providers[0].clientId`). */
+/**
+ * One `IDSWITCH__*` variable and the place in the document it set (`providers[0].clientId`).
+ *
+ * @example
+ * const { variables } = applyConfigVariables(undefined, { IDSWITCH__routing__order__0: "eu" });
+ * variables[0]; // { name: "IDSWITCH__routing__order__0", path: "routing.order[0]" }
+ */
 export interface ConfigVariable {
   /** The variable's name, e.g. `IDSWITCH__providers__0__clientId`. */
   readonly name: string;
