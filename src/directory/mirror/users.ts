@@ -15,6 +15,9 @@ import { fieldsOf, profileChanges } from "./fields.js";
 import type { Pending } from "./pending.js";
 import { SeenKeys } from "./seen-keys.js";
 
+/** The Keycloak id a planned creation stands for; only ever read inside writes a plan never runs. */
+const PLANNED_ID = "(planned)";
+
 export interface UsersOutcome {
   readonly round: "full" | "delta";
   readonly sweep: "done" | "skipped";
@@ -95,7 +98,11 @@ async function create(ctx: RunContext, user: SourceUser): Promise<void> {
     // or a run killed after it), the key finds them; if by someone else, that is for a person to sort out.
     id ??= (await target.findUser(user.key))?.id;
   });
-  if (ctx.dryRun) return;
+  if (ctx.dryRun) {
+    // Planned, not made: later phases count this person's joins and grants as apply() would make them.
+    ctx.rememberId(user.key, PLANNED_ID);
+    return;
+  }
   if (id === undefined) {
     ctx.counts["create-user"]--;
     ctx.writes--;

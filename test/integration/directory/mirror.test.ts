@@ -50,6 +50,8 @@ describe("a generated directory mirrored into Keycloak", () => {
     const plan = await run().plan();
     expect(plan.counts["create-user"]).toBe(USERS);
     expect(plan.counts["create-group"]).toBe(GROUPS);
+    // The joins of people and groups the plan itself would create are counted too, as apply() makes them.
+    expect(plan.counts["join-group"]).toBe(dir.users.reduce((n, u) => n + u.groups.length, 0));
     expect(plan.actions.filter((a) => a.kind === "declare-attribute")).toHaveLength(1);
     expect(plan.actions.filter((a) => a.kind === "ensure-mapper")).toEqual([
       { kind: "ensure-mapper", target: "app" },
