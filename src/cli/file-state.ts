@@ -20,21 +20,17 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import type { SetOptions, StateStore, StateValue } from "idswitch";
+import { MemoryStateStore, type SetOptions, type StateStore, type StateValue } from "idswitch";
 import { UsageError } from "./args.js";
 
 const NO_HELP = { help: false };
 
-interface Entry {
-  readonly value: StateValue;
-  /** Epoch milliseconds; absent = no expiry. */
-  readonly expiresAt?: number;
-}
-
 interface StateFile {
   readonly idswitch: "mirror-state";
   readonly version: 1;
-  readonly entries: Readonly<Record<string, Entry>>;
+  readonly entries: Readonly<
+    Record<string, { readonly value: StateValue; readonly expiresAt?: number | undefined }>
+  >;
 }
 
 /** Options of {@link FileStateStore.open}. */
@@ -45,9 +41,13 @@ export interface FileStateOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The semantics (expiry, copies, atomic add / take / compareAndSet) are the
+ * in-memory store's; this class only loads it from the file, refuses writes
+ * when read-only, and writes the file after each change.
+ */
 export class FileStateStore implements StateStore {
-  readonly #entries: Map<string, Entry>;
-  readonly #now: () => number;
+  readonly #memory: MemoryStateStore;
   readonly #readOnly: boolean;
   #lock: string | undefined;
   #version = 0;
@@ -56,11 +56,10 @@ export class FileStateStore implements StateStore {
 
   private constructor(
     readonly path: string,
-    entries: Map<string, Entry>,
+    entries: StateFile["entries"],
     options: FileStateOptions,
   ) {
-    this.#entries = entries;
-    this.#now = options.now ?? Date.now;
+    this.#memory = new MemoryStateStore({ now: options.now, entries });
     this.#readOnly = options.readOnly === true;
   }
 
@@ -71,43 +70,39 @@ export class FileStateStore implements StateStore {
     return store;
   }
 
-  async get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
-    const entry = this.#live(key);
-    return entry === undefined ? undefined : (structuredClone(entry.value) as T);
+  get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
+    return this.#memory.get<T>(key);
   }
 
   async set(key: string, value: StateValue, options?: SetOptions): Promise<void> {
-    this.#put(key, value, expiry(this.#now(), options?.ttlMs));
+    this.#writable();
+    await this.#memory.set(key, value, options);
     await this.#persist();
   }
 
   async delete(key: string): Promise<void> {
     this.#writable();
-    if (this.#entries.delete(key)) await this.#persist();
+    await this.#memory.delete(key);
+    await this.#persist();
   }
 
   async add(key: string, value: StateValue, options?: SetOptions): Promise<boolean> {
-    const expiresAt = expiry(this.#now(), options?.ttlMs);
-    if (this.#live(key) !== undefined) return false;
-    this.#put(key, value, expiresAt);
-    await this.#persist();
-    return true;
+    this.#writable();
+    const added = await this.#memory.add(key, value, options);
+    if (added) await this.#persist();
+    return added;
   }
 
   async take<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
-    const entry = this.#live(key);
-    if (entry === undefined) return undefined;
     this.#writable();
-    this.#entries.delete(key);
-    await this.#persist();
-    return entry.value as T;
+    const taken = await this.#memory.take<T>(key);
+    if (taken !== undefined) await this.#persist();
+    return taken;
   }
 
   async increment(key: string, options: SetOptions & { readonly by?: number } = {}): Promise<number> {
-    const entry = this.#live(key);
-    const next = (typeof entry?.value === "number" ? entry.value : 0) + (options.by ?? 1);
-    // The time to live belongs to the counter's creation (a fixed window), as in every store.
-    this.#put(key, next, entry ? entry.expiresAt : expiry(this.#now(), options.ttlMs));
+    this.#writable();
+    const next = await this.#memory.increment(key, options);
     await this.#persist();
     return next;
   }
@@ -118,11 +113,10 @@ export class FileStateStore implements StateStore {
     next: StateValue,
     options?: SetOptions,
   ): Promise<boolean> {
-    const expiresAt = expiry(this.#now(), options?.ttlMs);
-    if (JSON.stringify(this.#live(key)?.value) !== JSON.stringify(expected)) return false;
-    this.#put(key, next, expiresAt);
-    await this.#persist();
-    return true;
+    this.#writable();
+    const swapped = await this.#memory.compareAndSet(key, expected, next, options);
+    if (swapped) await this.#persist();
+    return swapped;
   }
 
   /** Waits for the last write and releases the lock. */
@@ -132,26 +126,15 @@ export class FileStateStore implements StateStore {
     this.#lock = undefined;
   }
 
-  #live(key: string): Entry | undefined {
-    const entry = this.#entries.get(key);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.#now()) return undefined;
-    return entry;
-  }
-
-  #put(key: string, value: StateValue, expiresAt: number | undefined): void {
-    this.#writable();
-    const copy = structuredClone(value);
-    this.#entries.set(key, expiresAt === undefined ? { value: copy } : { value: copy, expiresAt });
-  }
-
   #writable(): void {
     if (this.#readOnly) throw new Error(`${this.path} is open read-only`);
   }
 
   /**
-   * Resolves once a write that began after this change is on disk. The map
-   * changes synchronously (so compareAndSet and take stay atomic in this
-   * process); writes are queued and coalesced, each one the whole latest state.
+   * Resolves once a write that began after this change is on disk. The
+   * in-memory store changes synchronously (so compareAndSet and take stay
+   * atomic in this process); writes are queued and coalesced, each one the
+   * whole latest state.
    */
   #persist(): Promise<void> {
     const wanted = ++this.#version;
@@ -168,28 +151,17 @@ export class FileStateStore implements StateStore {
   }
 
   #snapshot(): string {
-    const now = this.#now();
-    const entries: Record<string, Entry> = {};
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt === undefined || entry.expiresAt > now) entries[key] = entry;
-    }
-    const file: StateFile = { idswitch: "mirror-state", version: 1, entries };
+    const file: StateFile = { idswitch: "mirror-state", version: 1, entries: this.#memory.entries() };
     return `${JSON.stringify(file, null, 2)}\n`;
   }
 }
 
-function expiry(now: number, ttlMs: number | undefined): number | undefined {
-  if (ttlMs === undefined) return undefined;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError("ttlMs must be a positive number");
-  return now + ttlMs;
-}
-
-async function load(path: string): Promise<Map<string, Entry>> {
+async function load(path: string): Promise<StateFile["entries"]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw new UsageError(`cannot read the state file ${path}: ${(err as Error).message}`, NO_HELP);
   }
   let file: Partial<StateFile> | undefined;
@@ -204,7 +176,7 @@ async function load(path: string): Promise<Map<string, Entry>> {
       NO_HELP,
     );
   }
-  return new Map(Object.entries(file.entries ?? {}));
+  return file.entries ?? {};
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -23,8 +23,13 @@ interface Entry {
  */
 export interface MemoryStateStoreOptions {
   /** Clock in epoch milliseconds (tests inject one). */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
+  /** What to start with, as {@link MemoryStateStore.entries} gave it (a store persisted elsewhere). */
+  readonly entries?: Readonly<Record<string, StoredEntry>> | undefined;
 }
+
+/** A value and when it expires (epoch ms; absent: never). */
+type StoredEntry = { readonly value: StateValue; readonly expiresAt?: number | undefined };
 
 /**
  * The in-memory {@link StateStore}: the default for one process, and for tests. Not shared between instances.
@@ -39,6 +44,19 @@ export class MemoryStateStore implements StateStore {
 
   constructor(options: MemoryStateStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
+    for (const [key, entry] of Object.entries(options.entries ?? {})) {
+      this.#entries.set(key, { value: structuredClone(entry.value), expiresAt: entry.expiresAt });
+    }
+  }
+
+  /** Every live entry, copied: what a store persisting this one writes out. */
+  entries(): Record<string, StoredEntry> {
+    const live: Record<string, StoredEntry> = {};
+    for (const key of [...this.#entries.keys()]) {
+      const entry = this.#live(key);
+      if (entry) live[key] = { value: structuredClone(entry.value), expiresAt: entry.expiresAt };
+    }
+    return live;
   }
 
   async get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
