@@ -8,12 +8,12 @@
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { createEntraEmulator, type EntraEmulator } from "../../src/testing/index.js";
+import { closedLoopbackPort } from "../support/ports.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 
@@ -38,15 +38,6 @@ let folder: string;
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), "idswitch-cli-"));
 });
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("help", () => {
   it("idswitch alone prints the commands and exits 2; help exits 0", async () => {
@@ -206,7 +197,7 @@ function directorySection(authority: string, keycloak: string) {
 
 describe("Keycloak unreachable: exit 3, the checkpoint file released", () => {
   it("mirror apply says to run again, and leaves no lock behind", async () => {
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const path = join(folder, "unreachable.json");
     const state = join(folder, "unreachable-state", "mirror-state.json");
     await writeFile(

@@ -5,18 +5,9 @@
  * refused and the spare offered, the spare's sign-in is the same app user;
  * Entra down → the sync job's token comes from the spare, and back.
  */
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDemo } from "../../src/cli/demo/run.js";
 import { signInWithPassword } from "../../src/testing/index.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { type OpenDemo, openDemo } from "../support/open-demo.js";
 
 class Browser {
   cookie = "";
@@ -69,27 +60,13 @@ const text = (html: string, id: string) =>
 
 describe("idswitch demo --open", () => {
   const lines: string[] = [];
-  let stop: () => void;
-  let exit: Promise<number>;
+  let demo: OpenDemo;
   let browser: Browser;
   let accounts: Array<{ username: string; password: string }>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    let ready: (url: string) => void = () => {};
-    const started = new Promise<string>((resolve) => {
-      ready = resolve;
-    });
-    exit = runDemo({
-      env: {},
-      lite: true,
-      write: (line) => lines.push(line),
-      open: { port, stop: new Promise<void>((resolve) => (stop = resolve)), ready },
-    });
-    const url = await Promise.race([
-      started,
-      exit.then((code) => Promise.reject(new Error(`exited ${code}`))),
-    ]);
+    demo = await openDemo((line) => lines.push(line));
+    const url = demo.url;
     browser = new Browser(url);
     const home = await browser.page();
     accounts = [...home.matchAll(/<code>([^<]+)<\/code> \/ <code>([^<]+)<\/code>/g)].map((m) => ({
@@ -98,8 +75,8 @@ describe("idswitch demo --open", () => {
     }));
   });
   afterAll(async () => {
-    stop?.();
-    await exit;
+    demo?.stop();
+    await demo?.exit;
   });
 
   it("prints where the app runs and shows the demo accounts of both providers", () => {
@@ -152,8 +129,8 @@ describe("idswitch demo --open", () => {
   });
 
   it("stops when told, exiting 0, and never prints a password", async () => {
-    stop();
-    expect(await exit).toBe(0);
+    demo.stop();
+    expect(await demo.exit).toBe(0);
     const narration = lines.join("\n");
     for (const account of accounts) expect(narration).not.toContain(account.password);
   });

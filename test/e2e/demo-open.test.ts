@@ -8,47 +8,24 @@
  * A failed test leaves its last page in reports/screenshots/<test>.png;
  * `E2E_STORY_SCREENSHOTS=1` writes the pictures to test/e2e/screenshots/demo-*.png.
  */
-import { createServer } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runDemo } from "../../src/cli/demo/run.js";
+import { type OpenDemo, openDemo } from "../support/open-demo.js";
 import { failureScreenshot, launchChromium, newPage, save, storyScreenshot } from "./support/chromium.js";
 
 let browser: Browser;
 let current: { context: BrowserContext; page: Page } | undefined;
-let stop: () => void = () => {};
-let exit: Promise<number>;
+let demo: OpenDemo | undefined;
 let origin: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  let ready: (url: string) => void = () => {};
-  const started = new Promise<string>((resolve) => {
-    ready = resolve;
-  });
-  exit = runDemo({
-    env: {},
-    lite: true,
-    write: () => {},
-    open: { port, stop: new Promise<void>((resolve) => (stop = resolve)), ready },
-  });
-  [origin, browser] = await Promise.all([
-    Promise.race([started, exit.then((code) => Promise.reject(new Error(`demo exited ${code}`)))]),
-    launchChromium(),
-  ]);
+  [demo, browser] = await Promise.all([openDemo(), launchChromium()]);
+  origin = demo.url;
 });
 afterAll(async () => {
   await browser?.close();
-  stop();
-  await exit;
+  demo?.stop();
+  await demo?.exit;
 });
 afterEach(async (ctx) => {
   const open = current;
