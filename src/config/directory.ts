@@ -5,7 +5,7 @@
  * a host that runs the mirror needs the mirror's credentials, not the web
  * app's. Problems come back in one `config_invalid`, each with its path.
  */
-import { parseConfig } from "../core/config.js";
+import { invalidConfiguration, parseConfig } from "../core/config.js";
 import { type ConfigIssue, IdSwitchError } from "../core/errors.js";
 import { type ConfigFile, configFileSchema } from "./file-schema.js";
 import type { Environment } from "./from-file.js";
@@ -74,10 +74,7 @@ export function directoryOptionsFromConfig(
   const issues: ConfigIssue[] = [];
   const sourceSecret = readSecret(section.source.clientSecret, "directory.source.clientSecret", env, issues);
   const targetSecret = readSecret(section.target.clientSecret, "directory.target.clientSecret", env, issues);
-  if (issues.length > 0) {
-    const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-    throw new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
-  }
+  if (issues.length > 0) throw invalidConfiguration(issues);
   const { source, target, state, ...mirror } = section;
   return {
     source: withRuntime({ ...source, clientSecret: sourceSecret }),

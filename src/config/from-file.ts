@@ -6,7 +6,7 @@
  * missing variable, a provider's own field — comes back in one
  * `config_invalid` with its path in the file.
  */
-import { parseConfig } from "../core/config.js";
+import { invalidConfiguration, parseConfig } from "../core/config.js";
 import { type ConfigIssue, IdSwitchError } from "../core/errors.js";
 import type { IdentityOptionsInput } from "../identity/options.js";
 import { entraId } from "../providers/entra/index.js";
@@ -40,10 +40,7 @@ export function identityOptionsFromConfig(
     const built = buildProvider(entry, `providers[${index}]`, env, issues);
     if (built) providers.push(built);
   });
-  if (issues.length > 0) {
-    const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-    throw new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
-  }
+  if (issues.length > 0) throw invalidConfiguration(issues);
   const { $schema: _schema, providers: _providers, directory: _directory, ...rest } = file;
   return { ...(rest as Omit<IdentityOptionsInput, "providers">), providers };
 }

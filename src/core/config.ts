@@ -14,9 +14,13 @@ import { type ConfigIssue, IdSwitchError } from "./errors.js";
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, prefix = ""): z.output<S> {
   const result = schema.safeParse(input, { reportInput: false });
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => toConfigIssue(issue, prefix));
+  throw invalidConfiguration(result.error.issues.map((issue) => toConfigIssue(issue, prefix)));
+}
+
+/** One `config_invalid` error listing every issue as `path: message`. */
+export function invalidConfiguration(issues: readonly ConfigIssue[]): IdSwitchError {
   const list = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-  throw new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
+  return new IdSwitchError("config_invalid", `invalid configuration: ${list}`, { issues });
 }
 
 function toConfigIssue(issue: z.core.$ZodIssue, prefix: string): ConfigIssue {
