@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AllProvidersFailedError, createIdentity, type IdentityEvents } from "../../../src/index.js";
 import type { EntraFault } from "../../../src/testing/index.js";
+import { freezeProcessGroup } from "../../support/freeze.js";
 import { serviceProvider } from "../../support/keycloak-env.js";
 import { closedLoopbackPort } from "../../support/ports.js";
 import { daemonIdentity, type TwoProviders, twoProviders } from "./two-providers.js";
@@ -139,7 +140,7 @@ describe("the real Keycloak stopped and resumed mid-test", () => {
     const warm = await identity.clientCredentials({ scope: scope() });
     expect(issuerOf(warm.accessToken)).toMatch(/\/realms\/idswitch$/);
 
-    process.kill(-pid, "SIGSTOP");
+    await freezeProcessGroup(pid);
     try {
       const started = performance.now();
       const first = await identity.clientCredentials({ scope: scope() });

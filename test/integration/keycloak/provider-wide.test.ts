@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { keycloak } from "../../../src/index.js";
+import { freezeProcessGroup } from "../../support/freeze.js";
 import {
   appProvider,
   issuerOf,
@@ -164,7 +165,7 @@ describe("the real Keycloak stopped", () => {
     await expect(provider.clientCredentials()).resolves.toHaveProperty("accessToken"); // discovered, warm
 
     // SIGSTOP the whole process group: the port stays open, nothing answers — the worst outage.
-    process.kill(-pid, "SIGSTOP");
+    await freezeProcessGroup(pid);
     let err: unknown;
     const started = performance.now();
     try {
