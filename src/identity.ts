@@ -5,16 +5,17 @@
  * about every decision through events.
  */
 import { parseConfig } from "./core/config.js";
-import { type ErrorCode, withAlternatives } from "./core/errors.js";
+import { invalid } from "./core/errors.js";
+import { EventBus, type IdentityEventName, type IdentityListener } from "./core/events.js";
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
-import type { Principal, ProviderHealth, Session, TokenSet } from "./core/types.js";
-import { EventBus, type IdentityEventName, type IdentityListener } from "./identity/events.js";
+import type { Principal, Session, TokenSet } from "./core/types.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
 import { loadTelemetry, noTelemetry, type Telemetry } from "./identity/telemetry.js";
 import { VerifiedTokenCache } from "./identity/token-cache.js";
+import { linkedAccounts } from "./links/accounts.js";
 import type { Link, LinkStore } from "./links/link-store.js";
-import { accountOf, Linker } from "./links/linker.js";
+import { Linker } from "./links/linker.js";
 import { MemoryLinkStore } from "./links/memory-link-store.js";
 import type {
   BeginLoginOptions,
@@ -24,9 +25,10 @@ import type {
   LogoutUrlOptions,
   Provider,
 } from "./providers/provider.js";
-import type { BreakerSnapshot } from "./routing/breaker.js";
-import { Router } from "./routing/router.js";
-import { invalid, peekJwt } from "./tokens/verify-jwt.js";
+import { type IdentityHealth, Router } from "./routing/router.js";
+import { peekJwt } from "./tokens/verify-jwt.js";
+
+export type { IdentityHealth };
 
 /**
  * A value for every provider, or one per provider id (Entra and Keycloak name their APIs differently).
@@ -101,6 +103,8 @@ export interface IdentityLoginRequest {
   readonly url: URL;
   readonly provider: string;
   readonly state: IdentityLoginState;
+  /** Epoch seconds after which the provider refuses this login state (its `loginTimeoutSeconds`): keep it until then. */
+  readonly expiresAt: number;
 }
 
 /**
@@ -143,23 +147,6 @@ export interface IdentityDeviceLoginOptions {
 }
 
 /**
- * One provider as {@link Identity.health} sees it: the probe, plus routing's own state (breaker, suspension, state store).
- *
- * @example
- * for (const h of await identity.health()) {
- *   // Up is not enough: an open breaker or a remembered suspension also keeps traffic away.
- *   if (h.status === "down" || h.breaker !== "closed" || h.suspended) log.warn("provider unavailable", { ...h });
- * }
- */
-export interface IdentityHealth extends ProviderHealth {
-  readonly breaker: BreakerSnapshot["state"];
-  /** The application's own suspension at this provider, if one is remembered. */
-  readonly suspended: string | undefined;
-  /** Whether the StateStore (suspension marks, breakers shared between instances) answered. */
-  readonly stateStore: "ok" | "unavailable";
-}
-
-/**
  * The facade over every configured provider, made by {@link createIdentity}: verification, sign-in, refresh, client credentials, device flow, linking, health and events.
  *
  * @example
@@ -167,9 +154,7 @@ export interface IdentityHealth extends ProviderHealth {
  * const { url, state } = await identity.beginLogin({ returnTo: "/" });
  */
 export class Identity {
-  readonly #providers: ReadonlyMap<string, Provider>;
-  readonly #order: readonly string[];
-  readonly #inOrder: readonly Provider[];
+  readonly #providers: readonly Provider[];
   readonly #router: Router;
   readonly #linker: Linker;
   readonly #links: LinkStore;
@@ -177,7 +162,6 @@ export class Identity {
   readonly #events = new EventBus();
   readonly #cache: VerifiedTokenCache | undefined;
   readonly #now: () => number;
-  readonly #maxAuthAgeMs: number;
   readonly #unsubscribe: (() => void)[] = [];
   #telemetry: Telemetry = noTelemetry;
   readonly #telemetryLoaded: Promise<void>;
@@ -189,29 +173,25 @@ export class Identity {
   constructor(input: IdentityOptionsInput) {
     const options = parseConfig(identityOptionsSchema, input);
     this.#now = options.now ?? Date.now;
-    this.#maxAuthAgeMs = options.linking.maxAuthAgeSeconds * 1000;
-    this.#providers = new Map(options.providers.map((p) => [p.id, p]));
-    const listed = options.routing.order ?? [];
-    this.#order = [...new Set([...listed, ...options.providers.map((p) => p.id)])];
-    this.#inOrder = Object.freeze(this.#order.map((id) => this.#provider(id)));
+    const byId = new Map(options.providers.map((p) => [p.id, p]));
+    const order = [...new Set([...(options.routing.order ?? []), ...byId.keys()])];
+    this.#providers = Object.freeze(order.map((id) => byId.get(id) as Provider));
     this.#links = options.links ?? new MemoryLinkStore();
     this.#state = options.state ?? new MemoryStateStore({ now: this.#now });
     this.#memoryLinksWarning = options.links === undefined;
     this.#cache = options.tokenCache
       ? new VerifiedTokenCache(options.tokenCache.maxEntries, this.#now)
       : undefined;
-    const newAppUserId = options.newAppUserId ?? (() => crypto.randomUUID());
     this.#linker = new Linker(this.#links, {
       claim: options.linking.claim,
       emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
       maxAuthAgeSeconds: options.linking.maxAuthAgeSeconds,
-      newAppUserId,
+      newAppUserId: options.newAppUserId ?? (() => crypto.randomUUID()),
       now: this.#now,
+      events: this.#events,
     });
-    const claim = options.linking.claim;
     this.#router = new Router({
       providers: this.#providers,
-      order: this.#order,
       onSuspension: options.routing.onSuspension,
       breaker: options.routing.breaker,
       userSuspensionMs: options.routing.userSuspensionSeconds * 1000,
@@ -219,14 +199,7 @@ export class Identity {
       state: this.#state,
       events: this.#events,
       now: this.#now,
-      accountsOf: async (appUserId) => {
-        const linked = new Set((await this.#links.linksOf(appUserId)).map((l) => l.provider));
-        // Mirrored accounts: a spare whose tokens carry the link claim knows this person already.
-        if (claim && linked.has(claim.provider)) {
-          for (const id of this.#order) if (id !== claim.provider) linked.add(id);
-        }
-        return linked;
-      },
+      accounts: linkedAccounts(this.#links, { claim: options.linking.claim, providers: order }),
     });
     this.#telemetryLoaded = options.telemetry
       ? loadTelemetry(this.#events).then((telemetry) => {
@@ -234,34 +207,13 @@ export class Identity {
         })
       : Promise.resolve();
     // A store that cannot subscribe (or fails to) leaves each instance on its own breakers.
-    this.#sharedBreakers = this.#router.shareBreakers().catch(() => async () => {});
-    for (const provider of this.#providers.values()) {
-      provider.attachState?.(this.#state);
-      this.#unsubscribe.push(
-        provider.subscribe((event) => {
-          if (event.type === "key-rotated") {
-            // A removed key must stop vouching for cached tokens at once.
-            if (event.removed.length > 0) this.#cache?.dropProvider(event.provider);
-            this.#events.emit("key-rotated", {
-              provider: event.provider,
-              added: event.added,
-              removed: event.removed,
-            });
-          } else {
-            this.#events.emit("warning", {
-              provider: event.provider,
-              reason: event.reason,
-              message: event.message,
-            });
-          }
-        }),
-      );
-    }
+    this.#sharedBreakers = this.#router.listen().catch(() => async () => {});
+    for (const provider of this.#providers) this.#unsubscribe.push(this.#connect(provider));
   }
 
   /** The configured providers, in routing order. */
   get providers(): readonly Provider[] {
-    return this.#inOrder;
+    return this.#providers;
   }
 
   /**
@@ -277,24 +229,18 @@ export class Identity {
       const cached = this.#cache?.get(token, (id) => pick(options.audience, id), options.requiredScopes);
       if (cached) return cached;
       const peeked = peekJwt(token, undefined);
-      const provider = this.#inOrder.find((p) => p.isIssuerOf(peeked.payload));
-      if (!provider) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
-      const audience = pick(options.audience, provider.id);
+      const issuer = this.#providers.find((p) => p.isIssuerOf(peeked.payload));
+      if (!issuer) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
+      const audience = pick(options.audience, issuer.id);
       if (audience === undefined)
-        throw invalid(provider.id, "audience", "no audience is accepted for this provider");
-      try {
-        const principal = await provider.verifyAccessToken(
-          token,
-          { audience, requiredScopes: options.requiredScopes },
-          peeked,
-        );
-        this.#cache?.set(token, principal, audience, options.requiredScopes);
-        return principal;
-      } catch (err) {
-        const error = this.#router.classify(provider, err);
-        if (error.code === "provider_unavailable") this.#router.recordOutage(provider.id, error);
-        throw error;
-      }
+        throw invalid(issuer.id, "audience", "no audience is accepted for this provider");
+      const verify = { audience, requiredScopes: options.requiredScopes };
+      const principal = await this.#router.call(
+        { operation: "verifyAccessToken", for: "verification", provider: issuer.id },
+        (p) => p.verifyAccessToken(token, verify, peeked),
+      );
+      this.#cache?.set(token, principal, audience, options.requiredScopes);
+      return principal;
     });
   }
 
@@ -302,15 +248,18 @@ export class Identity {
   async beginLogin(options: IdentityBeginLoginOptions = {}): Promise<IdentityLoginRequest> {
     return this.#traced("beginLogin", async () => {
       const { provider, appUserId, linkTo, ...rest } = options;
-      const linkTarget = linkTo ? this.#freshAppUser(linkTo) : undefined;
+      if (linkTo) this.#linker.assertRecent(linkTo);
+      const linkTarget = linkTo?.appUserId;
       const person = appUserId ?? linkTarget;
-      const request = await this.#route("beginLogin", provider, person, (p) => p.beginLogin(rest));
+      const call = { operation: "beginLogin", for: "person", appUserId: person, provider } as const;
+      const request = await this.#router.call(call, (p) => p.beginLogin(rest));
       const state: IdentityLoginState = {
         ...request.state,
         ...(person === undefined ? {} : { appUserId: person }),
         ...(linkTarget === undefined ? {} : { linkTo: linkTarget }),
       };
-      return { url: request.url, provider: request.provider, state };
+      const expiresAt = state.createdAt + this.#router.provider(request.provider).loginTimeoutSeconds;
+      return { url: request.url, provider: request.provider, state, expiresAt };
     });
   }
 
@@ -320,15 +269,20 @@ export class Identity {
    */
   async completeLogin(callbackUrl: string | URL, state: IdentityLoginState): Promise<IdentitySession> {
     return this.#traced("completeLogin", async () => {
-      const provider = this.#providers.get(state?.provider);
+      const provider = this.#providers.find((p) => p.id === state?.provider);
       if (!provider) throw invalid(undefined, "state", "login state names no configured provider");
-      const ttlMs = 3_600_000;
+      // Remembered for as long as the provider accepts the state (plus the clock skew it allows).
+      const ttlMs = (provider.loginTimeoutSeconds + 60) * 1000;
       if (!(await this.#state.add(`idswitch:login:${String(state.state)}`, 1, { ttlMs }))) {
         throw invalid(provider.id, "state", "login state was already used");
       }
-      const session = await this.#personal(provider, state.appUserId, () =>
-        provider.completeLogin(callbackUrl, state),
-      );
+      const call = {
+        operation: "completeLogin",
+        for: "person",
+        appUserId: state.appUserId,
+        provider: provider.id,
+      } as const;
+      const session = await this.#router.call(call, (p) => p.completeLogin(callbackUrl, state));
       return this.#resolve(session, state.linkTo);
     });
   }
@@ -339,8 +293,13 @@ export class Identity {
    */
   async refresh(session: IdentitySession): Promise<IdentitySession> {
     return this.#traced("refresh", async () => {
-      const provider = this.#provider(session.provider);
-      const refreshed = await this.#personal(provider, session.appUserId, () => provider.refresh(session));
+      const call = {
+        operation: "refresh",
+        for: "person",
+        appUserId: session.appUserId,
+        provider: session.provider,
+      } as const;
+      const refreshed = await this.#router.call(call, (p) => p.refresh(session));
       return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
     });
   }
@@ -348,7 +307,7 @@ export class Identity {
   /** Tokens for the application itself, from the first provider that is up and has not suspended it. */
   async clientCredentials(options: IdentityClientCredentialsOptions = {}): Promise<TokenSet> {
     return this.#traced("clientCredentials", async () => {
-      return this.#router.run({ operation: "clientCredentials", failoverOnProviderSuspension: true }, (p) =>
+      return this.#router.call({ operation: "clientCredentials", for: "app" }, (p) =>
         p.clientCredentials({ scope: pick(options.scope, p.id), resource: pick(options.resource, p.id) }),
       );
     });
@@ -364,9 +323,9 @@ export class Identity {
    */
   async beginDeviceLogin(options: IdentityDeviceLoginOptions = {}): Promise<DeviceLogin> {
     return this.#traced("beginDeviceLogin", async () => {
-      return this.#route("beginDeviceLogin", options.provider, options.appUserId, (p) =>
-        p.beginDeviceLogin({ scope: options.scope }),
-      );
+      const { provider, appUserId, scope } = options;
+      const call = { operation: "beginDeviceLogin", for: "person", appUserId, provider } as const;
+      return this.#router.call(call, (p) => p.beginDeviceLogin({ scope }));
     });
   }
 
@@ -376,17 +335,15 @@ export class Identity {
     options: CompleteDeviceLoginOptions = {},
   ): Promise<IdentitySession> {
     return this.#traced("completeDeviceLogin", async () => {
-      const provider = this.#provider(handle.provider);
-      const session = await this.#personal(provider, undefined, () =>
-        provider.completeDeviceLogin(handle, options),
-      );
+      const call = { operation: "completeDeviceLogin", for: "person", provider: handle.provider } as const;
+      const session = await this.#router.call(call, (p) => p.completeDeviceLogin(handle, options));
       return this.#resolve(session, undefined);
     });
   }
 
   /** RP-initiated logout at the provider that issued the session. */
   async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
-    return this.#provider(session.provider).logoutUrl(session, options);
+    return this.#router.provider(session.provider).logoutUrl(session, options);
   }
 
   /**
@@ -394,15 +351,7 @@ export class Identity {
    * proved both just now (both sign-ins within `linking.maxAuthAgeSeconds`).
    */
   async link(first: IdentitySession, second: IdentitySession): Promise<Link> {
-    return this.#traced("link", async () => {
-      const link = await this.#linker.link(first, first.appUserId, second);
-      this.#events.emit("link-created", {
-        appUserId: link.appUserId,
-        account: accountOf(second.principal),
-        method: link.method,
-      });
-      return link;
-    });
+    return this.#traced("link", () => this.#linker.link(first, first.appUserId, second));
   }
 
   /** Every provider account linked to an app user, oldest first. */
@@ -412,23 +361,7 @@ export class Identity {
 
   /** Probes every provider (discovery) in parallel and reports each with its breaker and marks. */
   async health(): Promise<IdentityHealth[]> {
-    return this.#traced("health", async () => {
-      return Promise.all(
-        this.providers.map(async (provider) => {
-          const health = await provider.health();
-          // The state store is part of the picture: marks live there, and routing reads them.
-          let stateStore: IdentityHealth["stateStore"] = "ok";
-          let suspended: string | undefined;
-          try {
-            await this.#router.bookHealth(health);
-            suspended = (await this.#router.suspensions.ofProvider(provider.id))?.code;
-          } catch {
-            stateStore = "unavailable";
-          }
-          return { ...health, breaker: this.#router.breaker(provider.id).state, suspended, stateStore };
-        }),
-      );
-    });
+    return this.#traced("health", () => this.#router.health());
   }
 
   /**
@@ -468,80 +401,35 @@ export class Identity {
     return this.#telemetry.span(name, { "idswitch.operation": name }, operation);
   }
 
-  /** An explicit provider is used as asked; otherwise routing picks, failing over on outages. */
-  async #route<T>(
-    operation: string,
-    explicit: string | undefined,
-    appUserId: string | undefined,
-    run: (provider: Provider) => Promise<T>,
-  ): Promise<T> {
-    if (explicit !== undefined) {
-      const provider = this.#provider(explicit);
-      return this.#personal(provider, appUserId, () => run(provider));
-    }
-    return this.#router.run({ operation, appUserId, failoverOnProviderSuspension: true }, run);
-  }
-
-  /**
-   * Runs an operation bound to one provider for one person: failures are
-   * booked (breaker, marks) and a suspension or an outage names the
-   * alternatives, as `routing.onSuspension` says.
-   */
-  async #personal<T>(provider: Provider, appUserId: string | undefined, run: () => Promise<T>): Promise<T> {
-    try {
-      const result = await run();
-      this.#router.recordSuccess(provider.id);
-      return result;
-    } catch (err) {
-      const error = this.#router.classify(provider, err);
-      await this.#router.recordFailure(provider.id, error, {
-        operation: "signIn",
-        appUserId,
-        failoverOnProviderSuspension: false,
-      });
-      if (!OFFERS_ALTERNATIVES.has(error.code)) throw error;
-      throw withAlternatives(error, await this.#router.alternatives(provider.id, appUserId));
-    }
+  /** Hands a provider the state store and relays what it reports as the facade's events. */
+  #connect(provider: Provider): () => void {
+    provider.attachState?.(this.#state);
+    return provider.subscribe((event) => {
+      if (event.type === "key-rotated") {
+        // A removed key must stop vouching for cached tokens at once.
+        if (event.removed.length > 0) this.#cache?.dropProvider(event.provider);
+        this.#events.emit("key-rotated", {
+          provider: event.provider,
+          added: event.added,
+          removed: event.removed,
+        });
+      } else {
+        this.#events.emit("warning", {
+          provider: event.provider,
+          reason: event.reason,
+          message: event.message,
+        });
+      }
+    });
   }
 
   async #resolve(session: Session, linkTo: string | undefined): Promise<IdentitySession> {
-    const account = accountOf(session.principal);
-    const now = this.#now();
-    const resolution = linkTo
-      ? { link: await this.#links.link(account, linkTo, { method: "explicit", now }), linked: true }
-      : await this.#linker.resolve(session.principal);
-    const { link } = resolution;
-    if (resolution.linked) {
-      this.#events.emit("link-created", { appUserId: link.appUserId, account, method: link.method });
-    }
+    const signedInAt = this.#now();
+    const { link } = await this.#linker.resolve(session.principal, linkTo);
     await this.#router.signedIn(link.appUserId, session.provider);
-    return { ...session, appUserId: link.appUserId, signedInAt: now };
-  }
-
-  #freshAppUser(session: IdentitySession): string {
-    const recent = this.#now() - session.signedInAt <= this.#maxAuthAgeMs;
-    if (!session.appUserId || !recent) {
-      throw new TypeError("beginLogin: linkTo needs a recent sign-in; sign in again");
-    }
-    return session.appUserId;
-  }
-
-  #provider(id: string): Provider {
-    const provider = this.#providers.get(id);
-    if (!provider) throw new TypeError(`unknown provider "${id}"`);
-    return provider;
+    return { ...session, appUserId: link.appUserId, signedInAt };
   }
 }
-
-/** Codes after which the person may be pointed elsewhere: suspensions, ended sessions, outages. */
-const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
-  "account_disabled",
-  "account_locked",
-  "client_suspended",
-  "tenant_unavailable",
-  "session_revoked",
-  "provider_unavailable",
-]);
 
 function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undefined {
   if (value === undefined || typeof value !== "object" || Array.isArray(value)) return value as T | undefined;
@@ -552,6 +440,7 @@ function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undef
  * One interface in front of every configured provider.
  *
  * @example
+ * import { sqliteLinkStore } from "idswitch/stores/sqlite";
  * const identity = createIdentity({
  *   providers: [
  *     entraId({ id: "entra", tenantId, clientId, clientSecret }),

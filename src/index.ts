@@ -21,22 +21,27 @@ export {
   type ConfigVariable,
   type LayeredConfig,
 } from "./config/variables.js";
+export { parseConfig } from "./core/config.js";
 export {
   AllProvidersFailedError,
   type ConfigIssue,
   ERROR_CODES,
   type ErrorCode,
+  type ErrorReasons,
   IdSwitchError,
+  type IdSwitchErrorOf,
   isIdSwitchError,
   type ProviderAnswer,
+  type ProviderUnavailableReason,
+  type ReasonOf,
   type TokenInvalidReason,
   withAlternatives,
 } from "./core/errors.js";
+export type { IdentityEventName, IdentityEvents, IdentityListener } from "./core/events.js";
 export { MemoryStateStore, type MemoryStateStoreOptions } from "./core/memory-state-store.js";
 export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.js";
 export type { SetOptions, StateStore, StateValue } from "./core/state-store.js";
 export type { Claims, Principal, ProviderHealth, ProviderStatus, Session, TokenSet } from "./core/types.js";
-export type { IdentityEventName, IdentityEvents, IdentityListener } from "./identity/events.js";
 export type { IdentityOptions, IdentityOptionsInput } from "./identity/options.js";
 export {
   createIdentity,

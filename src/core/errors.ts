@@ -1,5 +1,5 @@
 /**
- * One error class, one closed set of codes (../../DESIGN.md, "Errors: one taxonomy").
+ * One error class, one closed set of codes (docs/concepts.md, "Errors: one taxonomy").
  *
  * Only operational failures become an `IdSwitchError`; programmer errors (a
  * wrong argument type) stay `TypeError`s thrown at once. The message is built
@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "token_invalid",
   "provider_unavailable",
   "config_invalid",
+  "link_conflict",
 ] as const;
 
 /**
@@ -54,6 +55,81 @@ export type TokenInvalidReason =
   | "state"
   | "nonce"
   | "response";
+
+/**
+ * Why a provider could not serve (`code: "provider_unavailable"`): what kind
+ * of outage, for logs, metrics and `Retry-After`. The same 503 whichever it was.
+ *
+ * @example
+ * if (isIdSwitchError(err, "provider_unavailable") && err.reason === "rate_limited") backOff(err.retryAfter);
+ */
+export type ProviderUnavailableReason =
+  /** Refused, reset or unresolvable: nothing answered. */
+  | "network"
+  /** No answer within `runtime.timeoutMs`. */
+  | "timeout"
+  /** HTTP 5xx, or the provider's own "try later" error. */
+  | "server_error"
+  /** HTTP 429, or the provider's throttling error; `retryAfter` says how long when it was told. */
+  | "rate_limited"
+  /** An answer that is not what the protocol says (unparseable, fields missing). */
+  | "malformed_response"
+  /** An error answer no table knows: the provider is not behaving as one. */
+  | "unexpected_response"
+  /** The key set could not be fetched, and no last-known-good keys were left. */
+  | "jwks"
+  /** A StateStore or LinkStore the app configured failed. */
+  | "store"
+  /** The target changed under the mirror while it wrote (run it again). */
+  | "concurrent_change"
+  /** Skipped: its breaker is open (one of the attempts of an `AllProvidersFailedError`). */
+  | "not_tried";
+
+/**
+ * The `reason` each code can carry. A code missing here carries a free string:
+ * for a denial (disabled, locked, revoked…) it is the provider's own row name
+ * (Entra `user_disabled`, Keycloak `wrong_password_or_locked`), which grows with
+ * the providers' tables and is for diagnosis, never for deciding.
+ *
+ * @example
+ * // A label for each kind of outage: the compiler names any reason left out.
+ * const outage: Record<ErrorReasons["provider_unavailable"], string> = {
+ *   network: "unreachable", timeout: "slow", server_error: "failing", rate_limited: "throttling us",
+ *   malformed_response: "answering nonsense", unexpected_response: "answering nonsense", jwks: "keys unavailable",
+ *   store: "our store failing", concurrent_change: "changed under the mirror", not_tried: "skipped (breaker open)",
+ * };
+ */
+export interface ErrorReasons {
+  token_invalid: TokenInvalidReason;
+  provider_unavailable: ProviderUnavailableReason;
+}
+
+/**
+ * The `reason` an error with code `C` can carry.
+ *
+ * @example
+ * const why: ReasonOf<"token_invalid"> = "expired";
+ */
+export type ReasonOf<C extends ErrorCode> = C extends keyof ErrorReasons ? ErrorReasons[C] : string;
+
+/**
+ * An `IdSwitchError` known to carry code `C`, its `reason` narrowed to match:
+ * what {@link isIdSwitchError} narrows to. A union over the codes, so a
+ * `switch (err.code)` narrows `err.reason` in each case.
+ *
+ * @example
+ * function log(err: IdSwitchErrorOf) {
+ *   switch (err.code) {
+ *     case "token_invalid":
+ *       return metrics.count(`token_${err.reason ?? "unknown"}`); // err.reason: TokenInvalidReason | undefined
+ *     default:
+ *       return metrics.count(err.code);
+ *   }
+ * }
+ */
+export type IdSwitchErrorOf<C extends ErrorCode = ErrorCode> = C extends ErrorCode
+  ? IdSwitchError & { readonly code: C; readonly reason: ReasonOf<C> | undefined }
+  : never;
 
 /**
  * The provider's own answer, kept for diagnosis. Never holds tokens or secrets.
@@ -94,7 +170,7 @@ export interface ConfigIssue {
 export interface IdSwitchErrorOptions {
   /** The configured provider id this failure belongs to. */
   provider?: string | undefined;
-  /** Finer detail for some codes, e.g. the `TokenInvalidReason`. */
+  /** Finer detail for some codes: one of `ReasonOf<code>` (e.g. a `TokenInvalidReason`). */
   reason?: string | undefined;
   /** Override the code's default (see `RETRYABLE`). */
   retryable?: boolean | undefined;
@@ -119,7 +195,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["provider_unavailable"]);
  *
  * @example
  * try {
- *   await provider.refresh(session.tokens);
+ *   await provider.refresh(session);
  * } catch (err) {
  *   if (err instanceof IdSwitchError && err.code === "account_disabled") offerTheSpare(err.provider);
  *   else throw err;
@@ -227,8 +303,28 @@ export function withAlternatives(error: IdSwitchError, alternatives: readonly st
  * if (isIdSwitchError(err, "invalid_credentials")) return showLoginError();
  * throw err;
  */
-export function isIdSwitchError(value: unknown, ...codes: ErrorCode[]): value is IdSwitchError {
-  return value instanceof IdSwitchError && (codes.length === 0 || codes.includes(value.code));
+export function isIdSwitchError<C extends ErrorCode = ErrorCode>(
+  value: unknown,
+  ...codes: C[]
+): value is IdSwitchErrorOf<C> {
+  return (
+    value instanceof IdSwitchError && (codes.length === 0 || (codes as ErrorCode[]).includes(value.code))
+  );
+}
+
+/**
+ * A `token_invalid` error (internal; not exported from the package). `provider`
+ * is undefined when no configured provider could be chosen (an unknown issuer,
+ * a malformed token). `message` never carries the token itself.
+ */
+export function invalid(
+  provider: string | undefined,
+  reason: TokenInvalidReason,
+  message: string,
+  cause?: unknown,
+): IdSwitchError {
+  const text = provider === undefined ? message : `${provider}: ${message}`;
+  return new IdSwitchError("token_invalid", text, { provider, reason, cause });
 }
 
 function isProviderAnswer(value: unknown): value is ProviderAnswer {

@@ -111,3 +111,38 @@ export interface ProviderHealth {
   /** Why the provider is down, as an error code. */
   readonly error?: string;
 }
+
+/**
+ * A person's account at one provider: immutable ids only (never email or username).
+ *
+ * @example
+ * // Entra's `oid` within its `tid`, Keycloak's `sub` within its realm: an email can pass to another person.
+ * const account: ProviderAccount = { provider: "entra", tenant: principal.tenant ?? "", subject: principal.subject };
+ * const link = await links.find(account);
+ */
+export interface ProviderAccount {
+  /** The configured provider id ("entra", "eu"). */
+  readonly provider: string;
+  /** Entra tenant id, Keycloak realm; empty string where the provider has none. */
+  readonly tenant: string;
+  /** The provider's immutable id of the person within `tenant` (Entra `oid`, Keycloak `sub`). */
+  readonly subject: string;
+}
+
+/**
+ * How a link came to be; kept for audits ("who linked this account, and on what grounds?").
+ *
+ * @example
+ * for (const link of await identity.linksOf(appUserId)) audit.record(link.provider, link.method); // "new-user", "link-claim", …
+ */
+export type LinkMethod =
+  /** The first sign-in of an unknown account made a new app user. */
+  | "new-user"
+  /** The spare provider's token carried the id of an account already linked (the directory mirror). */
+  | "link-claim"
+  /** A signed-in user proved the second account in the same session. */
+  | "explicit"
+  /** Both accounts asserted the same verified email, and the app opted in to that. */
+  | "verified-email"
+  /** Written by the application or an operator through the store. */
+  | "manual";

@@ -5,7 +5,7 @@
  * issuer, a link claim naming no configured provider).
  */
 import { z } from "zod";
-import type { StateStore } from "../core/state-store.js";
+import { callable, clockSchema, objectWith, positiveSeconds, stateStoreSchema } from "../core/schemas.js";
 import type { LinkStore } from "../links/link-store.js";
 import type { EmailLookup } from "../links/linker.js";
 import type { Provider } from "../providers/provider.js";
@@ -27,17 +27,6 @@ const provider = z.custom<Provider>(
     PROVIDER_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
   "must be a provider made by entraId(), keycloak() or oidc()",
 );
-
-const store = <S>(methods: readonly string[], what: string) =>
-  z.custom<S>(
-    (value) =>
-      typeof value === "object" &&
-      value !== null &&
-      methods.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
-    `must be a ${what}`,
-  );
-
-const seconds = (max: number) => z.number().positive().max(max);
 
 const breakerSchema = z.strictObject({
   consecutiveFailures: z.number().int().min(1).max(100).optional(),
@@ -62,9 +51,9 @@ export const identityOptionsSchema = z
         onSuspension: z.enum(["offer", "failover", "deny"]).default("offer"),
         breaker: breakerSchema.default({}),
         /** How long a person's suspension at a provider is remembered. */
-        userSuspensionSeconds: seconds(7 * 24 * 3600).default(3600),
+        userSuspensionSeconds: positiveSeconds(7 * 24 * 3600).default(3600),
         /** How long the application's own suspension at a provider (client, tenant) is remembered. */
-        providerSuspensionSeconds: seconds(24 * 3600).default(300),
+        providerSuspensionSeconds: positiveSeconds(24 * 3600).default(300),
       })
       .default({
         onSuspension: "offer",
@@ -73,12 +62,12 @@ export const identityOptionsSchema = z
         providerSuspensionSeconds: 300,
       }),
     /** Durable app users and links. In memory when omitted: for tests and demos only. */
-    links: store<LinkStore>(
+    links: objectWith<LinkStore>(
       ["find", "findOrCreate", "link", "unlink", "linksOf", "list"],
-      "LinkStore",
+      "must be a LinkStore",
     ).optional(),
     /** Suspension marks, logins in flight. In memory when omitted; Redis to share between instances. */
-    state: store<StateStore>(["get", "set", "delete", "add", "take", "increment"], "StateStore").optional(),
+    state: stateStoreSchema.optional(),
     linking: z
       .strictObject({
         /** A claim in the spare provider's tokens naming the person's account at another provider (the mirror's). */
@@ -90,11 +79,11 @@ export const identityOptionsSchema = z
          * person (the nOAuth takeover); prefer the link claim.
          * @deprecated Dangerous by design: read the docs before using it.
          */
-        dangerouslyLinkByVerifiedEmail: z
-          .custom<EmailLookup>((v) => typeof v === "function", "must be a function (email) => appUserId")
-          .optional(),
+        dangerouslyLinkByVerifiedEmail: callable<EmailLookup>(
+          "must be a function (email) => appUserId",
+        ).optional(),
         /** How recent both sign-ins must be for `identity.link`. */
-        maxAuthAgeSeconds: seconds(3600).default(300),
+        maxAuthAgeSeconds: positiveSeconds(3600).default(300),
       })
       .default({ maxAuthAgeSeconds: 300 }),
     /** Cache verified access tokens (bounded, never past `exp`). Off by default. */
@@ -110,9 +99,9 @@ export const identityOptionsSchema = z
      */
     telemetry: z.boolean().default(true),
     /** A clock (epoch ms) for breakers and marks; tests inject one. */
-    now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+    now: clockSchema.optional(),
     /** Makes new app user ids. Default: `crypto.randomUUID()`. */
-    newAppUserId: z.custom<() => string>((v) => typeof v === "function", "must be a function").optional(),
+    newAppUserId: callable<() => string>().optional(),
   })
   .superRefine((options, ctx) => {
     const ids = options.providers.map((p) => p.id);

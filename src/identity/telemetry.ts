@@ -5,7 +5,7 @@
  * without a registered SDK, where the API itself is a no-op) this costs a
  * resolved promise per call.
  */
-import type { EventBus, IdentityEventName } from "./events.js";
+import type { EventBus, IdentityEventName } from "../core/events.js";
 
 export interface Telemetry {
   /** Runs `operation` inside a span named `idswitch.<name>`, recording its outcome. */

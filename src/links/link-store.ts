@@ -9,40 +9,11 @@
  * sign-ins of the same person yield one app user.
  */
 
-/**
- * A person's account at one provider: immutable ids only (never email or username).
- *
- * @example
- * // Entra's `oid` within its `tid`, Keycloak's `sub` within its realm: an email can pass to another person.
- * const account: ProviderAccount = { provider: "entra", tenant: principal.tenant ?? "", subject: principal.subject };
- * const link = await links.find(account);
- */
-export interface ProviderAccount {
-  /** The configured provider id ("entra", "eu"). */
-  readonly provider: string;
-  /** Entra tenant id, Keycloak realm; empty string where the provider has none. */
-  readonly tenant: string;
-  /** The provider's immutable id of the person within `tenant` (Entra `oid`, Keycloak `sub`). */
-  readonly subject: string;
-}
+import { IdSwitchError } from "../core/errors.js";
+// The account and the way it was linked are core types: events and routing speak of them too.
+import type { LinkMethod, ProviderAccount } from "../core/types.js";
 
-/**
- * How a link came to be; kept for audits ("who linked this account, and on what grounds?").
- *
- * @example
- * for (const link of await identity.linksOf(appUserId)) audit.record(link.provider, link.method); // "new-user", "link-claim", …
- */
-export type LinkMethod =
-  /** The first sign-in of an unknown account made a new app user. */
-  | "new-user"
-  /** The spare provider's token carried the id of an account already linked (the directory mirror). */
-  | "link-claim"
-  /** A signed-in user proved the second account in the same session. */
-  | "explicit"
-  /** Both accounts asserted the same verified email, and the app opted in to that. */
-  | "verified-email"
-  /** Written by the application or an operator through the store. */
-  | "manual";
+export type { LinkMethod, ProviderAccount };
 
 /**
  * One provider account linked to an app user, with how and when the link was made.
@@ -153,13 +124,20 @@ export interface LinkStore {
  *   throw err;
  * }
  */
-export class LinkConflictError extends Error {
-  override readonly name = "LinkConflictError";
+export class LinkConflictError extends IdSwitchError {
+  override readonly name: string = "LinkConflictError";
   readonly account: ProviderAccount;
   readonly existingAppUserId: string;
 
   constructor(account: ProviderAccount, existingAppUserId: string) {
-    super(`account ${account.provider}/${account.subject} is already linked to another app user`);
+    // An IdSwitchError, so the integrations show their error page (a person, not a bug, caused it).
+    super(
+      "link_conflict",
+      `account ${account.provider}/${account.subject} is already linked to another app user`,
+      {
+        provider: account.provider,
+      },
+    );
     this.account = account;
     this.existingAppUserId = existingAppUserId;
   }

@@ -1,6 +1,6 @@
 /**
- * Which app user a verified sign-in belongs to (DESIGN.md, "Identity
- * linking"), in this order:
+ * Which app user a verified sign-in belongs to (docs/concepts.md, "How a
+ * sign-in finds its app user"), in this order:
  *
  * 1. an existing link of the (provider, tenant, subject) account;
  * 2. the link claim: the spare provider's token carries the immutable id of
@@ -11,8 +11,13 @@
  *    to alarm — email is mutable and not always owned (the nOAuth takeover);
  * 4. otherwise a new app user.
  *
- * Explicit linking (a signed-in person proving a second account) is `link`.
+ * Explicit linking — a signed-in person proving a second account — comes
+ * before all of them: a sign-in begun with `linkTo`, or `link` of two
+ * sessions. Both take the same path (`#join`): the same takeover rule, and
+ * one `link-created` event for a link actually made.
  */
+import { IdSwitchError } from "../core/errors.js";
+import type { EventBus } from "../core/events.js";
 import type { Principal } from "../core/types.js";
 import {
   type Link,
@@ -52,6 +57,8 @@ export interface LinkerOptions {
   readonly maxAuthAgeSeconds: number;
   readonly newAppUserId: () => string;
   readonly now: () => number;
+  /** Told of every link made (`link-created`). */
+  readonly events: EventBus;
 }
 
 /** A completed sign-in and when it completed (epoch ms, by our clock: providers backdate `iat`). */
@@ -80,19 +87,38 @@ export class Linker {
     this.#options = options;
   }
 
-  async resolve(principal: Principal): Promise<Resolution> {
+  /**
+   * The app user a verified sign-in belongs to. With `linkTo` (a sign-in
+   * begun as "also sign in with…" by a recent session of that app user) the
+   * account joins that app user, before any other rule.
+   */
+  async resolve(principal: Principal, linkTo?: string): Promise<Resolution> {
+    if (linkTo !== undefined) return this.#join(linkTo, principal);
     const account = accountOf(principal);
     const existing = await this.#store.find(account);
     if (existing) return { link: existing, linked: false };
     const viaClaim = await this.#viaLinkClaim(account, principal);
-    if (viaClaim) return viaClaim;
+    if (viaClaim) return this.#announce(viaClaim);
     const viaEmail = await this.#viaVerifiedEmail(account, principal);
-    if (viaEmail) return viaEmail;
+    if (viaEmail) return this.#announce(viaEmail);
     const { link, created } = await this.#store.findOrCreate(account, {
       newAppUserId: this.#options.newAppUserId(),
       now: this.#options.now(),
     });
-    return { link, linked: created };
+    return this.#announce({ link, linked: created });
+  }
+
+  /**
+   * Refuses a session too old to link with: the person must have proved the
+   * account just now (`linking.maxAuthAgeSeconds`).
+   */
+  assertRecent(signIn: SignIn): void {
+    if (this.#recent(signIn.signedInAt)) return;
+    throw new IdSwitchError(
+      "interaction_required",
+      `link: the sign-in at "${signIn.principal.provider}" is not recent; sign in again`,
+      { provider: signIn.principal.provider, reason: "recent_sign_in" },
+    );
   }
 
   /**
@@ -102,23 +128,37 @@ export class Linker {
    * moments ago by this very sign-in (a new app user with no other account).
    */
   async link(first: SignIn, firstAppUserId: string, second: SignIn): Promise<Link> {
-    for (const signIn of [first, second]) {
-      if (!this.#recent(signIn.signedInAt)) {
-        throw new TypeError(
-          `link: the sign-in at "${signIn.principal.provider}" is not recent; sign in again`,
-        );
-      }
-    }
-    const account = accountOf(second.principal);
+    this.assertRecent(first);
+    this.assertRecent(second);
+    return (await this.#join(firstAppUserId, second.principal)).link;
+  }
+
+  /** Explicit linking: `principal`'s account joins `appUserId`, under the takeover rule of {@link link}. */
+  async #join(appUserId: string, principal: Principal): Promise<Resolution> {
+    const account = accountOf(principal);
     const existing = await this.#store.find(account);
-    if (existing && existing.appUserId !== firstAppUserId) {
+    if (existing?.appUserId === appUserId) return { link: existing, linked: false };
+    if (existing) {
       const others = await this.#store.linksOf(existing.appUserId);
       const justMade =
         existing.method === "new-user" && others.length === 1 && this.#recent(existing.createdAt);
       if (!justMade) throw new LinkConflictError(account, existing.appUserId);
       await this.#store.unlink(account);
     }
-    return this.#store.link(account, firstAppUserId, { method: "explicit", now: this.#options.now() });
+    const link = await this.#store.link(account, appUserId, { method: "explicit", now: this.#options.now() });
+    return this.#announce({ link, linked: true });
+  }
+
+  #announce(resolution: Resolution): Resolution {
+    if (resolution.linked) {
+      const { link } = resolution;
+      this.#options.events.emit("link-created", {
+        appUserId: link.appUserId,
+        account: { provider: link.provider, tenant: link.tenant, subject: link.subject },
+        method: link.method,
+      });
+    }
+    return resolution;
   }
 
   async #viaLinkClaim(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {
@@ -173,7 +213,7 @@ export function parseLinkClaim(value: unknown, provider: string): ProviderAccoun
 
 /**
  * The email in the one form that may be compared, or undefined when it may
- * not (SECURITY.md §A2#18): plain printable ASCII only, with ASCII letters
+ * not (SECURITY.md #18): plain printable ASCII only, with ASCII letters
  * lowered. `toLowerCase` would turn U+212A KELVIN SIGN into "k", and
  * fullwidth or invisible characters can make a different address look the
  * same: such an address never links by email.

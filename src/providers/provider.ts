@@ -230,6 +230,12 @@ export interface Provider {
   readonly id: string;
   /** The issuer identifier, compared exactly with a token's `iss`. */
   readonly issuer: string;
+  /**
+   * How long a sign-in may take, from `beginLogin` to the callback: an older
+   * login state is refused. The one login lifetime: the facade's replay guard
+   * and the integrations' login cookie follow it.
+   */
+  readonly loginTimeoutSeconds: number;
 
   /** Starts an authorization-code sign-in with PKCE (S256), state and nonce. */
   beginLogin(options?: BeginLoginOptions): Promise<LoginRequest>;

@@ -1,7 +1,9 @@
 /**
  * A circuit breaker per provider. Identity-provider traffic per instance is
  * low (sign-ins, refreshes, key fetches), so the usual "100 calls minimum"
- * of Resilience4j or Polly would never trip (SECURITY.md §B2): this one opens
+ * of Resilience4j or Polly would never trip (their documented defaults:
+ * https://resilience4j.readme.io/docs/circuitbreaker,
+ * https://www.pollydocs.org/strategies/circuit-breaker#defaults): this one opens
  * on a few consecutive failures, or on a failure ratio over a small minimum
  * volume in a sliding window.
  *

@@ -1,30 +1,40 @@
 /**
- * Routing: which providers an operation may try, in which order, and what a
- * failure means for the next try (DESIGN.md, "Failover", "Suspension is not
- * an outage").
+ * Routing: the one place that decides which providers a call may try, in
+ * which order, and what a failure means (docs/concepts.md, "Failover" and
+ * "Suspension is not an outage"). Every provider call of the facade comes
+ * through `Router.call`.
  *
- * - Outages (`provider_unavailable`) feed the provider's breaker and move the
- *   operation to the next provider.
+ * - Outages (`provider_unavailable`) feed the provider's breaker and move a
+ *   routed call to the next provider.
  * - The application's own suspension (`client_suspended`,
- *   `tenant_unavailable`) is marked provider-wide and moves operations that
- *   act for the application (client credentials, new sign-ins).
+ *   `tenant_unavailable`) is marked provider-wide and moves calls that act
+ *   for the application (client credentials, new sign-ins).
  * - A person's denial (disabled, locked, wrong password…) never moves the
- *   operation: it is marked for that person and surfaced with the
- *   alternatives, or not, as `onSuspension` says.
+ *   call: it is marked for that person and surfaced with the alternatives,
+ *   or not, as `onSuspension` says.
+ * - Verification never moves: a token is only ever good at its issuer.
  */
-import { AllProvidersFailedError, type ErrorCode, IdSwitchError } from "../core/errors.js";
+import { AllProvidersFailedError, type ErrorCode, IdSwitchError, withAlternatives } from "../core/errors.js";
+import type { EventBus } from "../core/events.js";
 import type { StateStore } from "../core/state-store.js";
 import type { ProviderHealth } from "../core/types.js";
-import type { EventBus } from "../identity/events.js";
+import type { AccountDirectory } from "../links/accounts.js";
 import type { Provider } from "../providers/provider.js";
-import { type BreakerOptions, type BreakerSnapshot, CircuitBreaker } from "./breaker.js";
+import type { BreakerOptions, BreakerState } from "./breaker.js";
+import { BreakerBoard } from "./breaker-board.js";
 import { PROVIDER_SUSPENSIONS, type SuspensionMark, Suspensions, USER_SUSPENSIONS } from "./suspensions.js";
 
+/**
+ * `routing.onSuspension`: what a person's denial at one provider does.
+ *
+ * @example
+ * createIdentity({ providers, routing: { onSuspension: "offer" } }); // the error names where else to sign in
+ */
 export type SuspensionPolicy = "offer" | "failover" | "deny";
 
 export interface RouterOptions {
-  readonly providers: ReadonlyMap<string, Provider>;
-  readonly order: readonly string[];
+  /** Every configured provider, in routing order. */
+  readonly providers: readonly Provider[];
   readonly onSuspension: SuspensionPolicy;
   readonly breaker: BreakerOptions;
   readonly userSuspensionMs: number;
@@ -32,40 +42,130 @@ export interface RouterOptions {
   readonly state: StateStore;
   readonly events: EventBus;
   readonly now: () => number;
-  /** The providers an app user has accounts at (linked or mirrored), for alternatives. */
-  readonly accountsOf: (appUserId: string) => Promise<ReadonlySet<string>>;
+  /** Where an app user has accounts (linked or mirrored): their alternatives. */
+  readonly accounts: AccountDirectory;
 }
 
-/** Who an operation acts for: the application (client credentials), or a person (maybe known). */
-export interface RouteContext {
-  readonly operation: string;
-  readonly appUserId?: string | undefined;
-  /** Move on `client_suspended`/`tenant_unavailable` (operations for the application and new sign-ins). */
-  readonly failoverOnProviderSuspension: boolean;
+/**
+ * On whose behalf a provider is called, which decides what its failure means:
+ *
+ * - `app`: the application's own tokens. Routed: any provider that is up and
+ *   has not suspended the application.
+ * - `person` without `provider`: a new sign-in, routed like the app's, the
+ *   person's last good provider first.
+ * - `person` with `provider`: bound to that provider (an explicit choice, a
+ *   callback, a refresh). A refusal names the alternatives.
+ * - `verification`: a token at its issuer. Only outages are booked.
+ */
+export type ProviderCall =
+  | { readonly operation: string; readonly for: "app" }
+  | {
+      readonly operation: string;
+      readonly for: "person";
+      readonly appUserId?: string | undefined;
+      readonly provider?: string | undefined;
+    }
+  | { readonly operation: string; readonly for: "verification"; readonly provider: string };
+
+/**
+ * One provider as {@link Identity.health} sees it: the probe, plus routing's own state (breaker, suspension, state store).
+ *
+ * @example
+ * for (const h of await identity.health()) {
+ *   // Up is not enough: an open breaker or a remembered suspension also keeps traffic away.
+ *   if (h.status === "down" || h.breaker !== "closed" || h.suspended) log.warn("provider unavailable", { ...h });
+ * }
+ */
+export interface IdentityHealth extends ProviderHealth {
+  readonly breaker: BreakerState;
+  /** The application's own suspension at this provider, if one is remembered. */
+  readonly suspended: string | undefined;
+  /** Whether the StateStore (suspension marks, breakers shared between instances) answered. */
+  readonly stateStore: "ok" | "unavailable";
+}
+
+/** What a failure does to the call in progress. */
+interface Booking {
+  readonly appUserId: string | undefined;
+  /** Move on `client_suspended`/`tenant_unavailable` (calls for the application and new sign-ins). */
+  readonly movesOnAppSuspension: boolean;
 }
 
 export class Router {
   readonly #options: RouterOptions;
-  readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #order: readonly string[];
+  readonly #breakers: BreakerBoard;
+  readonly #suspensions: Suspensions;
   readonly #probes = new Map<string, Promise<void>>();
-  /** Tells this instance's own breaker messages apart from those of other instances. */
-  readonly #instance = crypto.randomUUID();
-  readonly suspensions: Suspensions;
 
   constructor(options: RouterOptions) {
     this.#options = options;
-    for (const id of options.providers.keys()) {
-      this.#breakers.set(id, new CircuitBreaker(options.breaker, options.now));
-    }
-    this.suspensions = new Suspensions(
+    this.#providers = new Map(options.providers.map((p) => [p.id, p]));
+    this.#order = options.providers.map((p) => p.id);
+    this.#breakers = new BreakerBoard({ ...options, providers: this.#order });
+    this.#suspensions = new Suspensions(
       options.state,
       { userTtlMs: options.userSuspensionMs, providerTtlMs: options.providerSuspensionMs },
       options.now,
     );
   }
 
-  breaker(id: string): BreakerSnapshot {
-    return this.#breaker(id).snapshot();
+  /** Calls `run` on the provider(s) `call` may use, booking every outcome (see {@link ProviderCall}). */
+  async call<T>(call: ProviderCall, run: (provider: Provider) => Promise<T>): Promise<T> {
+    switch (call.for) {
+      case "app":
+        return this.#routed(call.operation, undefined, run);
+      case "verification":
+        return this.#verifying(this.provider(call.provider), run);
+      case "person":
+        if (call.provider === undefined) return this.#routed(call.operation, call.appUserId, run);
+        return this.#bound(this.provider(call.provider), call.appUserId, run);
+    }
+  }
+
+  /** The configured provider `id`; an unknown id is a programmer error. */
+  provider(id: string): Provider {
+    const provider = this.#providers.get(id);
+    if (!provider) throw new TypeError(`unknown provider "${id}"`);
+    return provider;
+  }
+
+  /** The person signed in at `id`: it works for them again, and it is where they go first next time. */
+  async signedIn(appUserId: string, id: string): Promise<void> {
+    await Promise.all([
+      this.#suspensions.clearUser(appUserId, id),
+      this.#options.state.set(lastGoodKey(appUserId), id, { ttlMs: 30 * 24 * 3_600_000 }),
+    ]);
+  }
+
+  /** Probes every provider (discovery) in parallel, books each outcome, and reports it with routing's state. */
+  async health(): Promise<IdentityHealth[]> {
+    return Promise.all(
+      this.#order.map(async (id) => {
+        const health = await this.provider(id).health();
+        // The state store is part of the picture: marks live there, and routing reads them.
+        let stateStore: IdentityHealth["stateStore"] = "ok";
+        let suspended: string | undefined;
+        try {
+          await this.#bookHealth(health);
+          suspended = (await this.#suspensions.ofProvider(id))?.code;
+        } catch {
+          stateStore = "unavailable";
+        }
+        return { ...health, breaker: this.#breakers.state(id), suspended, stateStore };
+      }),
+    );
+  }
+
+  /** Listens to other instances' breakers (when the state store can tell); returns the way to stop. */
+  listen(): Promise<() => Promise<void>> {
+    return this.#breakers.listen();
+  }
+
+  /** Waits for probes in flight (close, tests). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#probes.values()]);
   }
 
   /**
@@ -73,23 +173,28 @@ export class Router {
    * single provider's failure is thrown as it is; several become an
    * `AllProvidersFailedError` listing each.
    */
-  async run<T>(context: RouteContext, run: (provider: Provider) => Promise<T>): Promise<T> {
-    const { eligible: candidates, excluded } = await this.#sift(context);
+  async #routed<T>(
+    operation: string,
+    appUserId: string | undefined,
+    run: (provider: Provider) => Promise<T>,
+  ): Promise<T> {
+    const { eligible, excluded } = await this.#sift(operation, appUserId);
+    const booking: Booking = { appUserId, movesOnAppSuspension: true };
     const attempts: IdSwitchError[] = [];
-    for (const [index, provider] of candidates.entries()) {
+    for (const [index, provider] of eligible.entries()) {
       try {
         const result = await run(provider);
-        this.recordSuccess(provider.id);
+        this.#breakers.succeeded(provider.id);
         return result;
       } catch (err) {
-        const error = this.classify(provider, err);
-        const movesOn = await this.recordFailure(provider.id, error, context);
+        const error = this.#classify(provider, err);
+        const movesOn = await this.#book(provider.id, error, booking);
         if (!movesOn) throw attempts.length === 0 ? error : new AllProvidersFailedError([...attempts, error]);
         attempts.push(error);
-        const next = candidates[index + 1];
+        const next = eligible[index + 1];
         if (next) {
           this.#options.events.emit("failover", {
-            operation: context.operation,
+            operation,
             from: provider.id,
             to: next.id,
             code: error.code,
@@ -103,39 +208,76 @@ export class Router {
   }
 
   /**
-   * The providers an operation may try, most preferred first: the person's
-   * last good provider, then the configured order; minus providers whose
-   * breaker is open, that suspended the application, or — under
-   * `onSuspension: "failover"` — that suspended this person.
+   * A call bound to one provider for one person: its failure is booked
+   * (breaker, marks), and a suspension or an outage names the alternatives,
+   * as `routing.onSuspension` says.
    */
-  async candidates(context: RouteContext): Promise<Provider[]> {
-    return (await this.#sift(context)).eligible;
+  async #bound<T>(
+    provider: Provider,
+    appUserId: string | undefined,
+    run: (provider: Provider) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await run(provider);
+      this.#breakers.succeeded(provider.id);
+      return result;
+    } catch (err) {
+      const error = this.#classify(provider, err);
+      await this.#book(provider.id, error, { appUserId, movesOnAppSuspension: false });
+      if (!OFFERS_ALTERNATIVES.has(error.code)) throw error;
+      throw withAlternatives(error, await this.#alternatives(provider.id, appUserId));
+    }
   }
 
-  /** The eligible providers in order, and why each other one is out of the running. */
-  async #sift(context: RouteContext): Promise<{ eligible: Provider[]; excluded: IdSwitchError[] }> {
-    const preferred = context.appUserId ? await this.#lastGood(context.appUserId) : undefined;
-    const ids = [...new Set([...(preferred ? [preferred] : []), ...this.#options.order])];
+  /**
+   * Verification at the token's issuer: an outage (keys unreachable) feeds
+   * the breaker; a success says nothing of the provider (cached keys may
+   * have answered), and a bad token is the caller's, not the provider's.
+   */
+  async #verifying<T>(provider: Provider, run: (provider: Provider) => Promise<T>): Promise<T> {
+    try {
+      return await run(provider);
+    } catch (err) {
+      const error = this.#classify(provider, err);
+      if (error.code === "provider_unavailable") this.#breakers.failed(provider.id, error.code, error.reason);
+      throw error;
+    }
+  }
+
+  /**
+   * The providers a routed call may try, most preferred first: the person's
+   * last good provider, then the configured order; minus providers whose
+   * breaker is open, that suspended the application, or — under
+   * `onSuspension: "failover"` — that suspended this person. And why each
+   * other one is out of the running.
+   */
+  async #sift(
+    operation: string,
+    appUserId: string | undefined,
+  ): Promise<{ eligible: Provider[]; excluded: IdSwitchError[] }> {
+    const preferred = appUserId ? await this.#lastGood(appUserId) : undefined;
+    const ids = [...new Set([...(preferred ? [preferred] : []), ...this.#order])];
     const eligible: Provider[] = [];
     const excluded: IdSwitchError[] = [];
     const skip = (id: string, code: ErrorCode, why: string) =>
       excluded.push(
-        new IdSwitchError(code, `${id}: not tried for ${context.operation} (${why})`, {
+        new IdSwitchError(code, `${id}: not tried for ${operation} (${why})`, {
           provider: id,
           reason: "not_tried",
         }),
       );
     for (const id of ids) {
-      const provider = this.#options.providers.get(id);
+      const provider = this.#providers.get(id);
       if (!provider) continue;
-      if (!this.#trafficAllowed(id)) {
+      const admission = this.#breakers.admission(id);
+      if (admission !== "allowed") {
+        // Half-open: a cheap probe (discovery) decides, off the caller's path.
+        if (admission === "probe") void this.#probe(id).catch(() => {});
         skip(id, "provider_unavailable", "its breaker is open");
         continue;
       }
-      const appMark = context.failoverOnProviderSuspension
-        ? await this.suspensions.ofProvider(id)
-        : undefined;
-      const personMark = appMark ? undefined : await this.#suspendedForPerson(context.appUserId, id);
+      const appMark = await this.#suspensions.ofProvider(id);
+      const personMark = appMark ? undefined : await this.#suspendedForPerson(appUserId, id);
       const mark = appMark ?? personMark;
       if (mark) skip(id, mark.code, appMark ? "it suspended the application" : "it suspended this person");
       else eligible.push(provider);
@@ -144,16 +286,15 @@ export class Router {
   }
 
   /** Where a person refused or stranded at `exclude` may sign in instead. */
-  async alternatives(exclude: string, appUserId: string | undefined): Promise<string[]> {
+  async #alternatives(exclude: string, appUserId: string | undefined): Promise<string[]> {
     if (this.#options.onSuspension === "deny") return [];
-    const accounts = appUserId ? await this.#options.accountsOf(appUserId) : undefined;
+    const accounts = appUserId ? await this.#options.accounts.providersOf(appUserId) : undefined;
     const result: string[] = [];
-    for (const id of this.#options.order) {
+    for (const id of this.#order) {
       if (id === exclude || (accounts && !accounts.has(id))) continue;
-      const breaker = this.#breaker(id);
-      if (breaker.state === "open" && !breaker.wantsProbe()) continue;
-      if (await this.suspensions.ofProvider(id)) continue;
-      if (appUserId && (await this.suspensions.ofUser(appUserId, id))) continue;
+      if (this.#breakers.admission(id) === "refused") continue;
+      if (await this.#suspensions.ofProvider(id)) continue;
+      if (appUserId && (await this.#suspensions.ofUser(appUserId, id))) continue;
       result.push(id);
     }
     return result;
@@ -164,127 +305,60 @@ export class Router {
    * `TypeError` from a wrong argument) is not a provider's answer: it is
    * rethrown as it is, never booked and never failed over.
    */
-  classify(provider: Provider, err: unknown): IdSwitchError {
+  #classify(provider: Provider, err: unknown): IdSwitchError {
     if (err instanceof IdSwitchError) return err;
     if (err instanceof TypeError) throw err;
     return provider.classifyError(err);
   }
 
-  recordSuccess(id: string): void {
-    if (this.#breaker(id).recordSuccess()) {
-      this.#options.events.emit("provider-up", { provider: id });
-      this.#share(id, "closed");
-    }
-  }
-
   /**
    * Books a failure: outages go to the breaker, suspensions become marks.
-   * Returns whether the operation may move to the next provider.
+   * Returns whether the call may move to the next provider.
    */
-  async recordFailure(id: string, error: IdSwitchError, context: RouteContext): Promise<boolean> {
+  async #book(id: string, error: IdSwitchError, booking: Booking): Promise<boolean> {
     if (error.code === "provider_unavailable") {
-      this.recordOutage(id, error);
+      this.#breakers.failed(id, error.code, error.reason);
       return true;
     }
     // Anything else is the provider answering: it is up.
-    this.recordSuccess(id);
+    this.#breakers.succeeded(id);
     if (PROVIDER_SUSPENSIONS.has(error.code)) {
-      await this.suspensions.markProvider(id, error.code);
-      this.#suspended(id, error, "provider", context.appUserId);
-      return context.failoverOnProviderSuspension;
+      await this.#suspensions.markProvider(id, error.code);
+      this.#announceSuspension(id, error, "provider", booking.appUserId);
+      return booking.movesOnAppSuspension;
     }
     if (USER_SUSPENSIONS.has(error.code)) {
-      if (context.appUserId) await this.suspensions.markUser(context.appUserId, id, error.code);
-      this.#suspended(id, error, "user", context.appUserId);
+      if (booking.appUserId) await this.#suspensions.markUser(booking.appUserId, id, error.code);
+      this.#announceSuspension(id, error, "user", booking.appUserId);
     }
     return false;
   }
 
-  recordOutage(id: string, error: IdSwitchError): void {
-    if (this.#breaker(id).recordFailure()) {
-      this.#options.events.emit("provider-down", { provider: id, code: error.code, reason: error.reason });
-      this.#share(id, "open");
-    }
-  }
-
-  /**
-   * Listens to breaker changes of other app instances sharing the store (a
-   * store with publish/subscribe: Redis), so an outage seen by one instance
-   * moves the traffic of all at once. Returns the way to stop listening.
-   */
-  async shareBreakers(): Promise<() => Promise<void>> {
-    const subscribe = this.#options.state.subscribe?.bind(this.#options.state);
-    if (!subscribe) return async () => {};
-    return subscribe(BREAKER_CHANNEL, (message) => {
-      const change = parseBreakerChange(message);
-      if (!change || change.from === this.#instance || !this.#breakers.has(change.provider)) return;
-      if (!this.#breaker(change.provider).adopt(change.state)) return;
-      if (change.state === "open") {
-        this.#options.events.emit("provider-down", {
-          provider: change.provider,
-          code: "provider_unavailable",
-          reason: "reported_by_another_instance",
-        });
-      } else {
-        this.#options.events.emit("provider-up", { provider: change.provider });
-      }
-    });
-  }
-
-  #share(provider: string, state: "open" | "closed"): void {
-    const message = JSON.stringify({ provider, state, from: this.#instance });
-    // Best effort: a store that cannot publish leaves each instance to find out by itself.
-    void this.#options.state.publish?.(BREAKER_CHANNEL, message).catch(() => {});
-  }
-
-  /** The person signed in at `id`: it works for them again, and it is where they go first next time. */
-  async signedIn(appUserId: string, id: string): Promise<void> {
-    await Promise.all([
-      this.suspensions.clearUser(appUserId, id),
-      this.#options.state.set(lastGoodKey(appUserId), id, { ttlMs: 30 * 24 * 3_600_000 }),
-    ]);
-  }
-
   /** Probes one provider now (single-flight) and books the outcome. */
-  probe(id: string): Promise<void> {
+  #probe(id: string): Promise<void> {
     const running = this.#probes.get(id);
     if (running) return running;
-    const provider = this.#options.providers.get(id);
-    if (!provider) return Promise.resolve();
-    const probe = provider
+    const probe = this.provider(id)
       .health()
-      .then((health) => this.bookHealth(health))
+      .then((health) => this.#bookHealth(health))
       .finally(() => this.#probes.delete(id));
     this.#probes.set(id, probe);
     return probe;
   }
 
   /** Books a health probe's outcome: up closes the breaker; an outage feeds it; a suspension marks it. */
-  async bookHealth(health: ProviderHealth): Promise<void> {
+  async #bookHealth(health: ProviderHealth): Promise<void> {
     const id = health.provider;
-    if (health.status === "up") return this.recordSuccess(id);
-    const code = toCode(health.error);
+    if (health.status === "up") return this.#breakers.succeeded(id);
+    const code = probeCode(health.error);
+    if (code === "provider_unavailable") return this.#breakers.failed(id, code, "probe");
     const error = new IdSwitchError(code, `${id}: health probe failed`, { provider: id, reason: "probe" });
-    if (code === "provider_unavailable") return this.recordOutage(id, error);
-    await this.recordFailure(id, error, { operation: "health", failoverOnProviderSuspension: true });
-  }
-
-  /** Waits for probes in flight (close, tests). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.#probes.values()]);
-  }
-
-  #trafficAllowed(id: string): boolean {
-    const breaker = this.#breaker(id);
-    if (breaker.allowsTraffic()) return true;
-    // Half-open: a cheap probe (discovery) decides, off the caller's path.
-    if (breaker.wantsProbe()) void this.probe(id).catch(() => {});
-    return false;
+    await this.#book(id, error, { appUserId: undefined, movesOnAppSuspension: true });
   }
 
   async #suspendedForPerson(appUserId: string | undefined, id: string): Promise<SuspensionMark | undefined> {
     if (!appUserId || this.#options.onSuspension !== "failover") return undefined;
-    return this.suspensions.ofUser(appUserId, id);
+    return this.#suspensions.ofUser(appUserId, id);
   }
 
   async #lastGood(appUserId: string): Promise<string | undefined> {
@@ -292,7 +366,7 @@ export class Router {
     return typeof id === "string" ? id : undefined;
   }
 
-  #suspended(
+  #announceSuspension(
     id: string,
     error: IdSwitchError,
     scope: "user" | "provider",
@@ -300,39 +374,22 @@ export class Router {
   ): void {
     this.#options.events.emit("account-suspended", { provider: id, code: error.code, scope, appUserId });
   }
-
-  #breaker(id: string): CircuitBreaker {
-    const breaker = this.#breakers.get(id);
-    if (!breaker) throw new TypeError(`unknown provider "${id}"`);
-    return breaker;
-  }
 }
 
-const BREAKER_CHANNEL = "idswitch:breakers";
-
-interface BreakerChange {
-  readonly provider: string;
-  readonly state: "open" | "closed";
-  readonly from: string;
-}
-
-function parseBreakerChange(message: string): BreakerChange | undefined {
-  try {
-    const value = JSON.parse(message) as Partial<BreakerChange>;
-    const valid =
-      typeof value.provider === "string" &&
-      (value.state === "open" || value.state === "closed") &&
-      typeof value.from === "string";
-    return valid ? (value as BreakerChange) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Codes after which the person may be pointed elsewhere: suspensions, ended sessions, outages. */
+const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
+  "account_disabled",
+  "account_locked",
+  "client_suspended",
+  "tenant_unavailable",
+  "session_revoked",
+  "provider_unavailable",
+]);
 
 function lastGoodKey(appUserId: string): string {
   return `idswitch:last-provider:${appUserId}`;
 }
 
-function toCode(error: string | undefined): IdSwitchError["code"] {
+function probeCode(error: string | undefined): ErrorCode {
   return error === "tenant_unavailable" || error === "client_suspended" ? error : "provider_unavailable";
 }

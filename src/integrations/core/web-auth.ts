@@ -5,7 +5,7 @@
  * decides routing, failover and who the person is.
  */
 import type { Identity, IdentityLoginState, IdentitySession } from "idswitch";
-import { IdSwitchError } from "idswitch";
+import { IdSwitchError, isIdSwitchError } from "idswitch";
 import { serializeCookie } from "./cookies.js";
 import { isNavigation, json, pathOf, redirect, type WebRequest, type WebResponse } from "./http.js";
 import { parseOptions, type WebOptions, type WebOptionsInput, webOptionsSchema } from "./options.js";
@@ -88,17 +88,14 @@ export class WebAuth {
     const linkTo = params.get("link") === "1" ? (await this.#read(request))?.session : undefined;
     try {
       const begun = await this.identity.beginLogin({ provider, returnTo, linkTo });
-      const expiresAt = this.#seconds() + this.options.loginTimeoutSeconds;
-      const sealed = await this.#sealer.seal("login", begun.state, expiresAt);
-      const cookie = serializeCookie(
-        this.#loginCookie,
-        sealed,
-        this.#attributes(this.options.loginTimeoutSeconds),
-      );
+      // The login cookie lives as long as the sign-in may take at that provider (its `loginTimeoutSeconds`).
+      const lifetime = begun.expiresAt - begun.state.createdAt;
+      const sealed = await this.#sealer.seal("login", begun.state, this.#seconds() + lifetime);
+      const cookie = serializeCookie(this.#loginCookie, sealed, this.#attributes(lifetime));
       return redirect(begun.url.href, [cookie]);
     } catch (error) {
       // The facade refuses to link to a sign-in older than `linking.maxAuthAgeSeconds`.
-      if (linkTo && error instanceof TypeError) {
+      if (isIdSwitchError(error, "interaction_required") && error.reason === "recent_sign_in") {
         return json(400, { error: "login_required", error_description: "sign in again before linking" });
       }
       return this.#failed(request, error, provider, returnTo, []);

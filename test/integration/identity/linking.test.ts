@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createIdentity,
   type IdentityEvents,
+  IdSwitchError,
   LinkConflictError,
   MemoryLinkStore,
 } from "../../../src/index.js";
@@ -97,6 +98,74 @@ describe("explicit linking", () => {
     const other = await signInAt(identity, world.newEntraUser());
     const again = await signInAt(identity, someone, { provider: "eu" });
     await expect(identity.link(other, again)).rejects.toBeInstanceOf(LinkConflictError);
+  });
+
+  it("linking an account again makes no second link and fires link-created once, through both paths", async () => {
+    const identity = webIdentity(world);
+    const created: IdentityEvents["link-created"][] = [];
+    identity.on("link-created", (e) => created.push(e));
+    const keycloakUser = await newUser();
+    const atEntra = await signInAt(identity, world.newEntraUser());
+    // "Also sign in with…": the sign-in begun with linkTo links the account…
+    const atKeycloak = await signInAt(identity, keycloakUser, { provider: "eu", linkTo: atEntra });
+    expect(atKeycloak.appUserId).toBe(atEntra.appUserId);
+    // …and neither doing it again nor identity.link of the same pair links it twice.
+    await signInAt(identity, keycloakUser, { provider: "eu", linkTo: atEntra });
+    const link = await identity.link(atEntra, atKeycloak);
+    expect(link).toMatchObject({ provider: "eu", appUserId: atEntra.appUserId, method: "explicit" });
+    const explicit = created.filter((e) => e.method === "explicit");
+    expect(explicit).toEqual([
+      {
+        appUserId: atEntra.appUserId,
+        account: expect.objectContaining({ provider: "eu" }),
+        method: "explicit",
+      },
+    ]);
+    expect((await identity.linksOf(atEntra.appUserId)).map((l) => l.provider).sort()).toEqual([
+      "entra",
+      "eu",
+    ]);
+  });
+
+  it("a sign-in begun with linkTo follows the takeover rule: an established app user's account is refused", async () => {
+    const identity = webIdentity(world);
+    const someone = await newUser();
+    const first = await signInAt(identity, someone, { provider: "eu" });
+    await signInAt(identity, world.newEntraUser(), { provider: "entra", linkTo: first });
+    const other = await signInAt(identity, world.newEntraUser());
+    const error = await signInAt(identity, someone, { provider: "eu", linkTo: other }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(LinkConflictError);
+    expect(error).toMatchObject({
+      code: "link_conflict",
+      provider: "eu",
+      existingAppUserId: first.appUserId,
+    });
+    expect((await identity.linksOf(other.appUserId)).map((l) => l.provider)).toEqual(["entra"]);
+  });
+
+  it("a sign-in begun with linkTo takes over the throwaway app user the same account made moments ago", async () => {
+    const identity = webIdentity(world);
+    const keycloakUser = await newUser();
+    const throwaway = await signInAt(identity, keycloakUser, { provider: "eu" });
+    const atEntra = await signInAt(identity, world.newEntraUser());
+    const joined = await signInAt(identity, keycloakUser, { provider: "eu", linkTo: atEntra });
+    expect(joined.appUserId).toBe(atEntra.appUserId);
+    expect(await identity.linksOf(throwaway.appUserId)).toEqual([]);
+  });
+
+  it("a stale session cannot begin a linking sign-in: a typed error, before any provider is called", async () => {
+    let now = Date.now();
+    const identity = webIdentity(world, { now: () => now });
+    const atEntra = await signInAt(identity, world.newEntraUser());
+    now += 10 * 60_000;
+    const before = world.entra.requests.length;
+    const error = await identity.beginLogin({ provider: "eu", linkTo: atEntra }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdSwitchError);
+    expect(error).toMatchObject({ code: "interaction_required", reason: "recent_sign_in" });
+    expect((error as Error).message).toMatch(/not recent/);
+    expect(world.entra.requests.length).toBe(before);
   });
 
   it("a stale sign-in cannot link", async () => {

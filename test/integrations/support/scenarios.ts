@@ -259,6 +259,33 @@ export function webScenarios(framework: string, start: StartApp): void {
     });
   });
 
+  describe(`${framework}: linking another account`, () => {
+    it("an account that belongs to another person's app user ends at the chooser with link_conflict, not a 500", async () => {
+      const keycloakUser = await newUser();
+      // Someone's established app user: Entra ID plus this Keycloak account.
+      const owner = browser();
+      await signIn(owner, world.newEntraUser());
+      const linked = await signIn(owner, keycloakUser, "?provider=eu&link=1");
+      expect(linked.afterCallback.status).toBe(302);
+      // Another person, signed in at Entra ID, tries to link the same Keycloak account.
+      const intruder = browser();
+      await signIn(intruder, world.newEntraUser());
+      const { afterCallback } = await signIn(intruder, keycloakUser, "?provider=eu&link=1&returnTo=/me");
+      expect(afterCallback.status).toBe(302);
+      const chooser = new URL(afterCallback.headers.get("location") ?? "", app.origin);
+      expect(chooser.pathname).toBe("/choose");
+      expect(chooser.searchParams.get("error")).toBe("link_conflict");
+      expect(chooser.searchParams.get("provider")).toBe("eu");
+      // The intruder keeps their own session; the owner's account was not moved.
+      const me = await intruder.request("/me", { accept: "application/json" });
+      expect(me.status).toBe(200);
+      const ownerMe = (await (await owner.request("/me", { accept: "application/json" })).json()) as {
+        provider: string;
+      };
+      expect(ownerMe.provider).toBe("eu");
+    });
+  });
+
   describe(`${framework}: bearer tokens for APIs`, () => {
     it("accepts tokens from both issuers", async () => {
       for (const [token, provider] of [

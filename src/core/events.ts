@@ -3,8 +3,8 @@
  * typed event. Listeners run synchronously and their failures are swallowed
  * (a broken dashboard must not break sign-in).
  */
-import type { ErrorCode } from "../core/errors.js";
-import type { LinkMethod, ProviderAccount } from "../links/link-store.js";
+import type { ErrorCode } from "./errors.js";
+import type { LinkMethod, ProviderAccount } from "./types.js";
 
 /**
  * The events of {@link Identity.on}, by name, with their payloads.
