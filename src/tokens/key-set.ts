@@ -1,12 +1,12 @@
 /**
- * One issuer's published signing keys, kept the way Microsoft's key-rollover
- * guidance asks (SECURITY.md §B1) rather than the way jose's remote key set
+ * One issuer's published signing keys, kept the way providers' key-rollover
+ * guidance asks (docs/reference/entra-id.md §10) rather than the way jose's remote key set
  * does by default:
  *
  * - fresh keys are used without a request; stale ones are refetched;
  * - a refetch that fails leaves the last-known-good keys in use for a bounded
  *   time (24 h by default), so an outage of the provider — or a bad key
- *   publication like Entra's of March 2021 — does not stop verification;
+ *   publication like one a large provider made in March 2021 — does not stop verification;
  * - every refetch is single-flight: a thousand verifications that all meet a
  *   new `kid` make one request;
  * - an unknown `kid` may trigger a refetch only once per cooldown, so a flood
@@ -73,16 +73,10 @@ export class KeySet {
   #inFlight: Promise<Snapshot> | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #restored: Promise<void> | undefined;
-  #fetches = 0;
 
   constructor(jwksUri: string, options: KeySetOptions) {
     this.#uri = new URL(jwksUri);
     this.#options = options;
-  }
-
-  /** How many times the key set was requested from the provider (for tests and benchmarks). */
-  get fetchCount(): number {
-    return this.#fetches;
   }
 
   /** The keys in use, as published. */
@@ -90,7 +84,7 @@ export class KeySet {
     return this.#current?.jwks;
   }
 
-  /** The published key that `kid` names, with members jose ignores (Entra's `issuer`). */
+  /** The published key that `kid` names, with members jose ignores (a key's own `issuer`, say). */
   find(kid: string | undefined): Readonly<Record<string, unknown>> | undefined {
     return this.#current?.jwks.keys.find((key) => key.kid === kid) as Record<string, unknown> | undefined;
   }
@@ -113,7 +107,7 @@ export class KeySet {
     }
   };
 
-  /** Fetches now (single-flight), regardless of age; used by health probes and warm-up. */
+  /** Fetches now (single-flight), regardless of age: the key check of `diagnose`. */
   async reload(): Promise<void> {
     await this.#refresh();
   }
@@ -168,7 +162,6 @@ export class KeySet {
 
   async #fetch(): Promise<Snapshot> {
     this.#lastAttempt = this.#options.now();
-    this.#fetches += 1;
     const response = await this.#options.fetch(this.#uri, { headers: { accept: "application/json" } });
     const jwks = await this.#parse(response);
     const previous = this.#current;

@@ -5,14 +5,14 @@
  * place, into `token_invalid` with a machine-readable reason.
  */
 import * as jose from "jose";
-import { IdSwitchError, type TokenInvalidReason } from "../core/errors.js";
+import { IdSwitchError, invalid, type TokenInvalidReason } from "../core/errors.js";
 
-/** Far above any real access token (Entra's with many groups is ~6 KiB); stops parser abuse early. */
+/** Far above any real access token (one listing a person's many groups is ~6 KiB); stops parser abuse early. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
 /**
  * The one issuer a token may have: a fixed string, or — for providers whose
- * issuer depends on the token (Entra's per-tenant issuers) — a rule that
+ * issuer depends on the token (one issuer per tenant, say) — a rule that
  * derives it from the unverified claims, or refuses (undefined).
  */
 export type ExpectedIssuer = string | ((unverified: jose.JWTPayload) => string | undefined);
@@ -26,7 +26,17 @@ export interface JwtCheck {
   readonly now: number;
   readonly clockToleranceSeconds: number;
   readonly requiredClaims?: readonly string[];
+  /**
+   * The claims that may name the party a token was issued to; one must be
+   * present when a token has several audiences. Default
+   * {@link AUTHORIZED_PARTY_CLAIMS}; a provider that names it otherwise
+   * supplies its own list.
+   */
+  readonly authorizedPartyClaims?: readonly string[];
 }
+
+/** `azp` (OIDC Core §2) and RFC 9068 §2.2's `client_id`. */
+export const AUTHORIZED_PARTY_CLAIMS: readonly string[] = ["azp", "client_id"];
 
 /** A token's header and payload — verified, or (from `peekJwt`) only decoded. */
 export interface VerifiedJwt {
@@ -77,14 +87,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Nesting far beyond any real header or claims set (Keycloak's and Entra's stay under 5 levels). */
+/** Nesting far beyond any real header or claims set (the providers we know stay under 5 levels). */
 const MAX_JSON_DEPTH = 32;
 const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
 /** In valid JSON, a string followed by a colon is a member name — and nothing else is. */
 const MEMBER_NAME = /"(?:[^"\\]|\\.)*"\s*:/g;
 
 /**
- * SECURITY.md §A2#17 and #16. `JSON.parse` silently keeps the last of two
+ * SECURITY.md #17 and #16. `JSON.parse` silently keeps the last of two
  * members with one name, so `{"sub":"a","sub":"b"}` (or `"alg":"none"` then
  * `"alg":"RS256"`) means different things to different parsers in a chain:
  * refuse duplicates (compared after unescaping: the text names more members
@@ -135,7 +145,7 @@ export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): string {
   }
   // We understand no JWS extension (RFC 7515 §4.1.11) and never accept an unencoded payload
   // (RFC 7797; RFC 8725 §3.11): refuse both here, before any request, instead of letting jose
-  // refuse them later as "unsupported algorithm" after discovery was fetched (SECURITY.md §A2#6).
+  // refuse them later as "unsupported algorithm" after discovery was fetched (SECURITY.md #6).
   if ("crit" in peeked.header || "b64" in peeked.header) {
     throw invalid(check.provider, "malformed", "token uses a JWS extension (crit/b64)");
   }
@@ -176,11 +186,11 @@ export async function verifyJwt(
 }
 
 /**
- * What jose leaves to the caller (SECURITY.md §A2#8, #9):
+ * What jose leaves to the caller (SECURITY.md #8, #9):
  * - a NumericDate must be finite: JSON `1e309` parses to Infinity, a token that never expires;
  * - `iat` in the future beyond the tolerance: jose checks it only with `maxTokenAge`;
- * - several audiences need the party the token was issued to (OIDC Core §3.1.3.7):
- *   `azp`, Entra v1's `appid`, or RFC 9068's `client_id`.
+ * - several audiences need the party the token was issued to (OIDC Core §3.1.3.7),
+ *   in one of `check.authorizedPartyClaims`.
  */
 function checkAfterJose(payload: jose.JWTPayload, check: JwtCheck): void {
   for (const claim of ["exp", "nbf", "iat"] as const) {
@@ -193,7 +203,8 @@ function checkAfterJose(payload: jose.JWTPayload, check: JwtCheck): void {
   if (typeof payload.iat === "number" && payload.iat > now + check.clockToleranceSeconds) {
     throw invalid(check.provider, "not_yet_valid", "token was issued in the future");
   }
-  const party = ["azp", "appid", "client_id"].some((claim) => typeof payload[claim] === "string");
+  const claims = check.authorizedPartyClaims ?? AUTHORIZED_PARTY_CLAIMS;
+  const party = claims.some((claim) => typeof payload[claim] === "string");
   if (check.audience !== undefined && Array.isArray(payload.aud) && payload.aud.length > 1 && !party) {
     throw invalid(check.provider, "audience", "token has several audiences and names no authorized party");
   }
@@ -236,15 +247,4 @@ function claimReason(claim: string, reason: string): TokenInvalidReason {
   // Only a failed time comparison is "not yet valid"; a non-numeric nbf is a bad claim.
   if ((claim === "nbf" || claim === "iat") && reason === "check_failed") return "not_yet_valid";
   return "claims";
-}
-
-/** `provider` is undefined when no configured provider could be chosen (unknown issuer, malformed token). */
-export function invalid(
-  provider: string | undefined,
-  reason: TokenInvalidReason,
-  message: string,
-  cause?: unknown,
-): IdSwitchError {
-  const text = provider === undefined ? message : `${provider}: ${message}`;
-  return new IdSwitchError("token_invalid", text, { provider, reason, cause });
 }

@@ -22,7 +22,7 @@ async function setup(keyIssuer = `${AUTHORITY}/{tenantid}/v2.0`) {
   return { idp, provider };
 }
 
-// ENTRA.md §5.3: a v2 delegated access token for an API.
+// docs/reference/entra-id.md §5.3: a v2 delegated access token for an API.
 const v2AccessClaims = (extra: Record<string, unknown> = {}) => ({
   aud: "api-app",
   iss: `${AUTHORITY}/${TID}/v2.0`,
@@ -65,6 +65,20 @@ describe("Entra access-token verification", () => {
     });
     const principal = await provider.verifyAccessToken(token, { audience: "api-app" });
     expect(principal.issuer).toBe(`${V1_BASE}/${TID}/`);
+  });
+
+  it("accepts a v1 token with several audiences that names its client in appid only", async () => {
+    const { idp, provider } = await setup();
+    const token = await idp.sign({
+      ...v2AccessClaims({
+        iss: `${V1_BASE}/${TID}/`,
+        ver: "1.0",
+        appid: "client-app",
+        aud: ["api-app", "x"],
+      }),
+      azp: undefined,
+    });
+    expect(await provider.verifyAccessToken(token, { audience: "api-app" })).toMatchObject({ tenant: TID });
   });
 
   it("refuses a token from another tenant before any network call (cross-tenant)", async () => {

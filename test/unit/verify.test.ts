@@ -125,6 +125,19 @@ describe("verifyAccessToken (generic OIDC engine)", () => {
     expect(err.message).toContain("write");
   });
 
+  it("a token with several audiences must name its party in azp or client_id (OIDC Core §3.1.3.7)", async () => {
+    const many = (extra: Record<string, unknown>) => idp.sign(claims({ aud: ["api", "other"], ...extra }));
+    for (const party of [{ azp: "app" }, { client_id: "app" }]) {
+      const principal = await provider().verifyAccessToken(await many(party), { audience: "api" });
+      expect(principal.subject).toBe("u-1");
+    }
+    // A claim only one provider uses names nobody here: that provider supplies its own list.
+    for (const party of [{}, { appid: "app" }]) {
+      const err = await idSwitchErrorOf(provider().verifyAccessToken(await many(party), { audience: "api" }));
+      expect(err.reason).toBe("audience");
+    }
+  });
+
   it("discovers once for concurrent first calls", async () => {
     const p = provider();
     const token = await idp.sign(claims());

@@ -1,5 +1,5 @@
 /**
- * Continuous Access Evaluation (ENTRA.md §8): a CAE-enabled resource refuses
+ * Continuous Access Evaluation (docs/reference/entra-id.md §8): a CAE-enabled resource refuses
  * a still-valid access token once the user was revoked, disabled or moved,
  * answering 401 with a claims challenge in `WWW-Authenticate`:
  *
@@ -47,7 +47,7 @@ const MAX_HEADER = 16 * 1024;
  * tolerated) of a JSON object; anything else is not a challenge to act on.
  *
  * @example
- * const response = await fetch(api, { headers: { authorization: `Bearer ${session.tokens.accessToken}` } });
+ * const response = await fetch(ordersApi, { headers: { authorization: `Bearer ${session.tokens.accessToken}` } });
  * const challenge = response.status === 401
  *   ? parseClaimsChallenge(response.headers.get("www-authenticate") ?? "")
  *   : undefined;

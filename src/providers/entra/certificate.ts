@@ -1,5 +1,5 @@
 /**
- * Client authentication with a certificate (ENTRA.md §9.2): `private_key_jwt`
+ * Client authentication with a certificate (docs/reference/entra-id.md §9.2): `private_key_jwt`
  * with the assertion Entra expects. openid-client signs it; its
  * `modifyAssertion` hook puts in what Entra differs on:
  *

@@ -1,5 +1,5 @@
 /**
- * Entra ID claims → `Principal` (shared/ENTRA.md §5).
+ * Entra ID claims → `Principal` (docs/reference/entra-id.md §5).
  *
  * - subject: `oid` within tenant `tid` — never `sub` (pairwise per app, so
  *   useless across apps), never `email`/`upn`/`preferred_username` (mutable;
@@ -58,6 +58,13 @@ export function hasGroupsOverage(claims: Claims): boolean {
   const names = claims._claim_names;
   return (typeof names === "object" && names !== null && "groups" in names) || claims.hasgroups === true;
 }
+
+/**
+ * The claims that name the client a token was issued to, one of which a
+ * token with several audiences must carry: `azp` (v2 tokens), `appid` (v1
+ * tokens), and RFC 9068's `client_id`.
+ */
+export const ENTRA_AUTHORIZED_PARTY_CLAIMS: readonly string[] = ["azp", "appid", "client_id"];
 
 /**
  * Entra types both ID and access tokens `JWT`. Access tokens name the

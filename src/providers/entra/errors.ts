@@ -1,5 +1,5 @@
 /**
- * Entra's AADSTS codes (shared/ENTRA.md §6.4, §6.6) → the taxonomy.
+ * Entra's AADSTS codes (docs/reference/entra-id.md §6.4, §6.6) → the taxonomy.
  *
  * Classification reads the integer `error_codes` of the answer, falling back
  * to the `AADSTSnnnn:` prefix of the description: Microsoft warns that the

@@ -1,5 +1,5 @@
 /**
- * A small Microsoft Graph client (shared/ENTRA.md §11): app-only, read-only,
+ * A small Microsoft Graph client (docs/reference/entra-id.md §11): app-only, read-only,
  * web-standard `fetch` from the provider's runtime. It is the Graph choke
  * point: every failure leaves as an `IdSwitchError`.
  *

@@ -1,5 +1,5 @@
 /**
- * The groups overage resolved through Microsoft Graph (shared/ENTRA.md
+ * The groups overage resolved through Microsoft Graph (docs/reference/entra-id.md
  * §5.4): over 200 groups Entra leaves `groups` out of the token and points
  * at Graph instead. The resolver asks
  * `/users/{oid}/transitiveMemberOf/microsoft.graph.group?$select=id` — the

@@ -4,12 +4,10 @@
  */
 import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
-import type { Principal, Session } from "../../core/types.js";
-import type { VerifiedJwt } from "../../tokens/verify-jwt.js";
+import type { Principal } from "../../core/types.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
-import type { CompleteDeviceLoginOptions, DeviceLogin, LoginState, VerifyOptions } from "../provider.js";
 import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
-import { normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
+import { ENTRA_AUTHORIZED_PARTY_CLAIMS, normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
 import type { GroupResolver } from "./groups.js";
 import {
@@ -36,6 +34,8 @@ interface EntraRuleInput {
   readonly allowed: AllowedTenants;
   readonly discoveryUrl: string | undefined;
   readonly certificate: CertificateCredential | undefined;
+  /** Groups from Graph for principals whose token had the overage (`groupOverage: "graph"`). */
+  readonly resolveGroups: ((principal: Principal) => Promise<Principal>) | undefined;
 }
 
 function entraRules({
@@ -44,6 +44,7 @@ function entraRules({
   allowed,
   discoveryUrl,
   certificate,
+  resolveGroups,
 }: EntraRuleInput): ProviderRules {
   return {
     normalize: normalizeEntraClaims,
@@ -51,9 +52,16 @@ function entraRules({
     rejectAsAccessToken: rejectEntraNonAccessToken,
     expectedIssuer: (unverified) => expectedEntraIssuer(issuers, allowed, unverified),
     checkVerified: checkKeyIssuer,
+    authorizedPartyClaims: ENTRA_AUTHORIZED_PARTY_CLAIMS,
     // Any app may ask for Graph's .default: a token with no roles proves the credentials.
     probeScope: `${GRAPH_RESOURCE}/.default`,
+    // A multi-tenant app (`/organizations`, `/common`) discovers the issuer `…/{tenantid}/v2.0`; each
+    // token's own `tid` fills it (`expectedEntraIssuer`). openid-client fills that template only for
+    // `login.microsoftonline.com` (its `handleEntraId`), not for national clouds or an emulator, so the
+    // engine verifies ID tokens itself under `expectedIssuer`.
     ...(discoveryUrl === undefined ? {} : { templatedIssuer: { discoveryUrl } }),
+    // With `groupOverage: "graph"`, a Graph failure fails the call: groups may gate access (fail closed).
+    ...(resolveGroups === undefined ? {} : { enrichPrincipal: resolveGroups }),
     ...(certificate === undefined
       ? {}
       : { clientAuthentication: () => certificateClientAuth(certificate, provider) }),
@@ -80,7 +88,6 @@ export class EntraProvider extends OidcProvider {
   readonly issuers: EntraIssuers;
 
   readonly #groups: GroupResolver;
-  readonly #resolveOverage: boolean;
 
   constructor(options: EntraOptions, runtime: Runtime) {
     const multi = isMultiTenant(options.tenantId);
@@ -101,19 +108,26 @@ export class EntraProvider extends OidcProvider {
     super(
       { ...oidcOptions, issuer: issuers.v2 },
       runtime,
-      entraRules({ provider: options.id, issuers, allowed: new Set(allowed), discoveryUrl, certificate }),
+      entraRules({
+        provider: options.id,
+        issuers,
+        allowed: new Set(allowed),
+        discoveryUrl,
+        certificate,
+        // Called by the engine only once this constructor has finished, so `this` is there by then.
+        resolveGroups: groupOverage === "graph" ? (principal) => this.resolveGroups(principal) : undefined,
+      }),
     );
     this.tenantId = options.tenantId.toLowerCase();
     this.allowedTenants = Object.freeze([...new Set(allowed)]);
     this.issuers = issuers;
-    this.#resolveOverage = groupOverage === "graph";
     this.#groups = groupResolver(options.id, { groupOverage, graph }, runtime, () =>
       this.clientCredentials({ scope: `${GRAPH_RESOURCE}/.default` }),
     );
   }
 
   /**
-   * The principal with its groups from Microsoft Graph when its token had the groups overage (ENTRA.md
+   * The principal with its groups from Microsoft Graph when its token had the groups overage (docs/reference/entra-id.md
    * §5.4): transitive, every page, cached for `graph.cacheTtlSeconds`. Unchanged without the overage.
    *
    * @example
@@ -132,38 +146,6 @@ export class EntraProvider extends OidcProvider {
    */
   resolveGroupsOf(principals: readonly Principal[]): Promise<Principal[]> {
     return withGraphGroupsMany(principals, { provider: this.id, tenantId: this.tenantId }, this.#groups);
-  }
-
-  override async verifyAccessToken(
-    token: string,
-    options: VerifyOptions,
-    unverified?: VerifiedJwt,
-  ): Promise<Principal> {
-    return this.#withGroups(await super.verifyAccessToken(token, options, unverified));
-  }
-
-  override async completeLogin(callbackUrl: string | URL, state: LoginState): Promise<Session> {
-    return this.#sessionWithGroups(await super.completeLogin(callbackUrl, state));
-  }
-
-  override async refresh(session: Session): Promise<Session> {
-    return this.#sessionWithGroups(await super.refresh(session));
-  }
-
-  override async completeDeviceLogin(
-    handle: DeviceLogin,
-    options?: CompleteDeviceLoginOptions,
-  ): Promise<Session> {
-    return this.#sessionWithGroups(await super.completeDeviceLogin(handle, options));
-  }
-
-  /** With `groupOverage: "graph"`, a Graph failure fails the call: groups may gate access (fail closed). */
-  #withGroups(principal: Principal): Promise<Principal> {
-    return this.#resolveOverage ? this.resolveGroups(principal) : Promise.resolve(principal);
-  }
-
-  async #sessionWithGroups(session: Session): Promise<Session> {
-    return { ...session, principal: await this.#withGroups(session.principal) };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Entra ID issuers (shared/ENTRA.md §1.5). One tenant has two: v2 tokens say
+ * Entra ID issuers (docs/reference/entra-id.md §1.5). One tenant has two: v2 tokens say
  * `{authority}/{tid}/v2.0`, v1 tokens `https://sts.windows.net/{tid}/` — and
  * which one an *access* token carries is chosen by the resource, not by the
  * endpoint the client called. Both are accepted; nothing else is.
@@ -51,7 +51,7 @@ export function expectedEntraIssuer(
 }
 
 /**
- * ENTRA.md §1.5, steps 2–3: a v2 signing key names the issuer it signs for
+ * docs/reference/entra-id.md §1.5, steps 2–3: a v2 signing key names the issuer it signs for
  * (`{tenantid}` templated on common keys); the token's `iss` must be that
  * issuer with the token's own `tid` filled in. A key published for the
  * consumer (MSA) tenant cannot sign for a work tenant, and vice versa.

@@ -7,13 +7,13 @@
  * tenant would pass. There is deliberately no "any tenant" switch.
  */
 import { z } from "zod";
-import { issuerUrl } from "../../core/config.js";
+import { issuerUrl } from "../../core/schemas.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
 import { certificateDer } from "./certificate.js";
 import { GUID } from "./issuers.js";
 import { graphOptionsShape } from "./overage.js";
 
-/** Authorities that sign in users of many tenants (ENTRA.md §1.1). `consumers` is not supported. */
+/** Authorities that sign in users of many tenants (docs/reference/entra-id.md §1.1). `consumers` is not supported. */
 export const MULTI_TENANT_SEGMENTS = ["organizations", "common"] as const;
 export type MultiTenantSegment = (typeof MULTI_TENANT_SEGMENTS)[number];
 
@@ -26,7 +26,7 @@ const cryptoKey = z.custom<CryptoKey>(
 );
 
 /**
- * A certificate registered on the app (`keyCredentials`, ENTRA.md §9.2) and
+ * A certificate registered on the app (`keyCredentials`, docs/reference/entra-id.md §9.2) and
  * its private key. The key never leaves this process; only assertions
  * signed with it do.
  */
@@ -68,7 +68,7 @@ export const entraOptionsSchema = oidcOptionsSchema
     /** Base of v1 issuers (`https://sts.windows.net/{tid}/`); differs from the authority's host. */
     v1IssuerBase: issuerUrl.default("https://sts.windows.net"),
     scope: z.string().default("openid profile email offline_access"),
-    /** Entra signs with RS256 (ENTRA.md §5.1). */
+    /** Entra signs with RS256 (docs/reference/entra-id.md §5.1). */
     algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
     ...graphOptionsShape,
   })

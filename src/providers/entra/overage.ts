@@ -1,14 +1,14 @@
 /**
  * The `entraId()` options for Microsoft Graph and the groups overage, and
  * the step that fills `principal.groups` when a token has the overage
- * (ENTRA.md §5.4). Opt-in: `groupOverage: "graph"` resolves on every
+ * (docs/reference/entra-id.md §5.4). Opt-in: `groupOverage: "graph"` resolves on every
  * verified principal; the default `"keep"` leaves `groups` empty and the
  * overage marker in the claims, and `provider.resolveGroups()` does it on
  * demand.
  */
 import { z } from "zod";
-import { issuerUrl } from "../../core/config.js";
 import type { Runtime } from "../../core/runtime.js";
+import { issuerUrl } from "../../core/schemas.js";
 import type { Principal, TokenSet } from "../../core/types.js";
 import { hasGroupsOverage } from "./claims.js";
 import { GraphClient } from "./graph.js";

@@ -1,6 +1,6 @@
 /**
- * Standard OIDC claims → `Principal`. Providers with richer claims (Keycloak
- * roles, Entra tenants) layer their own rules on top of this one.
+ * Standard OIDC claims → `Principal`. Providers with richer claims (roles,
+ * tenants) layer their own rules on top of this one.
  */
 import { IdSwitchError } from "../../core/errors.js";
 import type { Claims, Principal } from "../../core/types.js";
@@ -14,7 +14,7 @@ export function stringArrayClaim(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-/** `scope` (RFC 9068, space-separated) or `scp` (Entra, string or array). */
+/** `scope` (RFC 9068 §2.2.3, space-separated) or `scp` (a common alternative, string or array). */
 export function scopesOf(claims: Claims): string[] {
   const raw = claims.scope ?? claims.scp;
   if (typeof raw === "string") return raw.split(" ").filter(Boolean);

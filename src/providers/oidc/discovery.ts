@@ -6,9 +6,9 @@
 import * as client from "openid-client";
 import { IdSwitchError } from "../../core/errors.js";
 import type { FetchLike, Runtime } from "../../core/runtime.js";
-import type { StateStore } from "../../core/state-store.js";
-import { KeySet, type KeySetOptions, type KeySnapshot, type PersistedKeys } from "../../tokens/key-set.js";
+import { KeySet, type KeySetOptions } from "../../tokens/key-set.js";
 import { holdingIdTokens } from "./held-id-token.js";
+import type { LastKnownGood } from "./last-known-good.js";
 
 export interface Discovered {
   readonly config: client.Configuration;
@@ -37,8 +37,8 @@ export interface DiscoveryInput {
   readonly provider: string;
   readonly onKeyRotation?: KeySetOptions["onRotation"];
   readonly onStaleKeys?: KeySetOptions["onStale"];
-  /** The StateStore the facade attached, if any: where last-known-good documents and keys are kept. */
-  readonly state?: () => StateStore | undefined;
+  /** Where last-known-good documents and keys are kept, if anywhere. */
+  readonly lastKnownGood?: LastKnownGood | undefined;
 }
 
 export function discoverer(input: DiscoveryInput): () => Promise<Discovered> {
@@ -69,7 +69,7 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
   // openid-client's fetch type differs from the web one only in optional-property spelling.
   const customFetch = input.fetch as client.CustomFetch;
   const insecure = issuer.protocol === "http:"; // only accepted by the config schema for loopback issuers
-  const saved = lastKnownGood(input);
+  const saved = input.lastKnownGood;
   // A well-known URL makes openid-client skip its issuer comparison; `checkTemplate` makes it instead.
   const where = input.templateDiscoveryUrl ? new URL(input.templateDiscoveryUrl) : issuer;
   let config: client.Configuration;
@@ -110,32 +110,6 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
     persisted: saved?.keys(server.jwks_uri),
   });
   return { config, metadata: server, keys };
-}
-
-/**
- * The last-known-good discovery document and key set in the StateStore the
- * facade attached (kept for `lastKnownGoodKeysSeconds`), so an app can start
- * and verify while its provider is unreachable, and instances share them.
- */
-function lastKnownGood(input: DiscoveryInput) {
-  const state = input.state?.();
-  const seconds = input.lastKnownGoodKeysSeconds;
-  if (!state || seconds <= 0) return undefined;
-  const ttlMs = seconds * 1000;
-  const base = `idswitch:lkg:${input.issuer}`;
-  const ignore = () => undefined;
-  return {
-    save: (server: client.ServerMetadata) =>
-      state.set(`${base}:discovery`, JSON.parse(JSON.stringify(server)), { ttlMs }).catch(ignore),
-    load: async () =>
-      ((await state.get(`${base}:discovery`).catch(ignore)) as client.ServerMetadata | undefined) ??
-      undefined,
-    keys: (jwksUri: string): PersistedKeys => ({
-      save: (snapshot) =>
-        state.set(`${base}:jwks:${jwksUri}`, JSON.parse(JSON.stringify(snapshot)), { ttlMs }),
-      load: async () => (await state.get(`${base}:jwks:${jwksUri}`)) as KeySnapshot | undefined,
-    }),
-  };
 }
 
 /** OIDC Discovery §4.3, for a template: the document must announce exactly the template we were configured for. */

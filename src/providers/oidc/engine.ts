@@ -1,15 +1,17 @@
 /**
  * The one OIDC engine every provider runs on (openid-client for the
  * protocol, jose for token verification). A provider is this engine plus
- * data: its claim rules, its error table and its access-token rule.
+ * data (`ProviderRules`): its claim rules, its error table, its issuer and
+ * access-token rules, and what it adds to a principal. The engine reads
+ * those properties; it never asks which provider it is.
  */
 import * as client from "openid-client";
-import { IdSwitchError } from "../../core/errors.js";
+import { IdSwitchError, invalid } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { StateStore } from "../../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
-import { invalid, type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
+import { type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
   BeginLoginOptions,
   ClientCredentialsOptions,
@@ -28,6 +30,7 @@ import type { NormalizeContext } from "./claims.js";
 import { type Discovered, discoverer } from "./discovery.js";
 import { classifyAnswer, classifyOidcError, type ErrorRule, withAnswerBody } from "./errors.js";
 import { idTokenOf } from "./held-id-token.js";
+import { type LastKnownGood, lastKnownGood } from "./last-known-good.js";
 import { checkLoginState } from "./login-state.js";
 import { type OidcOptions, withOpenid } from "./options.js";
 import { toTokenSet } from "./tokens.js";
@@ -45,35 +48,47 @@ export interface ProviderRules {
   rejectAsAccessToken(claims: Claims, header: Readonly<Record<string, unknown>>): string | undefined;
   /**
    * The issuer a token must carry, derived from its unverified claims, for
-   * providers with more than one (Entra: v1 and v2 issuers). Undefined
-   * refuses the token before any network call. Default: the configured issuer.
+   * providers with more than one (one per token version or per tenant, say).
+   * Undefined refuses the token before any network call. Default: the
+   * configured issuer.
    */
   expectedIssuer?(unverified: Claims): string | undefined;
   /**
    * Checks after the signature, with the published key that verified it
-   * (Entra: the key's own `issuer` member). Returns why to refuse, or undefined.
+   * (against a key's own `issuer` member, say). Returns why to refuse, or undefined.
    */
   checkVerified?(claims: Claims, key: Readonly<Record<string, unknown>> | undefined): string | undefined;
   /**
-   * For an issuer that is a template filled per token (Entra's
-   * `/organizations`: `…/{tenantid}/v2.0`): where the discovery document is.
-   * ID tokens are then verified by the engine alone (`held-id-token.ts`).
+   * For a configured issuer that is a template, filled per token by
+   * `expectedIssuer`: where the discovery document announcing that template
+   * is. ID tokens are then verified by the engine alone (`held-id-token.ts`).
    */
   readonly templatedIssuer?: { readonly discoveryUrl: string };
   /**
+   * The claims that may name the party a token was issued to, required when
+   * it has several audiences (OIDC Core §3.1.3.7). Default: `azp`, `client_id`.
+   */
+  readonly authorizedPartyClaims?: readonly string[];
+  /**
+   * Completes a principal after every check passed, before anyone gets it
+   * (groups fetched from a directory, say): for bearer tokens and for every
+   * token response (sign-in, refresh, device). Its failure fails the call.
+   */
+  enrichPrincipal?(principal: Principal): Promise<Principal>;
+  /**
    * How the client authenticates at the token endpoint when not with a
-   * secret (Entra: a certificate assertion). Built once, at discovery.
+   * secret (a certificate assertion, say). Built once, at discovery.
    */
   readonly clientAuthentication?: () => Promise<client.ClientAuth>;
   /**
    * A scope for which client credentials work for any registered client,
-   * used to check credentials (`diagnose`). Entra requires a `.default` scope.
+   * used to check credentials (`diagnose`), for providers that require one.
    */
   readonly probeScope?: string;
 }
 
 /**
- * A standard OpenID Connect provider on openid-client, made by {@link oidc}; the base of the Entra and Keycloak providers.
+ * A standard OpenID Connect provider on openid-client, made by {@link oidc}; the engine every provider extends.
  *
  * @example
  * const partner = oidc({ id: "partner", issuer: "https://login.partner.example", clientId: "my-app", clientSecret });
@@ -87,9 +102,8 @@ export class OidcProvider implements Provider {
   protected readonly runtime: Runtime;
   protected readonly fetch: Runtime["fetch"];
   readonly #rules: ProviderRules;
-  readonly #discover: () => Promise<Discovered>;
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
-  #state: StateStore | undefined;
+  #discover: () => Promise<Discovered>;
   #ready: Discovered | undefined;
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
@@ -99,29 +113,11 @@ export class OidcProvider implements Provider {
     this.runtime = runtime;
     this.#rules = rules;
     this.fetch = guardedFetch(runtime, options.id);
-    this.#discover = discoverer({
-      issuer: options.issuer,
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      templateDiscoveryUrl: rules.templatedIssuer?.discoveryUrl,
-      clientAuthentication: rules.clientAuthentication,
-      clockToleranceSeconds: options.clockToleranceSeconds,
-      keySetCooldownSeconds: options.keySetCooldownSeconds,
-      lastKnownGoodKeysSeconds: options.lastKnownGoodKeysSeconds,
-      runtime,
-      fetch: this.fetch,
-      provider: options.id,
-      state: () => this.#state,
-      onKeyRotation: ({ added, removed }) =>
-        this.#emit({ type: "key-rotated", provider: this.id, added, removed }),
-      onStaleKeys: (ageMs) =>
-        this.#emit({
-          type: "warning",
-          provider: this.id,
-          reason: "stale_keys",
-          message: `${this.id}: key set unreachable; using keys fetched ${Math.round(ageMs / 1000)} s ago`,
-        }),
-    });
+    this.#discover = this.#discoverer(undefined);
+  }
+
+  get loginTimeoutSeconds(): number {
+    return this.options.loginTimeoutSeconds;
   }
 
   async beginLogin(options: BeginLoginOptions = {}): Promise<LoginRequest> {
@@ -211,10 +207,6 @@ export class OidcProvider implements Provider {
     const response = await this.#call(() => client.refreshTokenGrant(config, refreshToken));
     const tokens = toTokenSet(response, this.runtime.now(), session.tokens);
     const principal = await this.#principalFrom(tokens, idTokenOf(response), session.principal);
-    if (principal.subject !== session.principal.subject) {
-      // OIDC Core §12.2: a refreshed ID token must name the same person.
-      throw invalid(this.id, "claims", "refreshed tokens name a different subject");
-    }
     return { ...session, principal, tokens };
   }
 
@@ -297,7 +289,7 @@ export class OidcProvider implements Provider {
     }
     const postLogout = options.postLogoutRedirectUri ?? this.options.postLogoutRedirectUri;
     const parameters: Record<string, string> = { client_id: this.options.clientId };
-    // Without id_token_hint many providers (Keycloak) ask the user to confirm the logout.
+    // Without id_token_hint many providers ask the user to confirm the logout.
     if (session.tokens.idToken) parameters.id_token_hint = session.tokens.idToken;
     if (postLogout) parameters.post_logout_redirect_uri = postLogout;
     if (options.state) parameters.state = options.state;
@@ -320,7 +312,7 @@ export class OidcProvider implements Provider {
     const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
     if (missing.length > 0)
       throw invalid(this.id, "claims", `token lacks required scopes: ${missing.join(" ")}`);
-    return principal;
+    return this.#enriched(principal);
   }
 
   isIssuerOf(unverified: Claims): boolean {
@@ -330,19 +322,18 @@ export class OidcProvider implements Provider {
     return expected === iss;
   }
 
+  /**
+   * Keeps last-known-good discovery documents and keys in `state` from the
+   * next discovery on (the facade attaches its store before the first request).
+   */
   attachState(state: StateStore): void {
-    this.#state = state;
+    const seconds = this.options.lastKnownGoodKeysSeconds;
+    this.#discover = this.#discoverer(lastKnownGood(state, this.issuer, seconds));
   }
 
   subscribe(listener: (event: ProviderEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  /** Fetches the key set now (single-flight): warm-up before traffic, and the half-open probe. */
-  async reloadKeys(): Promise<void> {
-    const { keys } = await this.#discovered();
-    await this.#call(() => keys.reload());
   }
 
   async diagnose(): Promise<readonly DiagnosticCheck[]> {
@@ -424,11 +415,6 @@ export class OidcProvider implements Provider {
     }
   }
 
-  /** How many times the key set was fetched (for tests and benchmarks). */
-  async keyFetchCount(): Promise<number> {
-    return (await this.#discovered()).keys.fetchCount;
-  }
-
   normalizeClaims(claims: Claims): Principal {
     return this.#rules.normalize(claims, { provider: this.id, issuer: this.issuer });
   }
@@ -477,6 +463,34 @@ export class OidcProvider implements Provider {
     return verified;
   }
 
+  /** Discovery (single-flight, forgotten on failure), keeping last-known-good answers in `saved`. */
+  #discoverer(saved: LastKnownGood | undefined): () => Promise<Discovered> {
+    const { options, runtime } = this;
+    return discoverer({
+      issuer: options.issuer,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      templateDiscoveryUrl: this.#rules.templatedIssuer?.discoveryUrl,
+      clientAuthentication: this.#rules.clientAuthentication,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+      keySetCooldownSeconds: options.keySetCooldownSeconds,
+      lastKnownGoodKeysSeconds: options.lastKnownGoodKeysSeconds,
+      runtime,
+      fetch: this.fetch,
+      provider: options.id,
+      lastKnownGood: saved,
+      onKeyRotation: ({ added, removed }) =>
+        this.#emit({ type: "key-rotated", provider: this.id, added, removed }),
+      onStaleKeys: (ageMs) =>
+        this.#emit({
+          type: "warning",
+          provider: this.id,
+          reason: "stale_keys",
+          message: `${this.id}: key set unreachable; using keys fetched ${Math.round(ageMs / 1000)} s ago`,
+        }),
+    });
+  }
+
   /** Discovery, with its failures classified. */
   async #discovered(): Promise<Discovered> {
     // Discovery succeeds once and is kept: later calls skip the choke point's layers.
@@ -495,20 +509,44 @@ export class OidcProvider implements Provider {
   }
 
   /**
-   * The principal behind a token response. The ID token is verified with the
-   * provider's keys even though it came straight from the token endpoint
-   * (defence in depth where that channel is not TLS). A JWT access token from
-   * the same response is verified too, without an audience — it came
-   * first-hand — and adds the claims ID tokens often lack (Keycloak roles).
-   * A refresh answered without a new ID token keeps the previous identity.
-   * The nonce is checked here too: under a templated issuer this is the only
-   * place that sees the ID token.
+   * The principal behind a token response (sign-in, refresh, device), with
+   * what the provider adds to it. `previous` is the principal being
+   * refreshed: the tokens must name the same person.
    */
   async #principalFrom(
     tokens: TokenSet,
     idToken: string | undefined,
     previous?: Principal,
     expectedNonce?: string,
+  ): Promise<Principal> {
+    const principal = await this.#identified(tokens, idToken, previous, expectedNonce);
+    if (previous && principal.subject !== previous.subject) {
+      // OIDC Core §12.2: a refreshed ID token must name the same person.
+      throw invalid(this.id, "claims", "refreshed tokens name a different subject");
+    }
+    return this.#enriched(principal);
+  }
+
+  /** The provider's own completion of a principal that passed every check: the last step before anyone sees it. */
+  #enriched(principal: Principal): Promise<Principal> {
+    return this.#rules.enrichPrincipal?.(principal) ?? Promise.resolve(principal);
+  }
+
+  /**
+   * Who the token response names. The ID token is verified with the
+   * provider's keys even though it came straight from the token endpoint
+   * (defence in depth where that channel is not TLS). A JWT access token from
+   * the same response is verified too, without an audience — it came
+   * first-hand — and adds the claims ID tokens often lack (realm roles, say).
+   * A refresh answered without a new ID token keeps the previous identity.
+   * The nonce is checked here too: under a templated issuer this is the only
+   * place that sees the ID token.
+   */
+  async #identified(
+    tokens: TokenSet,
+    idToken: string | undefined,
+    previous: Principal | undefined,
+    expectedNonce: string | undefined,
   ): Promise<Principal> {
     const access = await this.#verify(tokens.accessToken, this.#jwtCheck(undefined)).catch(() => undefined);
     if (!idToken) {
@@ -533,6 +571,7 @@ export class OidcProvider implements Provider {
       provider: this.id,
       issuer: rules.expectedIssuer ? (unverified) => rules.expectedIssuer?.(unverified) : this.issuer,
       audience,
+      ...(rules.authorizedPartyClaims ? { authorizedPartyClaims: rules.authorizedPartyClaims } : {}),
       algorithms: this.options.algorithms,
       now: this.runtime.now(),
       clockToleranceSeconds: this.options.clockToleranceSeconds,

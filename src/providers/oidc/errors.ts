@@ -25,7 +25,7 @@ import { redact } from "../../core/redact.js";
  * One row of a classification table: a real provider answer and what it means.
  *
  * @example
- * // A row of Keycloak's table: its exact answer, and what it means whichever provider said it.
+ * // A row of a provider's own table: its exact answer, and what it means whichever provider said it.
  * const disabled: ErrorRule = { error: "invalid_grant", description: "Account disabled", code: "account_disabled" };
  */
 export interface ErrorRule {
@@ -141,8 +141,8 @@ const MAX_ERROR_BODY = 16 * 1024;
 
 /**
  * openid-client reports a non-200 discovery or JWKS answer without reading
- * its body; Entra explains such refusals there (AADSTS90002 for an unknown
- * tenant). Reads the JSON error body, bounded, so the provider's table can
+ * its body; some providers explain such refusals there (an unknown tenant,
+ * say). Reads the JSON error body, bounded, so the provider's table can
  * classify it. Anything else is returned unchanged.
  */
 export async function withAnswerBody(error: unknown): Promise<unknown> {
@@ -197,7 +197,7 @@ function answer(
 }
 
 /**
- * The rest of an error body (Entra's `error_codes`, `suberror`, `trace_id`…):
+ * The rest of an error body (a provider's own error codes, trace ids…):
  * scalars and lists of scalars only, strings redacted, so nothing token-like
  * or deeply nested rides along into logs.
  */

@@ -1,18 +1,16 @@
 /**
- * ID tokens under a templated issuer, verified by the engine instead of by
- * openid-client.
+ * ID tokens under a templated issuer (`ProviderRules.templatedIssuer`),
+ * verified by the engine instead of by openid-client.
  *
- * Entra's multi-tenant authorities (`/organizations`, `/common`) announce the
- * issuer `…/{tenantid}/v2.0` (ENTRA.md §1.4): each ID token's real issuer is
- * only known from the token's own `tid`. openid-client compares an ID
- * token's `iss` with the discovered issuer, and fills the template only for
- * Microsoft's own host name (its `handleEntraId` keys on
- * `login.microsoftonline.com`), not for the sovereign clouds or an emulator,
- * and it offers no public hook to do so. So, for such a configuration only,
- * the token endpoint's JSON answer reaches openid-client with `id_token`
- * renamed; openid-client checks everything else, and the engine verifies the
- * held token itself with jose under the provider's issuer rule (signature,
- * template filled from `tid`, allowed tenant, audience, time, nonce).
+ * Such a provider's discovery document announces a template rather than an
+ * issuer, and each token's real issuer is only known from the token itself
+ * (the provider's `expectedIssuer` rule derives it). openid-client compares
+ * an ID token's `iss` with the discovered issuer and offers no public hook
+ * to fill a template. So, for such a configuration only, the token
+ * endpoint's JSON answer reaches openid-client with `id_token` renamed;
+ * openid-client checks everything else, and the engine verifies the held
+ * token itself with jose under the provider's issuer rule (signature,
+ * issuer, audience, time, nonce).
  */
 import type { CustomFetch, TokenEndpointResponse } from "openid-client";
 

@@ -4,7 +4,7 @@
  * it is parsed, bound to the provider that started it, and time-limited.
  */
 import { z } from "zod";
-import { invalid } from "../../tokens/verify-jwt.js";
+import { invalid } from "../../core/errors.js";
 import type { LoginState } from "../provider.js";
 
 const loginStateSchema = z.object({

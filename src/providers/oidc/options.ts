@@ -3,25 +3,14 @@
  * construction. Provider factories extend this schema with their own fields.
  */
 import { z } from "zod";
-import { algorithmList, issuerUrl, nonEmpty, providerId, redirectUrl } from "../../core/config.js";
-import type { RuntimeOptions } from "../../core/runtime.js";
-
-const fn = <F>(what: string) => z.custom<F>((v) => typeof v === "function", `${what} must be a function`);
-
-export const runtimeOptions = z
-  .strictObject({
-    fetch: fn<NonNullable<RuntimeOptions["fetch"]>>("fetch").optional(),
-    /** The current time in epoch milliseconds; default `Date.now`. */
-    now: fn<NonNullable<RuntimeOptions["now"]>>("now").optional(),
-    timeoutMs: z.number().int().positive().max(300_000).optional(),
-    logger: z
-      .custom<NonNullable<RuntimeOptions["logger"]>>(
-        (v) => typeof v === "object" && v !== null,
-        "must be a logger",
-      )
-      .optional(),
-  })
-  .optional();
+import {
+  algorithmList,
+  issuerUrl,
+  nonEmpty,
+  providerId,
+  redirectUrl,
+  runtimeOptionsSchema,
+} from "../../core/schemas.js";
 
 export const oidcOptionsSchema = z.strictObject({
   /** The app's name for this provider: "eu", "entra", "partner". */
@@ -57,7 +46,7 @@ export const oidcOptionsSchema = z.strictObject({
     .default(24 * 3600),
   /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
   loginTimeoutSeconds: z.number().int().positive().max(3600).default(600),
-  runtime: runtimeOptions,
+  runtime: runtimeOptionsSchema.optional(),
 });
 
 /**

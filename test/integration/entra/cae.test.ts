@@ -1,5 +1,5 @@
 /**
- * CAE end to end with the entraId provider (ENTRA.md §8): a cp1 sign-in, the
+ * CAE end to end with the entraId provider (docs/reference/entra-id.md §8): a cp1 sign-in, the
  * user's sessions revoked, the resource's claims challenge parsed by
  * parseClaimsChallenge, silent refresh refused, and a new sign-in carrying
  * the challenge's claims whose token the resource accepts.

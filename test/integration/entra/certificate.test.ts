@@ -1,6 +1,6 @@
 /**
  * entraId with a certificate instead of a secret, against the emulator
- * (ENTRA.md §9.2): client credentials and sign-in, both header generations,
+ * (docs/reference/entra-id.md §9.2): client credentials and sign-in, both header generations,
  * and the refusals a certificate can meet, in the taxonomy.
  */
 import { randomUUID } from "node:crypto";

@@ -1,6 +1,6 @@
 /**
  * The groups overage resolved through Microsoft Graph by the entraId provider, against the emulator
- * (shared/ENTRA.md §5.4, §11.4, §11.6): a user in 250 groups (nested) signs in, the token has the
+ * (docs/reference/entra-id.md §5.4, §11.4, §11.6): a user in 250 groups (nested) signs in, the token has the
  * overage, the provider resolves every group — transitive, paged, cached — honours throttling and
  * classifies Graph's refusals.
  */
@@ -108,6 +108,23 @@ describe("groupOverage: 'graph'", () => {
     const later = await provider.verifyAccessToken(session.tokens.accessToken, { audience: w.api.clientId });
     expect(later.groups).toHaveLength(250);
     expect(graphRequests().length).toBe(before + 1); // one page at the default $top=999
+  });
+
+  it("refresh resolves too: the refreshed principal has its groups from Graph", async () => {
+    let now = Date.now();
+    const w = await world();
+    const provider = w.provider({
+      groupOverage: "graph",
+      runtime: { now: () => now },
+      graph: { cacheTtlSeconds: 30 },
+    });
+    const session = await signIn(provider);
+    const [team] = w.expected;
+    entra.removeMember(team ?? "", w.user.oid); // team-0 and its 24 parents go
+    now += 31_000;
+    const refreshed = await provider.refresh(session);
+    expect(hasGroupsOverage(refreshed.principal.claims)).toBe(true);
+    expect(refreshed.principal.groups).toHaveLength(225);
   });
 
   it("a membership removed in Entra shows after the TTL (and not before)", async () => {
