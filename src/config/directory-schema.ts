@@ -7,12 +7,12 @@
  * accepts exactly what the library does, with the same defaults and messages.
  */
 import { z } from "zod";
-import { nonEmpty } from "../core/config.js";
+import { nonEmpty, timeoutMsSchema } from "../core/schemas.js";
 import { entraDirectorySchema } from "../directory/entra/options.js";
 import { keycloakDirectorySchema } from "../directory/keycloak/options.js";
 import { mirrorSchema } from "../directory/mirror/options.js";
 
-const timeoutMs = z.int().positive().optional().describe("Budget of one network call, in milliseconds.");
+const timeoutMs = timeoutMsSchema.optional().describe("Budget of one network call, in milliseconds.");
 
 /**
  * The section's schema. `secret` is the file's secret rule (a `{ "env": NAME }` reference, a value refused),

@@ -16,6 +16,7 @@ import { readSecret } from "./secrets.js";
  * `keycloakDirectory(config.target)`, `mirror({ source, target, state, ...config.mirror })`.
  *
  * @example
+ * import { entraDirectory, keycloakDirectory, mirror } from "idswitch/directory";
  * const config = directoryOptionsFromConfig(JSON.parse(text), { env: process.env });
  * const run = mirror({ source: entraDirectory(config.source), target: keycloakDirectory(config.target), state, ...config.mirror });
  */
@@ -35,6 +36,7 @@ type Section = NonNullable<ConfigFile["directory"]>;
  * (the fetch and the clock are code, not configuration).
  *
  * @example
+ * import { keycloakDirectory } from "idswitch/directory";
  * const config = directoryOptionsFromConfig(document, { env: process.env });
  * const target = keycloakDirectory(config.target); // a DirectoryOptionsFromFile, taken as it is
  */

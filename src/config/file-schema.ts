@@ -5,6 +5,7 @@
  * Checked here for shape; each provider's own schema then checks its fields.
  */
 import { z } from "zod";
+import { timeoutMsSchema } from "../core/schemas.js";
 import { directorySectionSchema } from "./directory-schema.js";
 
 /** `{ "env": "ENTRA_CLIENT_SECRET" }`: the secret's value is read from that variable at load time. */
@@ -34,7 +35,7 @@ const common = {
   keySetCooldownSeconds: z.number().optional(),
   lastKnownGoodKeysSeconds: z.number().optional(),
   loginTimeoutSeconds: z.number().optional(),
-  timeoutMs: z.number().int().positive().optional().describe("Budget of one network call to this provider."),
+  timeoutMs: timeoutMsSchema.optional().describe("Budget of one network call to this provider."),
 };
 
 export const fileProviderSchema = z.discriminatedUnion("type", [

@@ -26,6 +26,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * @example
+ * import { sqliteLinkStore } from "idswitch/stores/sqlite";
  * const options = identityOptionsFromConfig(JSON.parse(text), { env: process.env });
  * const identity = createIdentity({ ...options, links: sqliteLinkStore({ path: "idswitch.db" }) });
  */

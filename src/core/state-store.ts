@@ -42,7 +42,7 @@ export interface SetOptions {
  * @example
  * import { redisStateStore } from "idswitch/stores/redis";
  *
- * const identity = createIdentity({ providers, state: redisStateStore({ url: process.env.REDIS_URL }) });
+ * const identity = createIdentity({ providers, state: redisStateStore({ url: env.REDIS_URL }) });
  */
 export interface StateStore {
   /** The value under `key`, or `undefined` when absent or expired. */

@@ -58,7 +58,7 @@ export interface ResumePoint {
  * @example
  * for await (const page of source.userPages(checkpoint)) {
  *   if (page.restarted) forgetSeenUsers(); // 410 Gone: the source started a full round over
- *   await applyPage(page.changes);
+ *   await applyPage(page);
  * }
  */
 export interface UserPage {
@@ -84,7 +84,7 @@ export interface SourceGroup {
 }
 
 /**
- * An app role assignment (ENTRA.md §11.5): a role of an app given to a user or a group.
+ * An app role assignment (docs/reference/entra-id.md §11.5): a role of an app given to a user or a group.
  *
  * @example
  * for await (const a of source.roleAssignments(ordersAppId)) console.log(a.principalType, a.principalId, a.appRoleId);

@@ -1,5 +1,5 @@
 /**
- * ONE suite, run against every provider (DESIGN.md, "How it is tested"): the
+ * ONE suite, run against every provider (README.md, "Development"): the
  * same scenarios must hold for the real Keycloak and for the Entra emulator.
  */
 import { base64url } from "jose";

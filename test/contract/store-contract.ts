@@ -1,5 +1,5 @@
 /**
- * One contract suite for every store (STYLE.md, practice 7): the in-memory
+ * One contract suite for every store: the in-memory
  * stores, SQLite, PostgreSQL and Redis must all pass the same tests, so an
  * application can swap one for another without a change in behaviour.
  *

@@ -132,7 +132,7 @@ export class KeycloakAdmin {
 
   /**
    * Declares a user attribute in the realm's user profile, readable and
-   * writable by admins only (KEYCLOAK.md §5.7: undeclared attributes are
+   * writable by admins only (docs/reference/keycloak.md §5.7: undeclared attributes are
    * silently dropped; a user-editable one would let people link themselves).
    */
   async declareAdminOnlyAttribute(name: string): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * CAE claims challenges (ENTRA.md §8.3): parsing `WWW-Authenticate` as
+ * CAE claims challenges (docs/reference/entra-id.md §8.3): parsing `WWW-Authenticate` as
  * resources really send it, and carrying the claims into the next sign-in.
  */
 import { describe, expect, it } from "vitest";

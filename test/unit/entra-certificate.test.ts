@@ -1,5 +1,5 @@
 /**
- * The certificate assertion entraId sends (ENTRA.md §9.2), read off the
+ * The certificate assertion entraId sends (docs/reference/entra-id.md §9.2), read off the
  * token request: header, claims, signature — and the configuration rules.
  */
 import { base64url, decodeJwt, decodeProtectedHeader, importPKCS8, importX509, jwtVerify } from "jose";

@@ -1,5 +1,5 @@
 /**
- * Multi-tenant Entra (ENTRA.md §1.4, §1.5): the issuer is a template filled
+ * Multi-tenant Entra (docs/reference/entra-id.md §1.4, §1.5): the issuer is a template filled
  * from each token's own `tid`, accepted only for the allowed tenants, in v1
  * and v2 form, and bound to the signing key's own `issuer` member.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keycloak } from "../../src/index.js";
 
-// The access token shape Keycloak 26 issues (shared/KEYCLOAK.md §3.1).
+// The access token shape Keycloak 26 issues (docs/reference/keycloak.md §3.1).
 const accessTokenClaims = {
   exp: 1766847520,
   iat: 1766847220,

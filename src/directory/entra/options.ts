@@ -3,7 +3,7 @@
  * problem reported at once with its path, never with the rejected value.
  */
 import { z } from "zod";
-import { nonEmpty } from "../../core/config.js";
+import { nonEmpty, runtimeOptionsSchema } from "../../core/schemas.js";
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
@@ -17,7 +17,7 @@ export const entraDirectorySchema = z.strictObject({
   authority: httpUrl.default("https://login.microsoftonline.com"),
   /** Graph's origin; requests go to `${graphUrl}/v1.0/...`. */
   graphUrl: httpUrl.default("https://graph.microsoft.com"),
-  /** Graph's throttling (ENTRA.md §11.6): retries of a 429, the longest `Retry-After` waited for, the first backoff. */
+  /** Graph's throttling (docs/reference/entra-id.md §11.6): retries of a 429, the longest `Retry-After` waited for, the first backoff. */
   throttle: z
     .strictObject({
       maxRetries: z.int().min(0).max(20).default(6),
@@ -25,13 +25,7 @@ export const entraDirectorySchema = z.strictObject({
       backoffSeconds: z.number().positive().default(1),
     })
     .prefault({}),
-  runtime: z
-    .strictObject({
-      fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a function").optional(),
-      now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-      timeoutMs: z.int().positive().optional(),
-    })
-    .prefault({}),
+  runtime: runtimeOptionsSchema.optional(),
 });
 
 /**

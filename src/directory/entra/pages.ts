@@ -8,7 +8,7 @@
 import { IdSwitchError } from "../../core/errors.js";
 import type { GraphClient, GraphPage } from "../../providers/entra/graph.js";
 
-/** Graph delta pages also end with an `@odata.deltaLink` (ENTRA.md §11.3). */
+/** Graph delta pages also end with an `@odata.deltaLink` (docs/reference/entra-id.md §11.3). */
 export interface DeltaPage<T> extends GraphPage<T> {
   readonly "@odata.deltaLink"?: string;
 }

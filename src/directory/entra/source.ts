@@ -1,6 +1,6 @@
 /**
  * `entraDirectory()`: Microsoft Entra ID as the mirror's source, through
- * Microsoft Graph (ENTRA.md §11) with the least-privileged app permissions
+ * Microsoft Graph (docs/reference/entra-id.md §11) with the least-privileged app permissions
  * (`User.Read.All`, `GroupMember.Read.All`, `Application.Read.All`, §11.7).
  *
  * Users come from `/users/delta`: the first round lists everyone and ends

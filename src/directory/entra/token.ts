@@ -1,6 +1,6 @@
 /**
  * The mirror's app-only Graph token: client credentials at the tenant's v2
- * token endpoint for `https://graph.microsoft.com/.default` (ENTRA.md §11.7).
+ * token endpoint for `https://graph.microsoft.com/.default` (docs/reference/entra-id.md §11.7).
  * Its failures are translated here; the secret and the token never reach an
  * error message.
  */

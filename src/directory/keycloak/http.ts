@@ -1,8 +1,8 @@
 /**
- * The mirror's Keycloak Admin REST client (KEYCLOAK.md §5) on plain fetch,
- * in the style of the provider's small admin client: a service account of
- * the target realm (client credentials), its token cached until shortly
- * before expiry, and every failure translated here, once.
+ * The mirror's Keycloak Admin REST calls (docs/reference/keycloak.md §5), on the admin
+ * client it shares with the provider (providers/keycloak/admin-client.ts: the
+ * service account's token, cached until shortly before expiry), with the
+ * mirror's own policy: every failure translated here, once.
  *
  * A Keycloak answering 5xx, 429 or not at all is retried a bounded number
  * of times with a growing pause; past that the run stops with a retryable
@@ -13,6 +13,7 @@
  */
 import { IdSwitchError } from "../../core/errors.js";
 import type { Runtime } from "../../core/runtime.js";
+import { KeycloakAdminClient, readJson } from "../../providers/keycloak/admin-client.js";
 
 export interface KeycloakHttpInput {
   readonly provider: string;
@@ -35,16 +36,22 @@ export interface KeycloakAnswer {
   readonly json: unknown;
 }
 
-const TOKEN_MARGIN_SECONDS = 15;
-
 export class KeycloakHttp {
   readonly #input: KeycloakHttpInput;
-  #token: { value: string; refreshAt: number } | undefined;
+  readonly #admin: KeycloakAdminClient;
   /** Every HTTP request sent (admin API and token endpoint): the benchmark's "calls per user". */
   calls = 0;
 
   constructor(input: KeycloakHttpInput) {
     this.#input = input;
+    this.#admin = new KeycloakAdminClient({
+      issuer: `${input.baseUrl}/realms/${encodeURIComponent(input.realm)}`,
+      clientId: input.clientId,
+      clientSecret: input.clientSecret,
+      now: input.runtime.now,
+      send: (url, init) => this.#send(url, init),
+      refused: (status, json) => this.#refused(status, json),
+    });
   }
 
   get provider(): string {
@@ -53,29 +60,12 @@ export class KeycloakHttp {
 
   /** `{base}/admin/realms/{realm}{path}`, answered: 2xx, 404 or 409; anything else throws. */
   async call(method: string, path: string, body?: unknown): Promise<KeycloakAnswer> {
-    const { baseUrl, realm } = this.#input;
-    const url = `${baseUrl}/admin/realms/${encodeURIComponent(realm)}${path}`;
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      const response = await this.#send(url, method, body, attempt);
-      if (response === undefined) continue; // a network failure worth another try
-      if (response.status === 401 && !refreshed) {
-        refreshed = true; // revoked or expired early: once more with a fresh token
-        this.#token = undefined;
-        await response.body?.cancel().catch(() => {});
-        continue;
-      }
-      if (isTransient(response.status) && attempt < this.#input.attempts) {
-        await response.body?.cancel().catch(() => {});
-        await this.#pause(attempt);
-        continue;
-      }
-      const json = await readJson(response);
-      if (response.ok || response.status === 404 || response.status === 409) {
-        return { status: response.status, headers: response.headers, json };
-      }
-      throw this.#failure(response.status, json, `${method} ${templateOf(path)}`);
+    const response = await this.#admin.request(method, path, body);
+    const json = await readJson(response);
+    if (response.ok || response.status === 404 || response.status === 409) {
+      return { status: response.status, headers: response.headers, json };
     }
+    throw this.#failure(response.status, json, `${method} ${templateOf(path)}`);
   }
 
   /** GET a JSON resource that must exist. */
@@ -85,76 +75,42 @@ export class KeycloakHttp {
     return answer.json as T;
   }
 
-  async #send(url: string, method: string, body: unknown, attempt: number): Promise<Response | undefined> {
-    const token = await this.#accessToken();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#input.runtime.timeoutMs) };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    this.calls++;
-    try {
-      return await this.#input.runtime.fetch(url, init);
-    } catch (cause) {
-      if (attempt >= this.#input.attempts) throw this.#unreachable(cause);
-      await this.#pause(attempt);
-      return undefined;
-    }
-  }
-
-  async #accessToken(): Promise<string> {
-    const { runtime, baseUrl, realm, clientId, clientSecret, provider } = this.#input;
-    const nowSeconds = runtime.now() / 1000;
-    if (this.#token && this.#token.refreshAt > nowSeconds) return this.#token.value;
-    const url = `${baseUrl}/realms/${encodeURIComponent(realm)}/protocol/openid-connect/token`;
+  /**
+   * One request, tried again while Keycloak fails (network, 5xx, 429) up to
+   * `attempts` times; the last failing answer is returned for the caller to report.
+   */
+  async #send(url: string, init: RequestInit): Promise<Response> {
+    const { runtime, attempts } = this.#input;
     for (let attempt = 1; ; attempt++) {
       this.calls++;
       let response: Response;
       try {
-        response = await runtime.fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: new URLSearchParams({
-            grant_type: "client_credentials",
-            client_id: clientId,
-            client_secret: clientSecret,
-          }),
-          signal: AbortSignal.timeout(runtime.timeoutMs),
-        });
+        response = await runtime.fetch(url, { ...init, signal: AbortSignal.timeout(runtime.timeoutMs) });
       } catch (cause) {
-        if (attempt >= this.#input.attempts) throw this.#unreachable(cause);
+        if (attempt >= attempts) throw this.#unreachable(cause);
         await this.#pause(attempt);
         continue;
       }
-      if (isTransient(response.status) && attempt < this.#input.attempts) {
-        await response.body?.cancel().catch(() => {});
-        await this.#pause(attempt);
-        continue;
-      }
-      const json = (await readJson(response)) as {
-        access_token?: unknown;
-        expires_in?: unknown;
-        error?: unknown;
-      };
-      if (response.ok && typeof json.access_token === "string") {
-        const expiresIn = typeof json.expires_in === "number" ? json.expires_in : 60;
-        this.#token = { value: json.access_token, refreshAt: nowSeconds + expiresIn - TOKEN_MARGIN_SECONDS };
-        return json.access_token;
-      }
-      if (isTransient(response.status)) throw this.#failure(response.status, json, "admin token");
-      const answer = {
-        status: response.status,
-        ...(typeof json.error === "string" ? { error: json.error } : {}),
-      };
-      throw new IdSwitchError(
-        "client_suspended",
-        `${provider}: the mirror's service account was refused a token`,
-        {
-          provider,
-          reason: "admin_credentials_refused",
-          cause: answer,
-        },
-      );
+      if (!isTransient(response.status) || attempt >= attempts) return response;
+      await response.body?.cancel().catch(() => {});
+      await this.#pause(attempt);
     }
+  }
+
+  /** The token endpoint gave no token: Keycloak still failing after the retries, or the credentials refused. */
+  #refused(status: number, json: unknown): IdSwitchError {
+    if (isTransient(status)) return this.#failure(status, json, "admin token");
+    const error = (json as { error?: unknown } | undefined)?.error;
+    const { provider } = this.#input;
+    return new IdSwitchError(
+      "client_suspended",
+      `${provider}: the mirror's service account was refused a token`,
+      {
+        provider,
+        reason: "admin_credentials_refused",
+        cause: { status, ...(typeof error === "string" ? { error } : {}) },
+      },
+    );
   }
 
   #pause(attempt: number): Promise<void> {
@@ -200,16 +156,6 @@ export class KeycloakHttp {
 
 function isTransient(status: number): boolean {
   return status === 429 || status >= 500;
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => "");
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Keycloak's own short error text (`errorMessage`, `error`), never a whole body. */

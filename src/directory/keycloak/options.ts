@@ -2,7 +2,7 @@
  * Options of `keycloakDirectory()`, checked with zod when it is called.
  */
 import { z } from "zod";
-import { nonEmpty } from "../../core/config.js";
+import { nonEmpty, runtimeOptionsSchema } from "../../core/schemas.js";
 
 /** Attribute and claim names Keycloak accepts in a user profile and a mapper. */
 const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "must be a plain attribute name");
@@ -15,7 +15,7 @@ export const keycloakDirectorySchema = z.strictObject({
     .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
     .transform((u) => u.replace(/\/+$/, "")),
   realm: nonEmpty,
-  /** A confidential client of `realm` whose service account holds realm-management roles (KEYCLOAK.md §5.1). */
+  /** A confidential client of `realm` whose service account holds realm-management roles (docs/reference/keycloak.md §5.1). */
   clientId: nonEmpty,
   clientSecret: nonEmpty,
   /** The user attribute holding the source key (`tid:oid`); declared admin-only in the user profile by the mirror. */
@@ -33,15 +33,7 @@ export const keycloakDirectorySchema = z.strictObject({
       backoffMs: z.int().min(0).default(500),
     })
     .prefault({}),
-  runtime: z
-    .strictObject({
-      /** The fetch the Admin API calls go through; default the global one. */
-      fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a function").optional(),
-      /** A clock in epoch milliseconds; default `Date.now`. */
-      now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-      timeoutMs: z.int().positive().optional(),
-    })
-    .prefault({}),
+  runtime: runtimeOptionsSchema.optional(),
 });
 
 /**

@@ -2,7 +2,7 @@
  * What the realm needs before the first user is written:
  *
  * - the key attribute declared in the user profile, view and edit by admins
- *   only (KEYCLOAK.md §5.7). Keycloak 26 drops undeclared attributes without
+ *   only (docs/reference/keycloak.md §5.7). Keycloak 26 drops undeclared attributes without
  *   an error, so without this every user would be created without its key
  *   and the next run would create them again. Admin-only, because a key a
  *   person could edit would let them link themselves to someone else;

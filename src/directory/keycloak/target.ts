@@ -1,6 +1,6 @@
 /**
  * `keycloakDirectory()`: a Keycloak realm as the mirror's target, through its
- * Admin REST API (KEYCLOAK.md §5) with a service account of that realm.
+ * Admin REST API (docs/reference/keycloak.md §5) with a service account of that realm.
  *
  * A mirrored user is found by its key attribute only (`q=<attribute>:<tid:oid>`,
  * exact), never by username or email: those are mutable, and matching on
@@ -130,38 +130,35 @@ export class KeycloakTarget {
 
   /** Every user of the realm that carries a key, page by page. */
   async *mirroredUsers(): AsyncGenerator<TargetUser> {
-    for (let first = 0; ; first += PAGE) {
-      const query = new URLSearchParams({
-        first: String(first),
-        max: String(PAGE),
-        briefRepresentation: "false",
-      });
-      const page = await this.http.get<Representation[]>(`/users?${query}`);
-      for (const rep of page) {
-        const user = this.#user(rep);
-        if (user.key !== undefined) yield user;
-      }
-      if (page.length < PAGE) return;
+    for await (const rep of this.#all("/users")) {
+      const user = this.#user(rep);
+      if (user.key !== undefined) yield user;
     }
   }
 
   /** Groups made by the mirror (they carry the Entra group id), by that id. */
   async groups(): Promise<Map<string, TargetGroup>> {
     const byId = new Map<string, TargetGroup>();
+    for await (const rep of this.#all("/groups")) {
+      const sourceId = firstValue(rep.attributes, this.options.groupAttribute);
+      if (sourceId && typeof rep.id === "string") {
+        byId.set(sourceId, { id: rep.id, name: String(rep.name), sourceId });
+      }
+    }
+    return byId;
+  }
+
+  /** Every full representation of a collection (users, groups, a group's or a role's members), `PAGE` at a time. */
+  async *#all(path: string): AsyncGenerator<Representation> {
     for (let first = 0; ; first += PAGE) {
       const query = new URLSearchParams({
         first: String(first),
         max: String(PAGE),
         briefRepresentation: "false",
       });
-      const page = await this.http.get<Representation[]>(`/groups?${query}`);
-      for (const rep of page) {
-        const sourceId = firstValue(rep.attributes, this.options.groupAttribute);
-        if (sourceId && typeof rep.id === "string") {
-          byId.set(sourceId, { id: rep.id, name: String(rep.name), sourceId });
-        }
-      }
-      if (page.length < PAGE) return byId;
+      const page = await this.http.get<Representation[]>(`${path}?${query}`);
+      yield* page;
+      if (page.length < PAGE) return;
     }
   }
 
@@ -182,16 +179,7 @@ export class KeycloakTarget {
 
   /** The users directly in a group. */
   async *groupMembers(groupId: string): AsyncGenerator<TargetUser> {
-    for (let first = 0; ; first += PAGE) {
-      const query = new URLSearchParams({
-        first: String(first),
-        max: String(PAGE),
-        briefRepresentation: "false",
-      });
-      const page = await this.http.get<Representation[]>(`/groups/${groupId}/members?${query}`);
-      for (const rep of page) yield this.#user(rep);
-      if (page.length < PAGE) return;
-    }
+    for await (const rep of this.#all(`/groups/${groupId}/members`)) yield this.#user(rep);
   }
 
   /** Adds the user to the group. */
@@ -228,18 +216,8 @@ export class KeycloakTarget {
 
   /** The users holding a client role directly. */
   async *roleMembers(client: string, role: string): AsyncGenerator<TargetUser> {
-    for (let first = 0; ; first += PAGE) {
-      const query = new URLSearchParams({
-        first: String(first),
-        max: String(PAGE),
-        briefRepresentation: "false",
-      });
-      const page = await this.http.get<Representation[]>(
-        `/clients/${client}/roles/${encodeURIComponent(role)}/users?${query}`,
-      );
-      for (const rep of page) yield this.#user(rep);
-      if (page.length < PAGE) return;
-    }
+    const users = this.#all(`/clients/${client}/roles/${encodeURIComponent(role)}/users`);
+    for await (const rep of users) yield this.#user(rep);
   }
 
   /** Gives the user a role of the client `client`. */

@@ -1,6 +1,6 @@
 /**
  * From an Entra user to the fields of their Keycloak account. Keycloak stores
- * usernames and e-mails lower-cased (KEYCLOAK.md §5.2), so they are compared
+ * usernames and e-mails lower-cased (docs/reference/keycloak.md §5.2), so they are compared
  * that way; its default user profile wants a first and a last name, so they
  * fall back to the display name rather than leave the person facing
  * VERIFY_PROFILE at their first sign-in.

@@ -1,7 +1,7 @@
 /**
  * `mirror()`: keeps every Entra user, group and app role ready in Keycloak,
  * so the EU provider is a hot spare and a migration is a configuration
- * change (DESIGN.md, "mirror").
+ * change (docs/concepts.md, "mirror").
  *
  * - Idempotent: people are matched on their immutable `tid:oid`, stored in an
  *   admin-only Keycloak attribute; a second run over an unchanged directory
@@ -51,7 +51,7 @@ export interface Mirror {
 
 /**
  * @example
- * const run = mirror({ source: entraDirectory({...}), target: keycloakDirectory({...}), state, policy: "propagate" });
+ * const run = mirror({ source, target, state, policy: "propagate" });
  * const result = await run.apply();
  * if (result.status === "braked") askSomeone(result.brake);
  */

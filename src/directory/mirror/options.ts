@@ -2,19 +2,22 @@
  * Options of `mirror()`, checked with zod when it is called.
  */
 import { z } from "zod";
-import { nonEmpty } from "../../core/config.js";
-import type { StateStore } from "../../core/state-store.js";
+import { callable, nonEmpty, objectWith, stateStoreSchema } from "../../core/schemas.js";
 import type { DirectorySource } from "../entra/source.js";
 import type { KeycloakTarget } from "../keycloak/target.js";
 import type { MirrorProgress } from "./result.js";
 
-const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", `must be ${what}`);
-const object = <T>(what: string, method: string) =>
-  z.custom<T>(
-    (v) =>
-      typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[method] === "function",
-    `must be ${what}`,
-  );
+/** What `entraDirectory()` returns: `mirror()` and `readiness()` recognise it the same way. */
+export const directorySourceSchema = objectWith<DirectorySource>(
+  ["userPages", "users", "groups", "groupUsers", "roleAssignments", "userGroups"],
+  "must be a directory source (entraDirectory())",
+);
+
+/** What `keycloakDirectory()` returns. */
+export const directoryTargetSchema = objectWith<KeycloakTarget>(
+  ["findUser"],
+  "must be a directory target (keycloakDirectory())",
+);
 
 export const roleMappingSchema = z.strictObject({
   /** The Entra application (its appId) whose role assignments are mirrored. */
@@ -26,13 +29,13 @@ export const roleMappingSchema = z.strictObject({
 });
 
 export const mirrorSchema = z.strictObject({
-  source: object<DirectorySource>("a directory source (entraDirectory())", "userPages"),
-  target: object<KeycloakTarget>("a directory target (keycloakDirectory())", "findUser"),
-  state: object<StateStore>("a StateStore", "compareAndSet"),
+  source: directorySourceSchema,
+  target: directoryTargetSchema,
+  state: stateStoreSchema,
   /** Separates the checkpoints of several mirrors sharing one StateStore. */
   name: nonEmpty.default("default"),
   /**
-   * Whose word counts when the source disables or removes a person (DESIGN.md, "Suspension is not an
+   * Whose word counts when the source disables or removes a person (docs/concepts.md, "Suspension is not an
    * outage"): `propagate` disables the Keycloak copy (behind the brake); `hold` never does and reports it.
    */
   policy: z.enum(["propagate", "hold"]),
@@ -59,7 +62,7 @@ export const mirrorSchema = z.strictObject({
   roles: z.array(roleMappingSchema).default([]),
   /** Keycloak calls in flight at once. */
   concurrency: z.int().min(1).max(32).default(4),
-  onProgress: fn<(progress: MirrorProgress) => void>("a function").optional(),
+  onProgress: callable<(progress: MirrorProgress) => void>().optional(),
 });
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The roles phase: each configured Entra app's role assignments become
  * client roles of a Keycloak client. A role given to a group reaches the
- * group's direct members only — Entra's own rule (ENTRA.md §11.5). Only
+ * group's direct members only — Entra's own rule (docs/reference/entra-id.md §11.5). Only
  * mapped role ids are touched, and only mirrored people lose a role.
  */
 import type { DirectorySource } from "../entra/source.js";

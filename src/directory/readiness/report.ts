@@ -8,9 +8,15 @@
 
 import { z } from "zod";
 import { parseConfig } from "../../core/config.js";
+import { clockSchema } from "../../core/schemas.js";
 import type { DirectorySource } from "../entra/source.js";
 import type { KeycloakTarget } from "../keycloak/target.js";
-import { type RoleMapping, roleMappingSchema } from "../mirror/options.js";
+import {
+  directorySourceSchema,
+  directoryTargetSchema,
+  type RoleMapping,
+  roleMappingSchema,
+} from "../mirror/options.js";
 import { wantedRoles } from "../mirror/roles.js";
 import type { SourceUser } from "../types.js";
 
@@ -62,18 +68,12 @@ export interface ReadinessReport {
 }
 
 const readinessSchema = z.strictObject({
-  source: z.custom<DirectorySource>(
-    (v) => typeof (v as DirectorySource)?.users === "function",
-    "must be a directory source",
-  ),
-  target: z.custom<KeycloakTarget>(
-    (v) => typeof (v as KeycloakTarget)?.findUser === "function",
-    "must be a directory target",
-  ),
+  source: directorySourceSchema,
+  target: directoryTargetSchema,
   /** Compare group memberships (default true). */
   groups: z.boolean().default(true),
   roles: z.array(roleMappingSchema).default([]),
-  now: z.custom<() => number>((v) => typeof v === "function", "must be a function").default(() => Date.now),
+  now: clockSchema.default(() => Date.now),
 });
 
 /**

@@ -4,9 +4,10 @@
  * first request). Security options have no defaults: the secret, the
  * audience of a bearer API and the chooser page must be given.
  */
-import type { Identity, PerProvider, StateStore } from "idswitch";
-import { IdSwitchError } from "idswitch";
+import type { Identity, PerProvider } from "idswitch";
+import { IdSwitchError, isIdSwitchError, parseConfig } from "idswitch";
 import { z } from "zod";
+import { clockSchema, stateStoreSchema } from "../../core/schemas.js";
 import { safeReturnTo } from "./return-to.js";
 
 const IDENTITY_METHODS = ["beginLogin", "completeLogin", "refresh", "logoutUrl", "verifyAccessToken"];
@@ -18,15 +19,6 @@ const identity = z.custom<Identity>(
     Array.isArray((value as { providers?: unknown }).providers) &&
     IDENTITY_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
   "must be the result of createIdentity()",
-);
-
-const STORE_METHODS = ["get", "set", "delete"];
-const store = z.custom<StateStore>(
-  (value) =>
-    typeof value === "object" &&
-    value !== null &&
-    STORE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
-  "must be a StateStore (get, set, delete)",
 );
 
 /** 32 characters at least: HKDF stretches it to a key, it cannot add entropy that is not there. */
@@ -80,15 +72,13 @@ export const webOptionsSchema = z.strictObject({
        * Without it the whole session (tokens included) is sealed into the
        * cookie, split into chunks when it exceeds one cookie's 4 KB.
        */
-      store: store.optional(),
+      store: stateStoreSchema.optional(),
     })
     .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60 }),
-  /** How long a sign-in may take at the provider. */
-  loginTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
   /** What `requireAuth` does without a session: redirect a browser to sign in, or answer 401. */
   unauthenticated: z.enum(["redirect", "status"]).default("redirect"),
   /** A clock (epoch ms), for tests. */
-  now: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+  now: clockSchema.optional(),
 });
 
 /**
@@ -140,21 +130,12 @@ export type BearerOptions = z.output<typeof bearerOptionsSchema>;
  * problem with its path (as `createIdentity` does), never repeating a value.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input, { reportInput: false });
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    // An unknown key is reported on its parent; name the key itself, it is what was mistyped.
-    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
-    const path = keys.length === 1 ? [...issue.path, keys[0] as string] : issue.path;
-    return { path: formatPath(path), message: issue.message };
-  });
-  const list = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
-  throw new IdSwitchError("config_invalid", `${what}: invalid options: ${list}`, { issues });
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => {
-    if (typeof key === "number") return `${acc}[${key}]`;
-    return acc ? `${acc}.${String(key)}` : String(key);
-  }, "");
+  try {
+    // The core's one parser: the same issues and path format as createIdentity's…
+    return parseConfig(schema, input);
+  } catch (error) {
+    if (!isIdSwitchError(error, "config_invalid")) throw error;
+    // …with the entry point named, since an app may configure several.
+    throw new IdSwitchError("config_invalid", `${what}: ${error.message}`, { issues: error.issues });
+  }
 }

@@ -7,7 +7,7 @@
  * import express from "express";
  * import { bearerAuth, idswitch } from "idswitch/express";
  *
- * const auth = idswitch({ identity, secret: process.env.SESSION_SECRET, chooserPath: "/choose" });
+ * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = express();
  * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
@@ -18,11 +18,10 @@
  */
 
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
-import type { IdentitySession, Principal } from "idswitch";
 import { BearerAuth } from "../core/bearer.js";
+import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { parseRoles } from "../core/roles.js";
 import { WebAuth } from "../core/web-auth.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
@@ -37,12 +36,7 @@ export { safeReturnTo } from "../core/return-to.js";
  *   res.json(principal ? { name: principal.name } : { anonymous: true });
  * });
  */
-export interface IdswitchRequest {
-  /** The signed-in session (web), refreshed when near expiry. */
-  readonly session?: IdentitySession | undefined;
-  /** Who the caller is: the session's principal, or the bearer token's. */
-  readonly principal?: Principal | undefined;
-}
+export type IdswitchRequest = RequestIdentity;
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -80,22 +74,18 @@ export interface ExpressIdswitch {
  */
 export function idswitch(options: WebOptionsInput): ExpressIdswitch {
   const auth = new WebAuth(options, "idswitch/express");
-  const guard = (check: (session: IdentitySession) => WebResponse | undefined, enforce: boolean) =>
+  const guards = sessionGuards(auth, "idswitch/express", (guard) =>
     handler(async (req, res, next) => {
-      const web = toWeb(req);
-      if (!req.idswitch) {
-        const result = await auth.authenticate(web);
-        if (result.failure && enforce) return send(res, result.failure);
-        for (const cookie of result.setCookies) res.append("Set-Cookie", cookie);
-        req.idswitch = { session: result.session, principal: result.session?.principal };
+      const { learnt, response } = await guard(toWeb(req), req.idswitch);
+      if (learnt) {
+        for (const cookie of learnt.setCookies) res.append("Set-Cookie", cookie);
+        req.idswitch = learnt.state;
       }
-      const session = req.idswitch.session;
-      if (!enforce) return next();
-      if (!session) return send(res, auth.unauthenticated(web, []));
-      const refused = check(session);
-      return refused ? send(res, refused) : next();
-    });
+      return response ? send(res, response) : next();
+    }),
+  );
   return {
+    ...guards,
     routes() {
       const router = Router();
       router.get(
@@ -111,12 +101,6 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
         handler(async (req, res) => send(res, await auth.logout(toWeb(req)))),
       );
       return router;
-    },
-    session: () => guard(() => undefined, false),
-    requireAuth: () => guard(() => undefined, true),
-    requireRole(...roles) {
-      const required = parseRoles(roles, "idswitch/express");
-      return guard((session) => auth.forbidden(session, required), true);
     },
   };
 }

@@ -7,7 +7,7 @@
  * import Fastify from "fastify";
  * import { bearerAuth, idswitch } from "idswitch/fastify";
  *
- * const auth = idswitch({ identity, secret: process.env.SESSION_SECRET, chooserPath: "/choose" });
+ * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = Fastify();
  * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
  * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
@@ -23,11 +23,10 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from "fastify";
-import type { IdentitySession, Principal } from "idswitch";
 import { BearerAuth } from "../core/bearer.js";
+import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { parseRoles } from "../core/roles.js";
 import { WebAuth } from "../core/web-auth.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
@@ -39,10 +38,7 @@ export { safeReturnTo } from "../core/return-to.js";
  * @example
  * app.get("/me", { preHandler: auth.session() }, async (request) => ({ name: request.idswitch?.principal?.name ?? null }));
  */
-export interface IdswitchRequest {
-  readonly session?: IdentitySession | undefined;
-  readonly principal?: Principal | undefined;
-}
+export type IdswitchRequest = RequestIdentity;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -103,35 +99,20 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
   };
   Object.assign(plugin, { [SKIP_OVERRIDE]: true });
 
-  const guard =
-    (
-      check: (session: IdentitySession) => WebResponse | undefined,
-      enforce: boolean,
-    ): preHandlerAsyncHookHandler =>
-    async (request, reply) => {
-      const web = toWeb(request);
-      if (!request.idswitch) {
-        const result = await auth.authenticate(web);
-        if (result.failure && enforce) return send(reply, result.failure);
-        for (const cookie of result.setCookies) reply.header("set-cookie", cookie);
-        request.idswitch = { session: result.session, principal: result.session?.principal };
-      }
-      const session = request.idswitch.session;
-      if (!enforce) return;
-      if (!session) return send(reply, auth.unauthenticated(web, []));
-      const refused = check(session);
-      if (refused) return send(reply, refused);
-    };
-
-  return {
-    plugin,
-    session: () => guard(() => undefined, false),
-    requireAuth: () => guard(() => undefined, true),
-    requireRole(...roles) {
-      const required = parseRoles(roles, "idswitch/fastify");
-      return guard((session) => auth.forbidden(session, required), true);
-    },
-  };
+  const guards = sessionGuards(
+    auth,
+    "idswitch/fastify",
+    (guard): preHandlerAsyncHookHandler =>
+      async (request, reply) => {
+        const { learnt, response } = await guard(toWeb(request), request.idswitch ?? undefined);
+        if (learnt) {
+          for (const cookie of learnt.setCookies) reply.header("set-cookie", cookie);
+          request.idswitch = learnt.state;
+        }
+        if (response) return send(reply, response);
+      },
+  );
+  return { plugin, ...guards };
 }
 
 /**

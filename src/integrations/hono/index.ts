@@ -17,11 +17,10 @@
  * @module idswitch/hono
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import type { IdentitySession, Principal } from "idswitch";
 import { BearerAuth } from "../core/bearer.js";
+import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { parseRoles } from "../core/roles.js";
 import { WebAuth } from "../core/web-auth.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
@@ -33,10 +32,7 @@ export { safeReturnTo } from "../core/return-to.js";
  * @example
  * app.get("/me", auth.session(), (c) => c.json({ name: c.get("idswitch")?.principal?.name ?? null }));
  */
-export interface IdswitchRequest {
-  readonly session?: IdentitySession | undefined;
-  readonly principal?: Principal | undefined;
-}
+export type IdswitchRequest = RequestIdentity;
 
 /**
  * The Hono environment the middleware sets: `new Hono<IdswitchEnv>()`.
@@ -80,30 +76,22 @@ export interface HonoIdswitch {
  */
 export function idswitch(options: WebOptionsInput): HonoIdswitch {
   const auth = new WebAuth(options, "idswitch/hono");
-  const guard =
-    (
-      check: (session: IdentitySession) => WebResponse | undefined,
-      enforce: boolean,
-    ): MiddlewareHandler<IdswitchEnv> =>
-    async (c, next) => {
-      const web = toWeb(c);
-      let state = c.get("idswitch");
-      if (!state) {
-        const result = await auth.authenticate(web);
-        if (result.failure && enforce) return toResponse(result.failure);
-        for (const cookie of result.setCookies) c.header("Set-Cookie", cookie, { append: true });
-        state = { session: result.session, principal: result.session?.principal };
-        c.set("idswitch", state);
-      }
-      if (enforce) {
-        if (!state.session) return toResponse(auth.unauthenticated(web, []));
-        const refused = check(state.session);
-        if (refused) return toResponse(refused);
-      }
-      await next();
-    };
-
+  const guards = sessionGuards(
+    auth,
+    "idswitch/hono",
+    (guard): MiddlewareHandler<IdswitchEnv> =>
+      async (c, next) => {
+        const { learnt, response } = await guard(toWeb(c), c.get("idswitch"));
+        if (learnt) {
+          for (const cookie of learnt.setCookies) c.header("Set-Cookie", cookie, { append: true });
+          c.set("idswitch", learnt.state);
+        }
+        if (response) return toResponse(response);
+        await next();
+      },
+  );
   return {
+    ...guards,
     routes() {
       const app = new Hono<IdswitchEnv>();
       app.get(auth.loginPath, async (c) => toResponse(await auth.login(toWeb(c))));
@@ -112,12 +100,6 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
       );
       app.all(auth.logoutPath, async (c) => toResponse(await auth.logout(toWeb(c))));
       return app;
-    },
-    session: () => guard(() => undefined, false),
-    requireAuth: () => guard(() => undefined, true),
-    requireRole(...roles) {
-      const required = parseRoles(roles, "idswitch/hono");
-      return guard((session) => auth.forbidden(session, required), true);
     },
   };
 }

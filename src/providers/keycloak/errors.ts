@@ -1,5 +1,5 @@
 /**
- * Keycloak's real error answers (shared/KEYCLOAK.md §4, checked against a
+ * Keycloak's real error answers (docs/reference/keycloak.md §4, checked against a
  * real 26.7.3 by test/integration/keycloak) and what each one means.
  * Matched before the generic OAuth table; first match wins, so specific rows
  * come before broad ones.

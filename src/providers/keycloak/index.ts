@@ -2,8 +2,9 @@
  * `keycloak({...})`: a Keycloak realm as an identity provider.
  */
 import { z } from "zod";
-import { nonEmpty, parseConfig } from "../../core/config.js";
+import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
+import { nonEmpty } from "../../core/schemas.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
 import type { AccountStatus } from "../provider.js";

@@ -1,11 +1,12 @@
+import { parseConfig } from "idswitch";
 import type { Pool } from "pg";
 import { z } from "zod";
-import { parseStoreOptions } from "../shared/options.js";
 
 /**
  * Options of `postgresLinkStore` and `postgresStateStore`.
  *
  * @example
+ * import { Pool } from "pg";
  * const pool = new Pool({ connectionString: env.DATABASE_URL });
  * pool.on("error", (err) => log.warn("postgres idle client", { err })); // without a listener, node-postgres crashes the process
  * const options: PostgresStoreOptions = { pool }; // borrowed: the store's close() leaves it open for the app
@@ -77,7 +78,7 @@ export interface ParsedPostgresOptions {
 }
 
 export function parsePostgresOptions(input: PostgresStoreOptions, prefix: string): ParsedPostgresOptions {
-  const parsed = parseStoreOptions(schema, input, prefix);
+  const parsed = parseConfig(schema, input, prefix);
   return {
     pool: parsed.pool,
     connectionString: parsed.connectionString,

@@ -8,9 +8,8 @@
  * second connection (a subscribed connection can run nothing else), opened
  * on the first `subscribe`.
  */
-import type { SetOptions, StateStore, StateValue } from "idswitch";
+import { parseConfig, type SetOptions, type StateStore, type StateValue } from "idswitch";
 import { z } from "zod";
-import { parseStoreOptions } from "../shared/options.js";
 import { decode, encode, stepOf, ttlOf } from "../shared/state-values.js";
 import { guarded } from "../shared/unavailable.js";
 import {
@@ -91,7 +90,7 @@ export function redisStateStore(options: RedisStateStoreOptions): StateStore & {
   /** Closes the database or connection; the store is unusable afterwards. */
   close(): Promise<void>;
 } {
-  const parsed = parseStoreOptions(schema, options, "redisStateStore");
+  const parsed = parseConfig(schema, options, "redisStateStore");
   const connectTimeoutMs = parsed.connectTimeoutMs ?? 5000;
   return new RedisStateStore({
     client: parsed.client ?? ownClient(parsed.url as string, connectTimeoutMs),

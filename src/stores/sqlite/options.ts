@@ -1,5 +1,5 @@
+import { parseConfig } from "idswitch";
 import { z } from "zod";
-import { parseStoreOptions } from "../shared/options.js";
 
 /**
  * Options of `sqliteLinkStore` and `sqliteStateStore`.
@@ -15,15 +15,15 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number | undefined;
 }
 
-const schema = z.strictObject({
+/** The options every SQLite store takes; a store with more extends it. */
+export const sqliteOptionsSchema = z.strictObject({
   path: z.string().min(1),
-  busyTimeoutMs: z.number().int().nonnegative().optional(),
+  busyTimeoutMs: z.number().int().nonnegative().default(5000),
 });
 
 export function parseSqliteOptions(
   input: SqliteStoreOptions,
   prefix: string,
 ): { path: string; busyTimeoutMs: number } {
-  const parsed = parseStoreOptions(schema, input, prefix);
-  return { path: parsed.path, busyTimeoutMs: parsed.busyTimeoutMs ?? 5000 };
+  return parseConfig(sqliteOptionsSchema, input, prefix);
 }

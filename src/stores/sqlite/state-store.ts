@@ -8,13 +8,12 @@
  * or one `BEGIN IMMEDIATE` transaction, so it is atomic across processes.
  * No publish/subscribe: other processes poll.
  */
-import type { SetOptions, StateStore, StateValue } from "idswitch";
-import { z } from "zod";
-import { parseStoreOptions } from "../shared/options.js";
+import { parseConfig, type SetOptions, type StateStore, type StateValue } from "idswitch";
+import { clockSchema } from "../../core/schemas.js";
 import { decode, encode, stepOf, ttlOf } from "../shared/state-values.js";
 import { guarded } from "../shared/unavailable.js";
 import { LazyDatabase } from "./database.js";
-import type { SqliteStoreOptions } from "./options.js";
+import { type SqliteStoreOptions, sqliteOptionsSchema } from "./options.js";
 
 const STORE = "sqlite state store";
 /** Sweep expired rows once per this many writes: cheap, and bounds the dead rows kept. */
@@ -33,11 +32,7 @@ export interface SqliteStateStoreOptions extends SqliteStoreOptions {
   readonly now?: (() => number) | undefined;
 }
 
-const schema = z.strictObject({
-  path: z.string().min(1),
-  busyTimeoutMs: z.number().int().nonnegative().optional(),
-  now: z.custom<() => number>((value) => typeof value === "function", "must be a function").optional(),
-});
+const schema = sqliteOptionsSchema.extend({ now: clockSchema.optional() });
 
 /**
  * An expiring key-value StateStore in one SQLite file.
@@ -50,8 +45,8 @@ export function sqliteStateStore(options: SqliteStateStoreOptions): StateStore &
   /** Closes the database or connection; the store is unusable afterwards. */
   close(): Promise<void>;
 } {
-  const parsed = parseStoreOptions(schema, options, "sqliteStateStore");
-  const db = new LazyDatabase({ path: parsed.path, busyTimeoutMs: parsed.busyTimeoutMs ?? 5000 });
+  const parsed = parseConfig(schema, options, "sqliteStateStore");
+  const db = new LazyDatabase({ path: parsed.path, busyTimeoutMs: parsed.busyTimeoutMs });
   return new SqliteStateStore(db, parsed.now ?? Date.now);
 }
 

@@ -1,7 +1,7 @@
 /**
  * App roles, from Entra (the emulator's Graph `appRoleAssignedTo`) to client
  * roles of a Keycloak client (the real Keycloak): roles given to a user and
- * to a group (its direct members only, Entra's rule, ENTRA.md §11.5), only
+ * to a group (its direct members only, Entra's rule, docs/reference/entra-id.md §11.5), only
  * mapped roles touched, and only mirrored people ever losing one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

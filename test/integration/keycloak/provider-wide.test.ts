@@ -1,7 +1,7 @@
 /**
  * Keycloak refusing the application or the whole realm, and Keycloak not
  * answering at all. These are provider-wide: the app's own identity, not a
- * person's (DESIGN.md, "Suspension is not an outage").
+ * person's (docs/concepts.md, "Suspension is not an outage").
  */
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, inject, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * Keycloak refusing a person: disabled, locked by brute-force detection, a
  * pending required action, a revoked session. Each is provoked on the real
- * Keycloak and must land on its taxonomy code (DESIGN.md, "Errors").
+ * Keycloak and must land on its taxonomy code (docs/concepts.md, "Errors: one taxonomy").
  */
 import * as client from "openid-client";
 import { describe, expect, it } from "vitest";
@@ -100,7 +100,7 @@ describe("a locked account (brute-force detection)", () => {
     expect(page).toEqual({ error: "Invalid username or password." });
     // …so the provider asks the admin API, which knows.
     await expect(provider.accountStatus(user.id)).resolves.toMatchObject({ status: "locked", failures: 3 });
-    // A temporary lock guards credentials only: the live session still refreshes (KEYCLOAK.md §4.6).
+    // A temporary lock guards credentials only: the live session still refreshes (docs/reference/keycloak.md §4.6).
     await expect(provider.refresh(session)).resolves.toMatchObject({ provider: "eu" });
 
     await realmAdmin().clearBruteForce(user.id);
