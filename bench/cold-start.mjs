@@ -12,8 +12,8 @@
  * The issuers are on loopback and connections are kept alive between
  * repetitions (undici's pool is global, for idswitch and jose alike), so
  * this measures the SDK's own cold path — discovery parsing, key import,
- * single-flight — not network round trips (SECURITY.md C3 derives those:
- * 100–400 ms at 20–80 ms RTT).
+ * single-flight — not network round trips (DNS, TCP, TLS and two HTTP exchanges are 4–5 round
+ * trips: 100–400 ms at 20–80 ms RTT).
  */
 import * as jose from "jose";
 import { createIdentity } from "../dist/index.js";

@@ -2,7 +2,7 @@
  * What the numbers were measured on: CPU, cores, Node and OpenSSL, the
  * libuv pool size (jose's WebCrypto verification runs there), the load of
  * the machine before and after, and the versions of every library compared
- * (SECURITY.md C2: unpinned peers made published comparisons lie).
+ * (fast-jwt PRs #535 and #644: unpinned peers made published comparisons lie).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";

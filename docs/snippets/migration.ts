@@ -30,7 +30,8 @@ export async function startIdentity() {
   return { identity, links, state };
 }
 
-// Phase 2: copy the Entra directory into the EU Keycloak, look before writing.
+// Phase 1, then on a schedule until phase 3: copy the Entra directory into the
+// EU Keycloak, so the spare knows everyone; look before writing.
 export async function mirrorOnce(state: ReturnType<typeof redisStateStore>) {
   const source = entraDirectory({
     tenantId: need("ENTRA_TENANT_ID"),

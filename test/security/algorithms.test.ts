@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #1, #2, #7, #14: what the `alg` header may make us do.
+ * SECURITY.md #1, #2, #7, #14: what the `alg` header may make us do.
  * Both providers sit behind one createIdentity; "before any key lookup"
  * means the recording fetches saw nothing at all (not even discovery).
  */

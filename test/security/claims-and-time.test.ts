@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #8, #9, #15, #17: what the claims of a correctly signed
+ * SECURITY.md #8, #9, #15, #17: what the claims of a correctly signed
  * token may still get wrong. Real Entra and Keycloak tokens where the
  * providers can issue them; a lab issuer (keys the test owns, injected fetch
  * and clock) for the claims no real provider would sign. The lab issuer

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #10, #12, #13, #20: a token is only ever good at its own
+ * SECURITY.md #10, #12, #13, #20: a token is only ever good at its own
  * issuer. Entra tenants share signing keys (the common key set), Keycloak
  * realms on one host can share keys (export/import), and two providers sit
  * behind one createIdentity: the issuer check is the wall.

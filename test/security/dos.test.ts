@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #16 and #19: making the verifier (or, through it, the
+ * SECURITY.md #16 and #19: making the verifier (or, through it, the
  * providers) do unbounded work — huge tokens, deep JSON, floods of made-up
  * `kid`s, a key-set endpoint that never answers.
  */

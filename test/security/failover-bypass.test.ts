@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2#24, failover as a suspension bypass: a person the first
+ * SECURITY.md #24, failover as a suspension bypass: a person the first
  * provider refuses must never be let in by silently asking the second one.
  * Entra ID emulator first, the real Keycloak second (and the other way
  * round); recording fetches prove the spare's token endpoint was never

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #9 (token types), #11, #12d, #18, #21, #22, #26: the
+ * SECURITY.md #9 (token types), #11, #12d, #18, #21, #22, #26: the
  * browser flows of a client that talks to two authorization servers, and
  * what a signed-in person's tokens and claims may (not) be used for.
  * Entra ID emulator + real Keycloak behind one createIdentity; sign-ins go

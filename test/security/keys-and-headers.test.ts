@@ -1,5 +1,5 @@
 /**
- * SECURITY.md §A2 #3, #4, #5, #6, #23: header members that try to choose
+ * SECURITY.md #3, #4, #5, #6, #23: header members that try to choose
  * the key (`kid`, `jku`, `x5u`, `jwk`, `x5c`), change how the token is read
  * (`crit`, `b64`), or change what the token is (JWE, JSON serialization).
  */

@@ -1,6 +1,6 @@
 /**
  * `GET|POST /realms/{realm}/protocol/openid-connect/auth`: validates the
- * request like Keycloak's AuthorizationEndpoint (KEYCLOAK.md §4.2) — errors
+ * request like Keycloak's AuthorizationEndpoint (docs/reference/keycloak.md §4.2) — errors
  * about the realm, the client or the redirect URI are pages (nobody to
  * redirect to safely); the rest go back to the client as `?error=` with
  * `state` and `iss` (RFC 9207). Then the SSO cookie is honoured, or the

@@ -1,5 +1,5 @@
 /**
- * Brute-force detection (KEYCLOAK.md §4.8, trap 14): failures are counted per
+ * Brute-force detection (docs/reference/keycloak.md §4.8): failures are counted per
  * user; each time the count reaches a multiple of `failureFactor` the account
  * is locked for `waitIncrementSeconds` × that multiple (Keycloak's default
  * MULTIPLE strategy), at most `maxFailureWaitSeconds` — or disabled for good

@@ -1,5 +1,5 @@
 /**
- * Token claims as Keycloak 26 writes them (KEYCLOAK.md §3.1–§3.3), in the
+ * Token claims as Keycloak 26 writes them (docs/reference/keycloak.md §3.1–§3.3), in the
  * member order of the real dumps: access tokens (`typ: "Bearer"`) with
  * `realm_access`, `resource_access` and the audience mappers' `aud`; ID
  * tokens (`typ: "ID"`, `aud` = the client id); refresh tokens
@@ -14,7 +14,7 @@ import type { UserSession } from "./sessions.js";
 export type Claims = Record<string, unknown>;
 
 /**
- * The grant that produced a token, as the `jti` prefix encodes it (KEYCLOAK.md §3.1: `ac` code, `ro` password;
+ * The grant that produced a token, as the `jti` prefix encodes it (docs/reference/keycloak.md §3.1: `ac` code, `ro` password;
  * [guess] `cc` client credentials, `dg` device, `rf` refresh).
  */
 export type GrantShortcut = "ac" | "ro" | "cc" | "dg" | "rf";
@@ -32,7 +32,7 @@ export interface TokenSubject {
   readonly clientAddress: string;
 }
 
-/** `onrtac:<uuid>`: online session, regular token, grant (KEYCLOAK.md §3.1). */
+/** `onrtac:<uuid>`: online session, regular token, grant (docs/reference/keycloak.md §3.1). */
 export function jti(grant: GrantShortcut): string {
   return `onrt${grant}:${randomUUID()}`;
 }

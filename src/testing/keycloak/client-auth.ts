@@ -1,5 +1,5 @@
 /**
- * Client authentication at the token and device endpoints (KEYCLOAK.md §4.3):
+ * Client authentication at the token and device endpoints (docs/reference/keycloak.md §4.3):
  * `client_secret_post` or `client_secret_basic`. Note Keycloak's odd pairing:
  * an unknown or disabled client is `invalid_client`, a wrong or missing
  * secret `unauthorized_client` — both 401, same description.
@@ -30,7 +30,7 @@ function sameSecret(given: string, expected: string): boolean {
 export function authenticateClient(realm: RealmRecord, ctx: RequestContext): ClientRecord {
   const basic = basicCredentials(ctx);
   const clientId = basic?.id ?? ctx.form.get("client_id") ?? undefined;
-  // [guess] status 400 (KEYCLOAK.md §4.3 says 400/401).
+  // [guess] status 400 (docs/reference/keycloak.md §4.3 says 400/401).
   if (!clientId) fail(400, "invalid_client", "Missing client_id parameter");
   const client = realm.clients.get(clientId);
   if (!client?.enabled) fail(401, "invalid_client", BAD_CLIENT);

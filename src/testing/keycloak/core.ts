@@ -14,7 +14,7 @@ export interface Core {
   readonly now: () => number;
 }
 
-/** `{base}/realms/{realm}`: the issuer (KEYCLOAK.md §2). */
+/** `{base}/realms/{realm}`: the issuer (docs/reference/keycloak.md §2). */
 export function realmUrl(core: Core, realm: string): string {
   return `${core.url}/realms/${encodeURIComponent(realm)}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The device authorization grant (RFC 8628; KEYCLOAK.md §2.3):
+ * The device authorization grant (RFC 8628; docs/reference/keycloak.md §2.3):
  * - `POST …/protocol/openid-connect/auth/device` starts a flow;
  * - `GET /realms/{realm}/device?user_code=…` (the `verification_uri_complete`)
  *   goes straight to the login form, then consent, then

@@ -1,7 +1,7 @@
 /**
- * `/.well-known/openid-configuration` of a realm, with the fields KEYCLOAK.md
+ * `/.well-known/openid-configuration` of a realm, with the fields docs/reference/keycloak.md
  * §2 lists. Only endpoints the emulator serves are named; `[guess]` marks
- * the value lists that KEYCLOAK.md does not spell out (a real 26.7.3
+ * the value lists that docs/reference/keycloak.md does not spell out (a real 26.7.3
  * document names more endpoints, algorithms and claims).
  */
 import { type Core, oidcBase, realmUrl } from "./core.js";

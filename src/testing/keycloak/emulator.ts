@@ -3,7 +3,7 @@
  * demo. It serves the OIDC side of Keycloak 26.7.3 under `/realms/{realm}` —
  * discovery, keys, the code flow with a login page, refresh, password, client
  * credentials, the device flow, userinfo, introspection, revocation and
- * logout — with Keycloak's claims and error strings (shared/KEYCLOAK.md and
+ * logout — with Keycloak's claims and error strings (docs/reference/keycloak.md and
  * the captured answers in test/fixtures/keycloak-answers.json), and lets a
  * test disable, lock and sign out users, disable clients and realms, rotate
  * keys and inject faults. It passes the same provider contract suite as the

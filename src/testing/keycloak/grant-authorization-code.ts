@@ -1,5 +1,5 @@
 /**
- * `grant_type=authorization_code` (KEYCLOAK.md §4.5): single-use codes,
+ * `grant_type=authorization_code` (docs/reference/keycloak.md §4.5): single-use codes,
  * `redirect_uri` and PKCE checked, the user re-checked at exchange time.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -40,7 +40,7 @@ export const authorizationCodeGrant: Grant = async (core, ctx, realm, client) =>
   );
 };
 
-/** [guess] wordings of Keycloak's PKCE refusals (KEYCLOAK.md §4.5 only says "a PKCE … description"). */
+/** [guess] wordings of Keycloak's PKCE refusals (docs/reference/keycloak.md §4.5 only says "a PKCE … description"). */
 function checkPkce(
   challenge: { readonly value: string; readonly method: "S256" | "plain" } | undefined,
   verifier: string | undefined,

@@ -1,5 +1,5 @@
 /**
- * `grant_type=client_credentials` (KEYCLOAK.md §3.1, §4.3): the client's
+ * `grant_type=client_credentials` (docs/reference/keycloak.md §3.1, §4.3): the client's
  * service-account user is the subject; no session, so no `sid` and no
  * refresh token.
  */

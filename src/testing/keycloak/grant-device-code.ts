@@ -1,7 +1,7 @@
 /**
  * `grant_type=urn:ietf:params:oauth:grant-type:device_code` (RFC 8628,
- * KEYCLOAK.md §2.3). The error codes are RFC 8628's; [guess] the
- * descriptions, which KEYCLOAK.md does not quote.
+ * docs/reference/keycloak.md §2.3). The error codes are RFC 8628's; [guess] the
+ * descriptions, which docs/reference/keycloak.md does not quote.
  */
 
 import { type Grant, sessionActive, sessionUser } from "./grant-support.js";

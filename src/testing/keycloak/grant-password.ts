@@ -1,6 +1,6 @@
 /**
  * `grant_type=password` (direct access grants) with Keycloak 26.7.3's
- * answers (KEYCLOAK.md §4.1 and the captured fixtures): a wrong password,
+ * answers (docs/reference/keycloak.md §4.1 and the captured fixtures): a wrong password,
  * an unknown user and a brute-force lock all answer 400 "Invalid user
  * credentials"; only "Account disabled" is explicit.
  */

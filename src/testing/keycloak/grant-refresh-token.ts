@@ -1,6 +1,6 @@
 /**
  * `grant_type=refresh_token`, with Keycloak's refusals in the order its
- * TokenManager checks them (KEYCLOAK.md §4.6; [guess] the order itself):
+ * TokenManager checks them (docs/reference/keycloak.md §4.6; [guess] the order itself):
  * garbage → expiry → client → session → user → not-before.
  * Refresh tokens stay reusable (`revokeRefreshToken: false`, the default).
  */

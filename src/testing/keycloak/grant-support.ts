@@ -27,7 +27,7 @@ export function sessionActive(
   return now - session.started <= realm.ssoSessionMaxLifespan * 1000;
 }
 
-/** The session's user, refused as the code and refresh grants refuse it (KEYCLOAK.md §4.5, §4.6). */
+/** The session's user, refused as the code and refresh grants refuse it (docs/reference/keycloak.md §4.5, §4.6). */
 export function sessionUser(realm: RealmRecord, session: UserSession): UserRecord {
   const user = realm.users.get(session.userId);
   if (!user) invalidGrant("User not found");

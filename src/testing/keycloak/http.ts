@@ -1,7 +1,7 @@
 /**
  * Replies as data (so faults can rewrite them before anything is written)
  * and Keycloak's answer shapes: OAuth errors as JSON
- * `{"error","error_description"}` (KEYCLOAK.md §4), pages as HTML,
+ * `{"error","error_description"}` (docs/reference/keycloak.md §4), pages as HTML,
  * redirects. The request context and body parsing are the Entra emulator's.
  */
 import type { Reply, RequestContext } from "../entra/http.js";
@@ -106,7 +106,7 @@ export function expiredCookie(name: string, realmPath: string): string {
   return `${name}=; Version=1; Expires=Thu, 01-Jan-1970 00:00:10 GMT; Max-Age=0; Path=${realmPath}/; HttpOnly`;
 }
 
-/** Rejects a form with the same parameter twice: 400 "duplicated parameter" (KEYCLOAK.md §4.4). */
+/** Rejects a form with the same parameter twice: 400 "duplicated parameter" (docs/reference/keycloak.md §4.4). */
 export function checkDuplicates(ctx: RequestContext): void {
   const seen = new Set<string>();
   for (const key of ctx.form.keys()) {

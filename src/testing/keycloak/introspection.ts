@@ -1,5 +1,5 @@
 /**
- * Token introspection and revocation (KEYCLOAK.md §2.4), for access tokens:
+ * Token introspection and revocation (docs/reference/keycloak.md §2.4), for access tokens:
  * introspection needs client authentication and — since 26.6.2 — the
  * introspecting client in the token's `aud`, else `{"active":false}`.
  * Revocation ends the session of a refresh token, or puts an access token's

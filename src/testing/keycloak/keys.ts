@@ -1,5 +1,5 @@
 /**
- * A realm's keys, as a new Keycloak realm has them (KEYCLOAK.md §3.5):
+ * A realm's keys, as a new Keycloak realm has them (docs/reference/keycloak.md §3.5):
  * `rsa-generated` (RS256, signs ID and access tokens), `rsa-enc-generated`
  * (RSA-OAEP, published with `use: "enc"`) and `hmac-generated` (HS512, signs
  * refresh tokens — only Keycloak can verify them). Certificates are
@@ -72,7 +72,7 @@ export async function createRealmKeys(realm: string, now: number): Promise<Realm
 /**
  * A new RS256 key signs from now on. The old one stays published (passive:
  * tokens it signed still verify) unless `retireOld` disables it, which makes
- * them fail verification (KEYCLOAK.md §3.5).
+ * them fail verification (docs/reference/keycloak.md §3.5).
  */
 export async function rotateSigner(
   realm: string,

@@ -1,6 +1,6 @@
 /**
  * `GET|POST …/protocol/openid-connect/logout` — RP-initiated logout
- * (KEYCLOAK.md §2.1): with `id_token_hint` the session ends at once and the
+ * (docs/reference/keycloak.md §2.1): with `id_token_hint` the session ends at once and the
  * browser goes to the registered `post_logout_redirect_uri` with `state`;
  * without it Keycloak asks for confirmation. A POST with client credentials
  * and a `refresh_token` is the legacy back-end logout: 204.

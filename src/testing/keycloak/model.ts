@@ -16,7 +16,7 @@ import type {
 
 export type BruteForceSettings = Required<KeycloakBruteForceOptions>;
 
-/** Keycloak's defaults for brute-force detection once it is switched on (KEYCLOAK.md §4.8). */
+/** Keycloak's defaults for brute-force detection once it is switched on (docs/reference/keycloak.md §4.8). */
 export const BRUTE_FORCE_DEFAULTS: BruteForceSettings = {
   failureFactor: 30,
   waitIncrementSeconds: 60,
@@ -161,7 +161,7 @@ export function createUserRecord(
   options: Omit<KeycloakUserOptions, "realm">,
   serviceAccountClientId?: string,
 ): UserRecord {
-  // Keycloak stores usernames and e-mails lower-cased (KEYCLOAK.md §5.2).
+  // Keycloak stores usernames and e-mails lower-cased (docs/reference/keycloak.md §5.2).
   const username = options.username.toLowerCase();
   if (findUserByUsername(realm, username)) {
     throw new TypeError(`addUser: user "${username}" exists in realm ${realm.name}`);
@@ -212,7 +212,7 @@ export function serviceAccountOf(realm: RealmRecord, client: ClientRecord): User
 
 /**
  * Required actions in force: the user's own plus `VERIFY_PROFILE` when the
- * default user profile's required attributes are missing (KEYCLOAK.md trap 9).
+ * default user profile's required attributes are missing (docs/reference/keycloak.md §5.7).
  */
 export function pendingRequiredActions(user: UserRecord): string[] {
   if (user.serviceAccountClientId !== undefined) return [];
@@ -225,7 +225,7 @@ export function pendingRequiredActions(user: UserRecord): string[] {
 /**
  * Effective roles after expanding the built-in composites: `default-roles-<realm>`
  * = `offline_access` + `uma_authorization` + account `view-profile`,
- * `manage-account`; `manage-account` ⊃ `manage-account-links` (KEYCLOAK.md §3.1).
+ * `manage-account`; `manage-account` ⊃ `manage-account-links` (docs/reference/keycloak.md §3.1).
  */
 export function effectiveRoles(
   realm: RealmRecord,

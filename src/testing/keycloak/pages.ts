@@ -1,7 +1,7 @@
 /**
  * The HTML the emulator serves in place of Keycloak's `keycloak.v2` login
  * theme. Plain forms an HTTP client can read and submit, keeping what tests
- * and tools key on in the real theme (KEYCLOAK.md §4.2, test/support/keycloak-login.ts):
+ * and tools key on in the real theme (docs/reference/keycloak.md §4.2, test/support/keycloak-login.ts):
  * the form id `kc-form-login` with fields `username`/`password`, the title
  * `#kc-page-title`, messages in `.kc-feedback-text`, error pages in
  * `#kc-error-message`, the device user-code form
@@ -16,7 +16,7 @@ export const MESSAGES = {
   invalidUser: "Invalid username or password.",
   accountDisabled: "Account is disabled, contact your administrator.",
   invalidDeviceCode: "Invalid code, please try again.",
-  // [guess] texts below: not quoted in KEYCLOAK.md.
+  // [guess] texts below: not quoted in docs/reference/keycloak.md.
   cookieNotFound: "Cookie not found. Please make sure cookies are enabled in your browser.",
   expiredAction: "Action expired. Please continue with login now.",
   passwordMismatch: "Passwords don't match.",
@@ -87,7 +87,7 @@ const ACTION_TITLES: Readonly<Record<string, string>> = {
 };
 
 /**
- * A required action after a right password (KEYCLOAK.md §4.2: actions are
+ * A required action after a right password (docs/reference/keycloak.md §4.2: actions are
  * pages, not errors). `UPDATE_PASSWORD` can be completed here; the others
  * are shown and cannot be completed in the emulator.
  */
@@ -159,7 +159,7 @@ export function infoPage(realm: string, title: string, message: string): string 
   );
 }
 
-/** The logout confirmation shown without `id_token_hint` (KEYCLOAK.md §2.1). [guess] markup. */
+/** The logout confirmation shown without `id_token_hint` (docs/reference/keycloak.md §2.1). [guess] markup. */
 export function logoutConfirmPage(
   realm: string,
   action: string,

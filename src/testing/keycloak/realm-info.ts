@@ -1,5 +1,5 @@
 /**
- * `GET /realms/{realm}`: the realm's public information (KEYCLOAK.md §1.6):
+ * `GET /realms/{realm}`: the realm's public information (docs/reference/keycloak.md §1.6):
  * `realm`, `public_key` (base64 SPKI of the active RS256 key),
  * `token-service`, `account-service`, `tokens-not-before`.
  */

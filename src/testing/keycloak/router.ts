@@ -1,5 +1,5 @@
 /**
- * Path → endpoint. Everything lives under `/realms/{realm}/` (KEYCLOAK.md §2);
+ * Path → endpoint. Everything lives under `/realms/{realm}/` (docs/reference/keycloak.md §2);
  * a realm that does not exist is 404 `{"error":"Realm does not exist"}`
  * (the captured fixture) on every path of it.
  */

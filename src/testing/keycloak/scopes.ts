@@ -1,6 +1,6 @@
 /**
  * Client scopes of a new Keycloak 26 realm and what a token's `scope` claim
- * says (KEYCLOAK.md §3.1, trap 6). Default scopes apply whether asked for or
+ * says (docs/reference/keycloak.md §3.1). Default scopes apply whether asked for or
  * not; of those only `profile` and `email` are "included in token scope".
  * Optional scopes apply when asked for.
  */

@@ -2,7 +2,7 @@
  * The SSO cookie: after a sign-in the browser holds `KEYCLOAK_IDENTITY`, and
  * the next authorization request of that browser skips the form while the
  * session lives. A user disabled or locked since is shown the form again
- * (KEYCLOAK.md §4.2). [guess] The cookie's value: Keycloak's is a signed
+ * (docs/reference/keycloak.md §4.2). [guess] The cookie's value: Keycloak's is a signed
  * JWT; here it is the session id.
  */
 import { isLocked } from "./brute-force.js";

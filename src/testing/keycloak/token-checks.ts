@@ -1,6 +1,6 @@
 /**
  * Is an access token still good? What userinfo and introspection ask
- * (KEYCLOAK.md §2.4, §4.9): signed by this realm with a published key,
+ * (docs/reference/keycloak.md §2.4, §4.9): signed by this realm with a published key,
  * `typ: "Bearer"`, not expired, not revoked, not older than a not-before,
  * its session (if any) alive, its user present and enabled, its client
  * enabled.

@@ -1,6 +1,6 @@
 /**
  * `POST /realms/{realm}/protocol/openid-connect/token`, checks in the order
- * of Keycloak's TokenEndpoint (KEYCLOAK.md §4.4): realm enabled → duplicated
+ * of Keycloak's TokenEndpoint (docs/reference/keycloak.md §4.4): realm enabled → duplicated
  * parameters → grant type → client authentication → the grant.
  */
 import { authenticateClient } from "./client-auth.js";

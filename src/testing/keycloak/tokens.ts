@@ -2,7 +2,7 @@
  * Signing, verifying and the token endpoint's success body. ID and access
  * tokens are RS256 with the realm's active key (`{"alg":"RS256","typ":"JWT","kid"}`);
  * refresh tokens are HS512 with the realm's HMAC key, so only the emulator
- * can verify them (KEYCLOAK.md §3.3).
+ * can verify them (docs/reference/keycloak.md §3.3).
  */
 import { createHash } from "node:crypto";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
@@ -39,7 +39,7 @@ function atHash(accessToken: string): string {
 }
 
 /**
- * The success body, members in Keycloak's order (KEYCLOAK.md §2.3). A refresh
+ * The success body, members in Keycloak's order (docs/reference/keycloak.md §2.3). A refresh
  * token only when the grant has a session; an ID token only for `openid`.
  */
 export async function tokenResponse(core: Core, subject: TokenSubject, nonce?: string): Promise<Claims> {

@@ -2,12 +2,12 @@
  * Public types of the Keycloak-lite emulator (`idswitch/testing`). Names
  * follow Keycloak's own representations (RealmRepresentation,
  * ClientRepresentation, UserRepresentation) so a realm export reads across.
- * Defaults are Keycloak 26's (shared/KEYCLOAK.md); `[guess]` marks a value
- * that is not in KEYCLOAK.md or the captured fixtures.
+ * Defaults are Keycloak 26's (docs/reference/keycloak.md); `[guess]` marks a value
+ * that is not in docs/reference/keycloak.md or the captured fixtures.
  */
 
 /**
- * Brute-force detection of a realm (KEYCLOAK.md §4.8). Field names and
+ * Brute-force detection of a realm (docs/reference/keycloak.md §4.8). Field names and
  * defaults are Keycloak's; `false` (the default of a new realm) turns it off.
  *
  * @example
@@ -61,7 +61,7 @@ export interface KeycloakRealmOptions {
 
 /**
  * A protocol mapper of a client — the three kinds the emulator understands
- * (KEYCLOAK.md §3.4, §1.13). Flags default as in Keycloak's admin console.
+ * (docs/reference/keycloak.md §3.4, §1.13). Flags default as in Keycloak's admin console.
  *
  * @example
  * const mapper: KeycloakMapper = { type: "audience", audience: "api" };
@@ -129,7 +129,7 @@ export interface KeycloakClientOptions {
 
 /**
  * Options of `kc.addUser()`. A user lacking `email`, `firstName` or
- * `lastName` gets Keycloak's `VERIFY_PROFILE` required action (trap 9).
+ * `lastName` gets Keycloak's `VERIFY_PROFILE` required action (§5.7).
  *
  * @example
  * kc.addUser({ realm: "acme", username: "ada", password: "pw", email: "ada@example.test",
@@ -160,7 +160,7 @@ export interface KeycloakUserOptions {
  * A user created by `kc.addUser()` (or imported).
  *
  * @example
- * expect(principal).toMatchObject({ subject: user.id, tenant: "acme" });
+ * expect(principal).toMatchObject({ subject: ada.id, tenant: "acme" });
  */
 export interface KeycloakUser {
   readonly id: string;

@@ -1,6 +1,6 @@
 /**
  * The account checks of the two password forms, in Keycloak's two orders
- * (KEYCLOAK.md §4.1, §4.2, issue #46517):
+ * (docs/reference/keycloak.md §4.1, §4.2, issue #46517):
  * - direct grant: lock → enabled → password → required actions;
  * - login page: password → lock → enabled → required actions.
  * Every wrong password counts towards brute-force detection.

@@ -1,6 +1,6 @@
 /**
  * `GET|POST …/protocol/openid-connect/userinfo` with a Bearer access token
- * (KEYCLOAK.md §2.4): a bad, expired or revoked token, a disabled user or
+ * (docs/reference/keycloak.md §2.4): a bad, expired or revoked token, a disabled user or
  * an ended session → 401 `invalid_token` "Token verification failed" with
  * `WWW-Authenticate`; the token's client disabled → 400 "Client disabled";
  * the user deleted → "User not found" ([guess] 401).

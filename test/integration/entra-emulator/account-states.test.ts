@@ -1,4 +1,4 @@
-// Account, app and tenant states at the sign-in page, with the redirect-vs-page rule of shared/ENTRA.md §2.3
+// Account, app and tenant states at the sign-in page, with the redirect-vs-page rule of docs/reference/entra-id.md §2.3
 // and the AADSTS codes of §6.4/§6.6.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInThroughSignInPage } from "../../support/entra-login.js";

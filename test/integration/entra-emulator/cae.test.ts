@@ -1,4 +1,4 @@
-// Continuous Access Evaluation (shared/ENTRA.md §8): cp1 clients get long-lived tokens carrying xms_cc; the demo
+// Continuous Access Evaluation (docs/reference/entra-id.md §8): cp1 clients get long-lived tokens carrying xms_cc; the demo
 // resource answers a revoked user's still-valid token with the §8.3 claims challenge; a sign-in that carries the
 // challenge's claims gets a token newer than the event.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Certificate client assertions at the token endpoint (shared/ENTRA.md §9.2): both header generations,
+// Certificate client assertions at the token endpoint (docs/reference/entra-id.md §9.2): both header generations,
 // `azpacr` "2", and each refusal with its AADSTS code.
 import { randomUUID } from "node:crypto";
 import { importPKCS8, type JWTPayload, SignJWT } from "jose";

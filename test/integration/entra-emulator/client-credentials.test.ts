@@ -1,4 +1,4 @@
-// Client credentials and client authentication (shared/ENTRA.md §3.1, §9.1, §6.1, §6.4), app and tenant states.
+// Client credentials and client authentication (docs/reference/entra-id.md §3.1, §9.1, §6.1, §6.4), app and tenant states.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectEntraError, get, postForm, startWorld, tokenUrl, type World } from "./world.js";
 

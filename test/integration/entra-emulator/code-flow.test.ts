@@ -1,4 +1,4 @@
-// The authorization code flow through the emulator's sign-in page (shared/ENTRA.md §2, §3.1, §3.2).
+// The authorization code flow through the emulator's sign-in page (docs/reference/entra-id.md §2, §3.1, §3.2).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInThroughSignInPage } from "../../support/entra-login.js";
 import {

@@ -1,4 +1,4 @@
-// The device authorization grant (shared/ENTRA.md §4) with the person's side done on the emulator's device page.
+// The device authorization grant (docs/reference/entra-id.md §4) with the person's side done on the emulator's device page.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { approveDeviceLogin, declineDeviceLogin } from "../../support/entra-login.js";
 import { claimsOf, expectEntraError, postForm, startWorld, tokenUrl, type World } from "./world.js";

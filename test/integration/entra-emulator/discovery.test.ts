@@ -1,4 +1,4 @@
-// Discovery documents field by field against the real captures (shared/ENTRA.md §1.4) and headers (§1.7).
+// Discovery documents field by field against the real captures (docs/reference/entra-id.md §1.4) and headers (§1.7).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectEntraError, get, startWorld, type World } from "./world.js";
 

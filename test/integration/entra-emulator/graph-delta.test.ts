@@ -1,4 +1,4 @@
-// Graph delta queries on users (shared/ENTRA.md §11.3): rounds, deltaLinks, @removed, restores,
+// Graph delta queries on users (docs/reference/entra-id.md §11.3): rounds, deltaLinks, @removed, restores,
 // $select deciding which changes count, "latest", the 410 resync and the seven-day token life.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addGraphClient, allPages, expectGraphError, graphGet, graphToken } from "./graph-world.js";

@@ -1,4 +1,4 @@
-// The emulator's Microsoft Graph (shared/ENTRA.md §11): tokens and permissions, users and $select,
+// The emulator's Microsoft Graph (docs/reference/entra-id.md §11): tokens and permissions, users and $select,
 // paging, groups and (transitive) members, app role assignments, throttling and $batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

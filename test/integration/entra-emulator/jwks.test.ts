@@ -1,4 +1,4 @@
-// Key sets (shared/ENTRA.md §1.6, §1.5) and key rotation (§10).
+// Key sets (docs/reference/entra-id.md §1.6, §1.5) and key rotation (§10).
 import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 // HTTPS on request, and Microsoft's own client library against the emulator: @azure/msal-node,
 // unmodified but for its authority settings, in a child process that trusts the emulator's CA through
 // NODE_EXTRA_CA_CERTS. Client credentials, the authorization code flow through the emulator's sign-in
-// page, and what MSAL makes of a disabled user's refresh (ENTRA.md §6.3, §6.4).
+// page, and what MSAL makes of a disabled user's refresh (docs/reference/entra-id.md §6.3, §6.4).
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -115,7 +115,7 @@ describe("@azure/msal-node against the emulator", () => {
     const refused = await agent.call("silentRefresh", { scopes });
     expect(refused.ok).toBe(false);
     // Recorded from msal-node 7.2.3 (msal-common 16.17.0): a bare invalid_grant without suberror is not
-    // in msal-common's interaction-required lists (ENTRA.md §6.3), so MSAL surfaces a plain ServerError —
+    // in msal-common's interaction-required lists (docs/reference/entra-id.md §6.3), so MSAL surfaces a plain ServerError —
     // not InteractionRequiredAuthError; msal-node has no `classification` (MSAL.NET and Python do).
     expect(refused.error).toMatchObject({
       className: "ServerError",

@@ -1,5 +1,5 @@
 // The emulator as a server: ephemeral ports, several at once, close(), the request log, the error formats it
-// can be configured with (shared/ENTRA.md §6.1, §6.5) and the error lookup page.
+// can be configured with (docs/reference/entra-id.md §6.1, §6.5) and the error lookup page.
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createEntraEmulator } from "../../../src/testing/index.js";

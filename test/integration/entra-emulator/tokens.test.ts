@@ -1,4 +1,4 @@
-// Token contents (shared/ENTRA.md §5): headers, claim sets of v2 ID tokens, v1/v2 access tokens, app-only
+// Token contents (docs/reference/entra-id.md §5): headers, claim sets of v2 ID tokens, v1/v2 access tokens, app-only
 // tokens, pairwise subjects, groups overage, email/xms_edov, Graph tokens.
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

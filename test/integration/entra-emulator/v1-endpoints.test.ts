@@ -1,4 +1,4 @@
-// The v1 protocol endpoints (shared/ENTRA.md §1.3): `/{t}/oauth2/token`, `/authorize`, `/devicecode`, `/logout`.
+// The v1 protocol endpoints (docs/reference/entra-id.md §1.3): `/{t}/oauth2/token`, `/authorize`, `/devicecode`, `/logout`.
 // v1 bodies carry STRING numbers and `resource` (§3.3, §4.1); the access token's version still follows the
 // resource's registration (§1.5); the ID token follows the endpoint (§1.5). No MSAL here: plain HTTP only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

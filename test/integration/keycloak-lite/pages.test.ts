@@ -1,7 +1,7 @@
 /**
  * Keycloak-lite's login page through the same form-submitting browser the
  * real Keycloak's tests use (test/support/keycloak-login.ts), with the real
- * theme's texts (KEYCLOAK.md §4.2): "Invalid username or password." for a
+ * theme's texts (docs/reference/keycloak.md §4.2): "Invalid username or password." for a
  * wrong password and for a locked account, "Account is disabled, contact
  * your administrator." for a disabled one, required actions as pages.
  */
@@ -185,7 +185,7 @@ describe("Keycloak-lite logout, keys and faults through the SDK", () => {
     ]);
   });
 
-  it("userinfo and introspection refuse a disabled user's still-valid access token (KEYCLOAK.md §4.9)", async () => {
+  it("userinfo and introspection refuse a disabled user's still-valid access token (docs/reference/keycloak.md §4.9)", async () => {
     const user = liteNewUser(kc);
     const tokens = await codeFlowTokens(kc, user);
     const oidc = `${kc.issuer("idswitch")}/protocol/openid-connect`;

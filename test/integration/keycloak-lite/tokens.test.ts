@@ -1,5 +1,5 @@
 /**
- * Token shapes against shared/KEYCLOAK.md §3 (the real 26.x dumps): the claim
+ * Token shapes against docs/reference/keycloak.md §3 (the real 26.x dumps): the claim
  * set of a code-flow access token, ID and refresh tokens, service-account
  * tokens, the token response, discovery and the key set.
  */
@@ -15,7 +15,7 @@ const alice = { username: "alice", password: "alice-pw" };
 const issuer = kc.issuer("idswitch");
 
 describe("Keycloak-lite: discovery and keys", () => {
-  it("serves the realm's discovery document with Keycloak's endpoints (KEYCLOAK.md §2)", async () => {
+  it("serves the realm's discovery document with Keycloak's endpoints (docs/reference/keycloak.md §2)", async () => {
     const response = await fetch(`${issuer}/.well-known/openid-configuration`);
     expect(response.status).toBe(200);
     const oidc = `${issuer}/protocol/openid-connect`;
@@ -74,7 +74,7 @@ describe("Keycloak-lite: discovery and keys", () => {
 });
 
 describe("Keycloak-lite: tokens", () => {
-  it("a code-flow access token has the claims of a real 26.x one (KEYCLOAK.md §3.1)", async () => {
+  it("a code-flow access token has the claims of a real 26.x one (docs/reference/keycloak.md §3.1)", async () => {
     const body = await codeFlowTokens(kc, alice);
     expect(Object.keys(body)).toEqual([
       "access_token",
@@ -158,7 +158,7 @@ describe("Keycloak-lite: tokens", () => {
     });
   });
 
-  it("client credentials: the service account, no session, no refresh token (KEYCLOAK.md §3.1)", async () => {
+  it("client credentials: the service account, no session, no refresh token (docs/reference/keycloak.md §3.1)", async () => {
     const answer = await postToken(kc, "idswitch", {
       grant_type: "client_credentials",
       client_id: "service",
