@@ -3,11 +3,11 @@
  * speaks to. Node-only; never imported by the root entry.
  *
  * - {@link createEntraEmulator}: Microsoft Entra ID on 127.0.0.1, faithful to
- *   the real service's payloads and AADSTS answers (shared/ENTRA.md).
+ *   the real service's payloads and AADSTS answers (docs/reference/entra-id.md).
  * - {@link createClientCertificate}: a key and a self-signed certificate to
  *   register on an emulated app and to authenticate with.
  * - {@link createKeycloakEmulator}: a Keycloak-lite on 127.0.0.1 (realms,
- *   login page, Keycloak's claims and error strings, shared/KEYCLOAK.md);
+ *   login page, Keycloak's claims and error strings, docs/reference/keycloak.md);
  *   passes the same provider contract suite as a real Keycloak 26.7.3.
  *
  * @example
@@ -25,6 +25,9 @@ export type {
   EntraApp,
   EntraAppOptions,
   EntraAppState,
+  EntraAuditApp,
+  EntraAuditInitiator,
+  EntraAuditUser,
   EntraEmulatorOptions,
   EntraFault,
   EntraFaultEndpoint,
@@ -40,6 +43,7 @@ export type {
   EntraUser,
   EntraUserOptions,
   EntraUserState,
+  EntraUserStateOptions,
 } from "./entra/types.js";
 export { createKeycloakEmulator, type KeycloakEmulator } from "./keycloak/emulator.js";
 export type {

@@ -3,7 +3,7 @@
  * what Entra answers in one situation — the AADSTS number, the top-level
  * `error`, the HTTP status at the JSON endpoints, the `suberror`, the text
  * after `AADSTSnnnn: ` ({placeholders} filled per request) and how the
- * authorize endpoint delivers it (ENTRA.md §2.3):
+ * authorize endpoint delivers it (docs/reference/entra-id.md §2.3):
  *
  * - `page`: an HTML error page at login.microsoftonline.com; never
  *   redirected, because the redirect URI cannot be trusted yet (or the
@@ -12,8 +12,8 @@
  * - `redirect`: back to the app's redirect URI with `error` (=
  *   `redirectError` when it differs from the token endpoint's).
  *
- * Each row names the ENTRA.md section it comes from; `[guess]` marks values
- * the document leaves open. Texts are the server's wording where ENTRA.md or
+ * Each row names the docs/reference/entra-id.md section it comes from; `[guess]` marks values
+ * the document leaves open. Texts are the server's wording where docs/reference/entra-id.md or
  * the public error reference quotes it.
  */
 import type { EntraAppState, EntraTenantState, EntraUserState } from "./types.js";
@@ -243,12 +243,12 @@ export const AADSTS = {
   }),
   code_redirect_mismatch: row({
     code: 500112,
-    error: "invalid_grant", // [guess] not in ENTRA.md
+    error: "invalid_grant", // [guess] not in docs/reference/entra-id.md
     status: 400,
     authorize: "redirect",
     message:
       "The reply address '{redirectUri}' does not match the reply address '{expected}' provided when requesting Authorization code.",
-    section: "[guess] not in ENTRA.md",
+    section: "[guess] not in docs/reference/entra-id.md",
   }),
   pkce_verifier_missing: row({
     code: 50148,
@@ -257,7 +257,7 @@ export const AADSTS = {
     authorize: "redirect",
     message:
       "The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.",
-    section: "[guess] not in ENTRA.md; public 2022 payload of a request without code_verifier",
+    section: "[guess] not in docs/reference/entra-id.md; a public 2022 payload without code_verifier",
   }),
   pkce_mismatch: row({
     code: 501481,
@@ -265,7 +265,7 @@ export const AADSTS = {
     status: 400,
     authorize: "redirect",
     message: "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
-    section: "[guess] not in ENTRA.md; Microsoft error reference",
+    section: "[guess] not in docs/reference/entra-id.md; Microsoft error reference",
   }),
   pkce_challenge_invalid: row({
     code: 501491,
@@ -273,7 +273,7 @@ export const AADSTS = {
     status: 400,
     authorize: "redirect",
     message: "Invalid size of Code_Challenge parameter.",
-    section: "[guess] not in ENTRA.md; Microsoft error reference",
+    section: "[guess] not in docs/reference/entra-id.md; Microsoft error reference",
   }),
 
   // ---- apps and client authentication ---------------------------------------------------------
@@ -452,7 +452,7 @@ export const AADSTS = {
   }),
   grant_not_on_common: row({
     code: 9001023,
-    error: "invalid_request", // [guess] ENTRA.md gives the code only
+    error: "invalid_request", // [guess] docs/reference/entra-id.md gives the code only
     status: 400,
     authorize: "redirect",
     message:

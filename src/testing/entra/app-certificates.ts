@@ -1,5 +1,5 @@
 /**
- * Certificates of app registrations (`keyCredentials`, ENTRA.md §9.2): what
+ * Certificates of app registrations (`keyCredentials`, docs/reference/entra-id.md §9.2): what
  * the emulator keeps of one — the public key and both thumbprints a client
  * assertion can name it by — and the maker behind `createClientCertificate`.
  */

@@ -1,5 +1,5 @@
 /**
- * The authorize endpoint and its sign-in page (ENTRA.md §2). Validation runs
+ * The authorize endpoint and its sign-in page (docs/reference/entra-id.md §2). Validation runs
  * in two phases, because where an error goes depends on what is known
  * (§2.3): until the client and its redirect URI are validated, refusals are
  * an HTML page; after that they go back to the redirect URI, encoded as

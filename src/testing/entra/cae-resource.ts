@@ -1,5 +1,5 @@
 /**
- * `GET /cae/resource`: a demo CAE-enabled API (ENTRA.md §8), standing in for
+ * `GET /cae/resource`: a demo CAE-enabled API (docs/reference/entra-id.md §8), standing in for
  * Graph or Exchange. It accepts any unexpired access token the emulator
  * signed (Bearer, RFC 6750), and evaluates it continuously: a token from a
  * client that handles challenges (`xms_cc: ["cp1"]`, §8.2) is refused with

@@ -1,5 +1,5 @@
 /**
- * Self-signed signing certificates shaped like Entra's own (ENTRA.md §1.6,
+ * Self-signed signing certificates shaped like Entra's own (docs/reference/entra-id.md §1.6,
  * decoded from the captured `/organizations` keys): X.509 v3, an 8-byte
  * serial, sha256WithRSAEncryption, subject = issuer =
  * `CN=accounts.accesscontrol.windows.net`, five years of validity and a single

@@ -1,5 +1,5 @@
 /**
- * The OIDC `claims` parameter as far as Entra acts on it (ENTRA.md §2.1,
+ * The OIDC `claims` parameter as far as Entra acts on it (docs/reference/entra-id.md §2.1,
  * §3.1, §8.2, §8.3): client capabilities (`access_token.xms_cc.values`,
  * `cp1` = "I handle claims challenges") and the `nbf` a CAE challenge
  * demands (`access_token.nbf.value`: a token newer than the revocation).

@@ -1,5 +1,5 @@
 /**
- * Claim sets of the tokens Entra mints (ENTRA.md §5). Claim order follows
+ * Claim sets of the tokens Entra mints (docs/reference/entra-id.md §5). Claim order follows
  * real tokens: `aud, iss, iat, nbf, exp`, then alphabetical. `iat`/`nbf` lie
  * five minutes in the past, as in Microsoft's decoded samples (exp − iat =
  * 3900 s for a one-hour token, §5.3).

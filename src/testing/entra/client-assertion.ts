@@ -1,5 +1,5 @@
 /**
- * Certificate client assertions at the token endpoint (ENTRA.md §9.2),
+ * Certificate client assertions at the token endpoint (docs/reference/entra-id.md §9.2),
  * checked in the order that decides which AADSTS answer a client gets:
  *
  * 1. the header names a registered certificate — `x5t#S256` (SHA-256) or

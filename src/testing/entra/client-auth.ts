@@ -1,5 +1,5 @@
 /**
- * Client authentication at the token endpoint (ENTRA.md §3.1, §9.1, §9.2, §6.4):
+ * Client authentication at the token endpoint (docs/reference/entra-id.md §3.1, §9.1, §9.2, §6.4):
  * `client_secret` in the form or HTTP Basic, or a certificate's
  * `client_assertion` (see client-assertion.ts); public clients send nothing.
  * Failures are 700016/7000112 (`unauthorized_client`, 400) for the app

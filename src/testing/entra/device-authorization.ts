@@ -1,5 +1,5 @@
 /**
- * `POST /{tenant}/oauth2/v2.0/devicecode` (ENTRA.md §4.1): integer
+ * `POST /{tenant}/oauth2/v2.0/devicecode` (docs/reference/entra-id.md §4.1): integer
  * `expires_in` (900) and `interval` (5), `verification_uri` pointing at the
  * emulator's stand-in for https://microsoft.com/devicelogin, and no
  * `verification_uri_complete` — Entra does not return one. The v1

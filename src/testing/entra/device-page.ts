@@ -1,6 +1,6 @@
 /**
  * The person's side of the device flow, standing in for
- * https://microsoft.com/devicelogin (ENTRA.md §4): enter the code (`otc`),
+ * https://microsoft.com/devicelogin (docs/reference/entra-id.md §4): enter the code (`otc`),
  * then "Are you trying to sign in to …?" with a sign-in form and Cancel.
  * Cancel declines the flow (the device then polls `authorization_declined`);
  * a refusal the person cannot fix on the page (MFA, Conditional Access…)

@@ -16,7 +16,7 @@ import type {
   EntraUserState,
 } from "./types.js";
 
-/** The personal-account (MSA) tenant; `consumers` is its alias (ENTRA.md §1.1). */
+/** The personal-account (MSA) tenant; `consumers` is its alias (docs/reference/entra-id.md §1.1). */
 export const MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
 export interface TenantRecord {

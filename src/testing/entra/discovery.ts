@@ -1,6 +1,6 @@
 /**
  * OpenID discovery documents, v2 and v1, field for field as captured from
- * the real service (ENTRA.md §1.4) — including what is NOT there
+ * the real service (docs/reference/entra-id.md §1.4) — including what is NOT there
  * (`code_challenge_methods_supported`, `authorization_response_iss_parameter_supported`).
  * Endpoints keep the tenant segment as requested (`common`, a GUID, a domain).
  */

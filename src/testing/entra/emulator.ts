@@ -3,13 +3,14 @@
  * stand-in on 127.0.0.1 for tests. It serves the v2 protocol — discovery,
  * keys, authorize with a sign-in page, token (code, refresh, client
  * credentials, device code), device code, logout — with the payload shapes
- * and AADSTS answers of shared/ENTRA.md, and lets a test set account, app and
+ * and AADSTS answers of docs/reference/entra-id.md, and lets a test set account, app and
  * tenant states, rotate keys and inject faults.
  */
 import { CAE_RESOURCE_PATH } from "./cae-resource.js";
 import { type Core, issuerV1, issuerV2 } from "./core.js";
 import { Directory } from "./directory.js";
 import { FaultPlan } from "./faults.js";
+import { auditInitiator, recordUserStateChange } from "./graph-audit-log.js";
 import { graphControl, userAdded, userStateChanged } from "./graph-control.js";
 import { GraphState } from "./graph-state.js";
 import type { EntraGraphControl } from "./graph-types.js";
@@ -31,6 +32,7 @@ import type {
   EntraUser,
   EntraUserOptions,
   EntraUserState,
+  EntraUserStateOptions,
 } from "./types.js";
 
 /**
@@ -65,7 +67,7 @@ export interface EntraEmulator extends EntraGraphControl {
 
   /**
    * The base of v1 issuers (the `v1IssuerBase` option; the emulator's own `url` by default). Real v1 issuers
-   * are on `https://sts.windows.net`, another host than the authority (ENTRA.md §1.5).
+   * are on `https://sts.windows.net`, another host than the authority (docs/reference/entra-id.md §1.5).
    *
    * @example
    * entraId({ id: "entra", tenantId, clientId, authority: entra.url, v1IssuerBase: entra.v1IssuerBase });
@@ -82,7 +84,7 @@ export interface EntraEmulator extends EntraGraphControl {
   authority(tenant: string): string;
 
   /**
-   * `${url}/cae/resource`: a demo CAE-enabled API (ENTRA.md §8). GET it with `Authorization: Bearer <access token>`:
+   * `${url}/cae/resource`: a demo CAE-enabled API (docs/reference/entra-id.md §8). GET it with `Authorization: Bearer <access token>`:
    * 200, or — for a token of a `cp1` client whose user was revoked, disabled or changed password since the
    * token's `nbf` — 401 with the §8.3 `insufficient_claims` challenge.
    *
@@ -92,7 +94,7 @@ export interface EntraEmulator extends EntraGraphControl {
   readonly caeResource: string;
 
   /**
-   * The v2 issuer of a tenant, `${url}/${tid}/v2.0` (ENTRA.md §1.5).
+   * The v2 issuer of a tenant, `${url}/${tid}/v2.0` (docs/reference/entra-id.md §1.5).
    *
    * @example
    * expect(claims.iss).toBe(entra.issuerV2(tenant.id));
@@ -106,7 +108,7 @@ export interface EntraEmulator extends EntraGraphControl {
    * issuer base as configuration — see `v1IssuerBase`.
    *
    * @example
-   * expect(accessToken.iss).toBe(entra.issuerV1(tenant.id)); // a v1 token (the API's accessTokenVersion is 1)
+   * expect(claims.iss).toBe(entra.issuerV1(tenant.id)); // a v1 token (the API's accessTokenVersion is 1)
    */
   issuerV1(tid: string): string;
 
@@ -149,10 +151,21 @@ export interface EntraEmulator extends EntraGraphControl {
    * Puts an account in a state; the sign-in page and the token endpoint answer with its AADSTS code.
    * `"tokens_revoked"` revokes the refresh tokens issued so far (50173) and leaves the account usable.
    *
+   * A change of the directory object — a disable, an enable, a deletion, a restore — also writes entries to the
+   * tenant's directory audit log (`GET /v1.0/auditLogs/directoryAudits`, docs/reference/entra-id.md §13):
+   * `Update user` with `AccountEnabled` `"[true]"` → `"[false]"` and `Disable account` (or, with
+   * `activities`, one of them), `Enable account`, `Delete user`, `Restore user`. They name
+   * `options.initiatedBy` as `initiatedBy`, by default the tenant's administrator `admin@<tenant domain>`.
+   * `{ audit: false }` writes none: Microsoft acting on the account outside the tenant's log. Other states
+   * (lockout, MFA, password expiry…) write nothing.
+   *
    * @example
    * entra.setUserState(user.oid, "disabled"); // next refresh: invalid_grant AADSTS50057
+   * entra.setUserState(user.oid, "disabled", { initiatedBy: { user: "it-admin@contoso.com" } });
+   * entra.setUserState(user.oid, "disabled", { initiatedBy: { app: service.clientId }, activities: "update" });
+   * entra.setUserState(user.oid, "disabled", { audit: false }); // no audit entry at all
    */
-  setUserState(oid: string, state: EntraUserState): void;
+  setUserState(oid: string, state: EntraUserState, options?: EntraUserStateOptions): void;
 
   /**
    * @example
@@ -167,7 +180,7 @@ export interface EntraEmulator extends EntraGraphControl {
   setTenantState(tenantId: string, state: EntraTenantState): void;
 
   /**
-   * Changes a password; refresh tokens die as the ENTRA.md §7 matrix says for `how` (default `"user_change"`:
+   * Changes a password; refresh tokens die as the docs/reference/entra-id.md §7 matrix says for `how` (default `"user_change"`:
    * public clients' tokens revoked, confidential clients' alive). Also ends `password_expired`.
    *
    * @example
@@ -257,6 +270,8 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
       lockoutThreshold: options.lockoutThreshold ?? 10,
       graphDeltaPageSize: options.graphDeltaPageSize ?? 100,
+      auditLogRetentionMs: (options.auditLogRetentionDays ?? 30) * 86_400_000,
+      auditLogLatencyMs: (options.auditLogLatencySeconds ?? 0) * 1000,
       traceSuffix: options.traceSuffix ?? "spaces",
       errorOverrides: options.errorOverrides ?? {},
     },
@@ -299,8 +314,9 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
     },
     grantAppRoles: (clientAppId, apiClientId, roles) =>
       directory.grantAppRoles(clientAppId, apiClientId, roles),
-    setUserState(oid, state) {
+    setUserState(oid, state, stateOptions = {}) {
       const user = directory.requireUser(oid, "setUserState");
+      const initiator = auditInitiator(core, user, stateOptions); // checked before anything changes
       if (state === "tokens_revoked") {
         user.revocation = { epoch: user.revocation.epoch + 1, at: now() };
         return;
@@ -309,6 +325,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
       user.state = state;
       if (state === "active") user.failedSignIns = 0;
       userStateChanged(core, user, previous);
+      if (initiator) recordUserStateChange(core, user, previous, initiator, stateOptions);
     },
     setAppState(clientId, state) {
       directory.requireApp(clientId, "setAppState").state = state;

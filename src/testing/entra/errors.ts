@@ -1,7 +1,7 @@
 /**
  * The error engine: a refusal is thrown as an `EntraProblem` (a row of the
  * AADSTS table plus the values for its placeholders) and rendered at one
- * point per endpoint — as the JSON body of ENTRA.md §6.1, as a redirect
+ * point per endpoint — as the JSON body of docs/reference/entra-id.md §6.1, as a redirect
  * (§2.3) or as the HTML error page.
  */
 import { AADSTS, type AadstsRow, type Situation } from "./aadsts.js";
@@ -133,7 +133,7 @@ export function pageErrorOf(style: ErrorStyle, ctx: RequestContext, problem: Ent
 
 /**
  * The not-redirected error page (§2.3). Served with 200, as ESTS serves its
- * error pages [guess: ENTRA.md does not give the status].
+ * error pages [guess: docs/reference/entra-id.md does not give the status].
  */
 export function problemPage(style: ErrorStyle, ctx: RequestContext, problem: EntraProblem): Reply {
   return html(200, errorPage(pageErrorOf(style, ctx, problem)), ctx);

@@ -1,11 +1,11 @@
 /**
- * `grant_type=authorization_code` (ENTRA.md §3.1): codes are single use
+ * `grant_type=authorization_code` (docs/reference/entra-id.md §3.1): codes are single use
  * (54005) and live ~10 minutes (70008, §3.4); they must be redeemed against
  * the tenant they were issued for (700005), with the same redirect URI and
  * — when the authorize request carried a challenge — the PKCE verifier
  * (S256 or plain). At the v1 endpoint a `resource` sent with the code
  * names the API the token is for (§1.3); without it, the API named at the
- * authorize endpoint [guess: ENTRA.md does not say whether v1 redemption
+ * authorize endpoint [guess: docs/reference/entra-id.md does not say whether v1 redemption
  * may switch resource; a v1 refresh token may (§3.1)].
  */
 import { createHash } from "node:crypto";
@@ -87,7 +87,7 @@ function redeemableAt(entry: AuthorizationCode, authority: Authority): boolean {
   return authority.kind !== "tenant" || authority.tenant.id === entry.auth.tid;
 }
 
-/** A verifier sent without a challenge is ignored [guess: ENTRA.md is silent]. */
+/** A verifier sent without a challenge is ignored [guess: docs/reference/entra-id.md is silent]. */
 function verifyPkce(challenge: SignInRequest["codeChallenge"], verifier: string | undefined): void {
   if (!challenge) return;
   if (!verifier) fail("pkce_verifier_missing");

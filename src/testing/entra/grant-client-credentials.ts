@@ -1,5 +1,5 @@
 /**
- * `grant_type=client_credentials` (ENTRA.md §3.1, §5.3, §9.1): a
+ * `grant_type=client_credentials` (docs/reference/entra-id.md §3.1, §5.3, §9.1): a
  * confidential client, `scope=<resource>/.default` for ONE resource (v1:
  * `resource=<resource>`, §1.3), and never over `/common` or `/consumers`
  * (9001023). The token's `roles` are the application permissions granted
@@ -21,7 +21,7 @@ const DEFAULT_SUFFIX = "/.default";
 
 export const clientCredentialsGrant: Grant = async (core, ctx, authority, _telemetry, protocol) => {
   if (authority.kind === "common" || authority.kind === "consumers") fail("grant_not_on_common");
-  // `/organizations` names no tenant; the client's home tenant answers [guess: ENTRA.md is silent].
+  // `/organizations` names no tenant; the client's home tenant answers [guess: docs/reference/entra-id.md is silent].
   const tenantId = authority.kind === "tenant" ? authority.tenant.id : undefined;
   const client = await authenticateClient(core, ctx, tenantId, authorityLabel(authority));
   if (client.clientAuth === "0") fail("secret_missing");
@@ -31,7 +31,7 @@ export const clientCredentialsGrant: Grant = async (core, ctx, authority, _telem
   if (!tenant || tenantRefusal) fail(tenantRefusal ?? "tenant_not_found", { tenant: authority.segment });
 
   const resource = protocol === 1 ? v1Resource(core, ctx) : v2Resource(core, ctx);
-  // App-only tokens for the emulator's own Graph (ENTRA.md §11.7).
+  // App-only tokens for the emulator's own Graph (docs/reference/entra-id.md §11.7).
   if (resource.kind === "graph") {
     const body = await graphAppTokenResponse(core, tenant, client.app);
     return protocol === 1 ? v1TokenBody(body, GRAPH_URI, undefined, core.now()) : body;

@@ -1,6 +1,6 @@
 /**
  * `grant_type=urn:ietf:params:oauth:grant-type:device_code` polling
- * (ENTRA.md §4.2): 400s with `authorization_pending` (70016) until the person
+ * (docs/reference/entra-id.md §4.2): 400s with `authorization_pending` (70016) until the person
  * acts on the device page, then tokens once; `authorization_declined`,
  * `expired_token` (70020) after 900 s, `bad_verification_code` for an unknown
  * code. The flow's correlation id is kept across polls, the trace id is not.

@@ -1,5 +1,5 @@
 /**
- * `grant_type=refresh_token` (ENTRA.md §3.1, §3.2, §7). Every use returns a
+ * `grant_type=refresh_token` (docs/reference/entra-id.md §3.1, §3.2, §7). Every use returns a
  * NEW refresh token and the old one keeps working — Entra does not revoke it
  * (§3.2). A refresh token dies of inactivity after 90 days (700082), of
  * revocation (50173: admin/user revoked sessions, or a password change that

@@ -1,7 +1,7 @@
 /**
  * What every token-endpoint grant shares: which tenant the request speaks
  * for, and the account checks made whenever a grant is turned into tokens
- * (ENTRA.md §6.4, §6.6: the same states refuse refresh as sign-in).
+ * (docs/reference/entra-id.md §6.4, §6.6: the same states refuse refresh as sign-in).
  */
 import { TENANT_STATE, USER_STATE_AT_TOKEN } from "./aadsts.js";
 import type { Core } from "./core.js";

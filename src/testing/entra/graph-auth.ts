@@ -1,6 +1,6 @@
 /**
  * Who is calling the emulator's Graph: the bearer token must be a Graph
- * token this emulator minted (ENTRA.md §5.6: signed over a header whose
+ * token this emulator minted (docs/reference/entra-id.md §5.6: signed over a header whose
  * `nonce` is replaced by its SHA-256 — so only Graph itself can check it),
  * for the Graph audience, unexpired, from a live tenant. Its `roles`
  * (application permissions, §11.7) or `scp` (delegated) decide what it may
@@ -37,7 +37,7 @@ export async function authenticateGraph(core: Core, ctx: RequestContext): Promis
   }
   const tid = String(claims.tid);
   const tenant = core.directory.tenant(tid);
-  // [guess] ENTRA.md gives no Graph answer for a token of a tenant that is gone or blocked.
+  // [guess] docs/reference/entra-id.md gives no Graph answer for a token of a tenant that is gone or blocked.
   const issuerOk = tenant !== undefined && claims.iss === issuerV1(core, tenant.id);
   if (!tenant || !issuerOk || tenant.state !== "active") {
     invalidToken("Access token validation failure. Invalid issuer.");
@@ -50,7 +50,7 @@ export async function authenticateGraph(core: Core, ctx: RequestContext): Promis
 /** The claims of a Graph token whose signature one of the emulator's published keys verifies. */
 async function verifiedClaims(core: Core, token: string): Promise<Record<string, unknown>> {
   const [head = "", body = "", signature = ""] = token.split(".");
-  // [guess] the real texts for malformed tokens and bad signatures are not in ENTRA.md.
+  // [guess] the real texts for malformed tokens and bad signatures are not in docs/reference/entra-id.md.
   const malformed = () => invalidToken("Access token validation failure.");
   let header: Record<string, unknown>;
   let claims: Record<string, unknown>;
@@ -87,18 +87,39 @@ async function verifiedClaims(core: Core, token: string): Promise<Record<string,
 /**
  * The caller must hold one of `anyOf` (the permissions Graph documents for
  * the request, least privileged first). 403 otherwise [guess: the code and
- * text are Graph's usual directory answer; ENTRA.md does not quote it].
+ * text are Graph's usual directory answer; docs/reference/entra-id.md does not quote it].
  */
-export function requirePermission(caller: GraphCaller, anyOf: readonly string[]): void {
+export function requirePermission(
+  caller: GraphCaller,
+  anyOf: readonly string[],
+  denied: () => GraphProblem = insufficientPrivileges,
+): void {
   if (anyOf.some((permission) => caller.permissions.has(permission))) return;
-  throw new GraphProblem(
+  throw denied();
+}
+
+function insufficientPrivileges(): GraphProblem {
+  return new GraphProblem(
     403,
     "Authorization_RequestDenied",
     "Insufficient privileges to complete the operation.",
   );
 }
 
-/** Graph permissions per area (ENTRA.md §11.1, §11.4, §11.5, §11.7; the higher ones include the lower). */
+/**
+ * The audit log's refusal (§13.1): 403 `Authentication_MSGraphPermissionMissing`, "Calling principal
+ * does not have required MSGraph permissions AuditLog.Read.All" — the answer published for the other
+ * audit-log reads (sign-ins, provisioning) [guess: that directoryAudits answers the same].
+ */
+export function auditLogDenied(): GraphProblem {
+  return new GraphProblem(
+    403,
+    "Authentication_MSGraphPermissionMissing",
+    "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
+  );
+}
+
+/** Graph permissions per area (docs/reference/entra-id.md §11.1, §11.4, §11.5, §11.7; the higher ones include the lower). */
 export const PERMISSIONS = {
   users: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
   groups: [
@@ -108,7 +129,7 @@ export const PERMISSIONS = {
     "Directory.Read.All",
     "Directory.ReadWrite.All",
   ],
-  // [guess] a user's memberships: ENTRA.md names GroupMember.Read.All for membership reads.
+  // [guess] a user's memberships: docs/reference/entra-id.md names GroupMember.Read.All for membership reads.
   memberships: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"],
   appRoleAssignments: [
     "Application.Read.All",
@@ -116,4 +137,8 @@ export const PERMISSIONS = {
     "Directory.Read.All",
     "Directory.ReadWrite.All",
   ],
+  // §13.1: Microsoft lists "AuditLog.Read.All and Directory.Read.All"; Directory.Read.All is there for a
+  // licence check the emulator does not make, so AuditLog.Read.All alone reads the log — and no other
+  // permission does.
+  auditLogs: ["AuditLog.Read.All"],
 } as const;

@@ -1,5 +1,5 @@
 /**
- * `GET /v1.0/users/delta` (ENTRA.md §11.3): a first round lists every user
+ * `GET /v1.0/users/delta` (docs/reference/entra-id.md §11.3): a first round lists every user
  * and ends with an `@odata.deltaLink`; following it returns the users that
  * changed since, a deleted user as `{"id","@removed":{"reason":"changed"}}`
  * (soft delete, restorable) and a restored one without annotation.

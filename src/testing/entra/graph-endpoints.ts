@@ -1,5 +1,5 @@
 /**
- * The Graph requests the emulator answers (ENTRA.md §11.1, §11.4, §11.5),
+ * The Graph requests the emulator answers (docs/reference/entra-id.md §11.1, §11.4, §11.5),
  * each scoped to the caller's tenant: users, groups, members (direct and
  * transitive), a user's memberships and app role assignments. Each handler
  * returns the JSON body; the router adds headers, auth and throttling.

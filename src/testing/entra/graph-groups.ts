@@ -1,6 +1,6 @@
 /**
  * Groups and memberships of the emulator's directory, as Microsoft Graph
- * shows them (ENTRA.md §11.4): a group's members are users or other groups;
+ * shows them (docs/reference/entra-id.md §11.4): a group's members are users or other groups;
  * `/members` lists direct members, `/transitiveMembers` and a user's
  * `/transitiveMemberOf` follow nesting. The same memberships feed the
  * `groups` claim of tokens (and its overage, §5.4), so what a token says and

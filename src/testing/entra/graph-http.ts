@@ -1,14 +1,14 @@
 /**
  * Microsoft Graph's side of HTTP: its error body
  * `{"error":{"code","message","innerError":{date, request-id, client-request-id}}}`
- * (ENTRA.md §11.1), the 429 body and headers of §11.6, and the
+ * (docs/reference/entra-id.md §11.1), the 429 body and headers of §11.6, and the
  * resource-unit cost header. A refusal is thrown as a `GraphProblem` and
  * rendered once, in the Graph router.
  */
 import { headerValue, type Reply, type RequestContext } from "./http.js";
 import { GUID } from "./ids.js";
 
-/** `odata.metadata=minimal` JSON, as Graph labels it [guess: ENTRA.md gives no Graph headers]. */
+/** `odata.metadata=minimal` JSON, as Graph labels it [guess: docs/reference/entra-id.md gives no Graph headers]. */
 const GRAPH_JSON =
   "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
@@ -104,7 +104,7 @@ export function throttledReply(
   return { status: 429, headers: graphHeaders(ctx, headers), body: JSON.stringify(body) };
 }
 
-/** What a fault's http500/http503/http429 looks like on Graph [guess: Graph's 5xx codes are not in ENTRA.md]. */
+/** What a fault's http500/http503/http429 looks like on Graph [guess: Graph's 5xx codes are not in docs/reference/entra-id.md]. */
 export function graphStatusFault(ctx: RequestContext, mode: string, retryAfter: number | undefined): Reply {
   if (mode === "http429") return throttledReply(ctx, retryAfter ?? 5, undefined);
   const [status, code, message] =

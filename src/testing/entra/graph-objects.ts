@@ -1,5 +1,5 @@
 /**
- * The JSON of Graph's directory objects (ENTRA.md §11.1, §11.4, §11.5):
+ * The JSON of Graph's directory objects (docs/reference/entra-id.md §11.1, §11.4, §11.5):
  * users with the default property set unless `$select` names others —
  * `accountEnabled` is returned only when selected — groups, directory
  * objects in member lists (with `@odata.type`) and app role assignments.
@@ -60,7 +60,7 @@ export function parseSelect(
     (type !== "group" && USER_PROPERTIES.has(name)) || (type !== "user" && GROUP_PROPERTIES.has(name));
   const unknown = names.find((name) => !known(name));
   if (unknown !== undefined) {
-    // [guess] Graph's wording for an unknown property; ENTRA.md does not quote it.
+    // [guess] Graph's wording for an unknown property; docs/reference/entra-id.md does not quote it.
     graphFail(
       400,
       "Request_BadRequest",

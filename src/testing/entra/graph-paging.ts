@@ -1,5 +1,5 @@
 /**
- * Graph paging (ENTRA.md §11.1, §11.2): `$top` 1–999 (default 100),
+ * Graph paging (docs/reference/entra-id.md §11.1, §11.2): `$top` 1–999 (default 100),
  * `$skip` refused, and `@odata.nextLink` carrying every original query
  * option plus an opaque `$skiptoken`. The first request snapshots the whole
  * result; each skiptoken names the snapshot and an offset, so a client that

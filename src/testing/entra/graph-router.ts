@@ -1,5 +1,5 @@
 /**
- * `/v1.0/...`: the emulator's Microsoft Graph (ENTRA.md §11). Every request
+ * `/v1.0/...`: the emulator's Microsoft Graph (docs/reference/entra-id.md §11). Every request
  * is authenticated (a Graph token of this emulator), checked against the
  * permissions Graph documents for it, counted against a throttle a test
  * set (§11.6), answered from the directory of the token's tenant, and
@@ -7,7 +7,14 @@
  * requests in one round trip, each answered (and throttled) on its own.
  */
 import type { Core } from "./core.js";
-import { authenticateGraph, type GraphCaller, PERMISSIONS, requirePermission } from "./graph-auth.js";
+import { getDirectoryAudit, listDirectoryAudits } from "./graph-audit.js";
+import {
+  auditLogDenied,
+  authenticateGraph,
+  type GraphCaller,
+  PERMISSIONS,
+  requirePermission,
+} from "./graph-auth.js";
 import { usersDelta } from "./graph-delta.js";
 import * as graph from "./graph-endpoints.js";
 import {
@@ -29,6 +36,8 @@ interface GraphRoute {
   /** Base resource units (§11.6). */
   readonly cost: number;
   readonly run: (core: Core, ctx: RequestContext, caller: GraphCaller) => Json;
+  /** The 403 when the caller holds none of `permissions` (default: `Authorization_RequestDenied`). */
+  readonly denied?: () => GraphProblem;
 }
 
 const get = (permissions: readonly string[], cost: number, run: GraphRoute["run"]): GraphRoute => ({
@@ -41,6 +50,7 @@ const get = (permissions: readonly string[], cost: number, run: GraphRoute["run"
 /** The route of `/v1.0/<segments>`, or undefined. */
 function match(segments: readonly string[], deltaPageSize: number): GraphRoute | undefined {
   const [collection, id, relation, cast] = segments;
+  if (collection?.toLowerCase() === "auditlogs") return auditRoute(segments);
   if (segments.length > 4 || (cast !== undefined && cast !== "microsoft.graph.group")) return undefined;
   if (collection === "users") {
     if (id === undefined) return get(PERMISSIONS.users, 2, graph.listUsers);
@@ -77,6 +87,18 @@ function match(segments: readonly string[], deltaPageSize: number): GraphRoute |
   return undefined;
 }
 
+/**
+ * `/auditLogs/directoryAudits[/{id}]` (§13; Microsoft writes the path in either case). [guess] cost 1:
+ * the audit log is not among the identity requests whose resource units §11.6 lists.
+ */
+function auditRoute(segments: readonly string[]): GraphRoute | undefined {
+  const [, set, id, more] = segments;
+  if (set?.toLowerCase() !== "directoryaudits" || more !== undefined) return undefined;
+  const run: GraphRoute["run"] =
+    id === undefined ? listDirectoryAudits : (c, x, caller) => getDirectoryAudit(c, x, caller, id);
+  return { ...get(PERMISSIONS.auditLogs, 1, run), denied: auditLogDenied };
+}
+
 function userRoute(id: string, relation: string | undefined, groupsOnly: boolean): GraphRoute | undefined {
   if (relation === undefined)
     return get(PERMISSIONS.users, 1, (c, x, caller) => graph.getUser(c, x, caller, id));
@@ -94,7 +116,7 @@ function userRoute(id: string, relation: string | undefined, groupsOnly: boolean
       run: (c, x, k) => graph.memberIds(c, x, k, id),
     };
   }
-  // [guess] ENTRA.md names no permission for a user's own assignments; Directory.Read.All is Graph's usual one.
+  // [guess] docs/reference/entra-id.md names no permission for a user's own assignments; Directory.Read.All is Graph's usual one.
   if (relation === "appRoleAssignments") {
     return get(
       ["Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
@@ -118,12 +140,12 @@ function dispatch(core: Core, ctx: RequestContext, caller: GraphCaller, deltaPag
   try {
     const segments = segmentsOf(ctx);
     const route = match(segments, deltaPageSize);
-    // [guess] Graph's answer for an unknown path; ENTRA.md does not quote it.
+    // [guess] Graph's answer for an unknown path; docs/reference/entra-id.md does not quote it.
     if (!route)
       graphFail(400, "BadRequest", `Resource not found for the segment '${segments.at(-1) ?? ""}'.`);
     if (route.method !== ctx.method)
       graphFail(405, "Request_BadRequest", `The HTTP method '${ctx.method}' is not allowed.`);
-    requirePermission(caller, route.permissions);
+    requirePermission(caller, route.permissions, route.denied);
     const throttle = core.graph.takeThrottle();
     if (throttle) {
       return throttledReply(

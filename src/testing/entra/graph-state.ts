@@ -1,9 +1,10 @@
 /**
  * The emulator's Microsoft Graph state: groups, the application permissions
- * granted on Graph (ENTRA.md §11.7), a change log for delta queries (§11.3),
- * the server side of opaque paging and delta tokens (§11.2) and the
- * throttling a test asked for (§11.6). One per emulator, on the `Core`.
+ * granted on Graph (docs/reference/entra-id.md §11.7), a change log for delta queries (§11.3),
+ * the server side of opaque paging and delta tokens (§11.2), the
+ * directory audit log (§13) and the throttling a test asked for (§11.6). One per emulator, on the `Core`.
  */
+import { AuditLog } from "./graph-audit-log.js";
 import { GroupStore } from "./graph-groups.js";
 import { randomBase64Url } from "./ids.js";
 
@@ -44,6 +45,8 @@ export interface GraphThrottle {
 
 export class GraphState {
   readonly groups = new GroupStore();
+  /** The tenants' directory audit logs (§13). */
+  readonly audit = new AuditLog();
   readonly #permissions = new Map<string, Set<string>>();
   readonly #changes = new Map<string, ChangeEntry[]>();
   readonly #cursors = new Map<string, PageCursor>();

@@ -1,5 +1,5 @@
 /**
- * App-only tokens for the emulator's Microsoft Graph (ENTRA.md §11.7):
+ * App-only tokens for the emulator's Microsoft Graph (docs/reference/entra-id.md §11.7):
  * client credentials with `scope=https://graph.microsoft.com/.default`
  * give a Graph-format token (§5.6: `nonce` header, not verifiable by third
  * parties) whose `roles` are the application permissions granted with

@@ -9,6 +9,7 @@ import type { EntraGraphThrottle, EntraGroup, EntraGroupOptions } from "./types.
  * Graph's part of a running emulator (see `EntraEmulator`).
  *
  * @example
+ * import { entraDirectory } from "idswitch/directory";
  * const staff = entra.addGroup({ tenantId: tenant.id, displayName: "Staff" });
  * entra.addMember(staff.id, user.oid);
  * entra.grantGraphPermissions(mirrorApp.clientId, ["User.Read.All", "GroupMember.Read.All", "Application.Read.All"]);
@@ -35,7 +36,7 @@ export interface EntraGraphControl {
 
   /**
    * Makes a user or a group a direct member of a group. Nested groups count for `transitiveMemberOf`, the
-   * `groups` claim and its overage (over 200 groups, ENTRA.md §5.4).
+   * `groups` claim and its overage (over 200 groups, docs/reference/entra-id.md §5.4).
    *
    * @example
    * entra.addMember(staff.id, user.oid);
@@ -50,7 +51,7 @@ export interface EntraGraphControl {
   removeMember(groupId: string, memberId: string): void;
 
   /**
-   * Gives an app role of `apiClientId` to a user or a group (an app role assignment, ENTRA.md §11.5). A
+   * Gives an app role of `apiClientId` to a user or a group (an app role assignment, docs/reference/entra-id.md §11.5). A
    * group's role reaches its direct members only, in their tokens' `roles` and in Graph's
    * `appRoleAssignedTo`.
    *
@@ -81,7 +82,7 @@ export interface EntraGraphControl {
    * of its Graph tokens and decide what Graph answers (§11.7).
    *
    * @example
-   * entra.grantGraphPermissions(mirror.clientId, ["User.Read.All", "GroupMember.Read.All"]);
+   * entra.grantGraphPermissions(mirrorApp.clientId, ["User.Read.All", "GroupMember.Read.All"]);
    */
   grantGraphPermissions(clientId: string, permissions: readonly string[]): void;
 

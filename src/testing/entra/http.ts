@@ -1,7 +1,7 @@
 /**
  * HTTP plumbing shared by the endpoints: the per-request context, replies as
  * data (so faults can rewrite them before anything is written), Entra's
- * response headers (ENTRA.md §1.7) and the .NET URL encoding its redirects use.
+ * response headers (docs/reference/entra-id.md §1.7) and the .NET URL encoding its redirects use.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { GUID, guid } from "./ids.js";

@@ -14,7 +14,7 @@ export function randomBase64Url(bytes: number): string {
   return randomBytes(bytes).toString("base64url");
 }
 
-/** MSA object ids start with `00000000-0000-0000-` (ENTRA.md §5.2). */
+/** MSA object ids start with `00000000-0000-0000-` (docs/reference/entra-id.md §5.2). */
 export function msaObjectId(): string {
   return `00000000-0000-0000-${randomUUID().slice(19)}`;
 }
@@ -50,7 +50,7 @@ export function dotnetIso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
 }
 
-/** .NET TimeSpan text (`90.00:00:00`), as 700082 quotes the inactivity (ENTRA.md §6.4, error reference). */
+/** .NET TimeSpan text (`90.00:00:00`), as 700082 quotes the inactivity (docs/reference/entra-id.md §6.4, error reference). */
 export function dotnetTimeSpan(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const days = Math.floor(total / 86_400);

@@ -1,5 +1,5 @@
 /**
- * Key sets (ENTRA.md §1.6, §1.5). v2 keys carry the non-standard `issuer`
+ * Key sets (docs/reference/entra-id.md §1.6, §1.5). v2 keys carry the non-standard `issuer`
  * member a multi-tenant validator must honour: the `{tenantid}` template on
  * `common`/`organizations`, the concrete tenant issuer on a tenant's own
  * set, and the MSA tenant's issuer on the personal-account key (published

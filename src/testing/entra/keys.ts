@@ -1,5 +1,5 @@
 /**
- * Signing keys of one emulator (ENTRA.md §1.6, §10). Keys are RSA-2048 with a
+ * Signing keys of one emulator (docs/reference/entra-id.md §1.6, §10). Keys are RSA-2048 with a
  * self-signed certificate; `kid` = `x5t` = the certificate's SHA-1 thumbprint.
  *
  * Work/school tokens are signed by the current "work" key; personal-account

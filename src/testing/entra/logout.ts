@@ -1,6 +1,6 @@
 /**
- * `GET|POST /{tenant}/oauth2/v2.0/logout` (ENTRA.md §2.4), and the v1
- * `/{tenant}/oauth2/logout` (§1.3) with the same behaviour [guess: ENTRA.md
+ * `GET|POST /{tenant}/oauth2/v2.0/logout` (docs/reference/entra-id.md §2.4), and the v1
+ * `/{tenant}/oauth2/logout` (§1.3) with the same behaviour [guess: docs/reference/entra-id.md
  * lists the v1 route but describes only v2's parameters]: ends the SSO
  * session and returns to `post_logout_redirect_uri` when it is a registered
  * redirect URI, else shows "You signed out". Refresh tokens survive it — a

@@ -1,5 +1,5 @@
 /**
- * The two protocol generations Entra still serves on one tenant (ENTRA.md
+ * The two protocol generations Entra still serves on one tenant (docs/reference/entra-id.md
  * §1.2, §1.3): v2 at `/{t}/oauth2/v2.0/*`, v1 at `/{t}/oauth2/*`. The
  * endpoints share their implementation; only what the client sends (v1
  * names the API with `resource=`, not `scope=`) and the shape of what comes
@@ -24,7 +24,7 @@ export function resourceParameter(protocol: Protocol): "resource" | "scope" {
  * `resource` and `scope` carries only OIDC words (`openid`); its delegated
  * permission is the statically consented one (`.default` → `scp`
  * `user_impersonation`). v1 has no `offline_access`: a user grant always
- * comes with a refresh token [guess: ENTRA.md §3.3's sample has one and
+ * comes with a refresh token [guess: docs/reference/entra-id.md §3.3's sample has one and
  * names no scope that asks for it].
  */
 export function requestedScopes(

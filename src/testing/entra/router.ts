@@ -1,7 +1,7 @@
 /**
  * Path → endpoint. Every tenant segment (`common`, `organizations`,
  * `consumers`, a GUID, a verified domain) serves the same routes
- * (ENTRA.md §1.2, §1.3); an unknown tenant is 90002 `invalid_tenant` —
+ * (docs/reference/entra-id.md §1.2, §1.3); an unknown tenant is 90002 `invalid_tenant` —
  * JSON at the JSON endpoints, the error page in the browser (§1.4, §6.4).
  */
 import { AADSTS } from "./aadsts.js";
@@ -52,7 +52,7 @@ const TENANT_ROUTES: Readonly<Record<string, { kind: EndpointKind; handle: Tenan
 export function routeOf(pathname: string): Route | undefined {
   if (pathname === "/devicelogin") return { kind: "other", run: devicePageReply };
   if (pathname === "/error") return { kind: "other", run: errorLookupReply };
-  // Microsoft Graph (graph.microsoft.com) shares the emulator's origin: `/v1.0/...` (ENTRA.md §11).
+  // Microsoft Graph (graph.microsoft.com) shares the emulator's origin: `/v1.0/...` (docs/reference/entra-id.md §11).
   if (pathname.startsWith("/v1.0/")) {
     return { kind: "graph", run: (core, ctx) => graphReply(core, ctx, core.config.graphDeltaPageSize) };
   }

@@ -1,5 +1,5 @@
 /**
- * v2 `scope` parsing (ENTRA.md §2.1, §3.1): OIDC scopes plus the scopes of
+ * v2 `scope` parsing (docs/reference/entra-id.md §2.1, §3.1): OIDC scopes plus the scopes of
  * ONE resource, each written `<resource identifier>/<name>` (identifier =
  * the API's Application ID URI or client id GUID). Bare names such as
  * `User.Read` — and a request with no resource at all — mean Microsoft Graph,

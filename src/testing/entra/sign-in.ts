@@ -2,7 +2,7 @@
  * What happens when a person types a username and password on one of the
  * emulator's pages (the sign-in page, the device page): which tenant may
  * sign in through the authority, smart lockout, and the account states of
- * ENTRA.md §6.4/§6.6. Refusals are thrown as `EntraProblem`s; the page decides
+ * docs/reference/entra-id.md §6.4/§6.6. Refusals are thrown as `EntraProblem`s; the page decides
  * how to show them (§2.3).
  */
 import { TENANT_STATE, USER_STATE_AT_SIGN_IN } from "./aadsts.js";

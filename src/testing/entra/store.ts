@@ -61,7 +61,7 @@ export interface DeviceFlow {
   readonly client: AppRecord;
   readonly scopes: ScopeRequest;
   readonly expiresAt: number;
-  /** Stable across the polls of one flow (ENTRA.md §4.2). */
+  /** Stable across the polls of one flow (docs/reference/entra-id.md §4.2). */
   readonly correlationId: string;
   status: "pending" | "approved" | "declined" | "failed" | "redeemed";
   auth?: Authentication;

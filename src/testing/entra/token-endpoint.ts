@@ -1,6 +1,6 @@
 /**
  * `POST /{tenant}/oauth2/v2.0/token` and the v1 `/{tenant}/oauth2/token`
- * (ENTRA.md §3, §1.3): dispatch by `grant_type` and the one place where
+ * (docs/reference/entra-id.md §3, §1.3): dispatch by `grant_type` and the one place where
  * refusals become the §6.1 JSON body with the token endpoint's headers
  * (§1.7) — with the v1 top-level `error` strings on v1 (§6.5).
  */

@@ -1,5 +1,5 @@
 /**
- * Signing and the token endpoint's success bodies (ENTRA.md §3.2, §5.1).
+ * Signing and the token endpoint's success bodies (docs/reference/entra-id.md §3.2, §5.1).
  * Headers are `{"typ":"JWT","alg":"RS256"}` plus `x5t` (v1 tokens only) and
  * `kid`, where `kid` = `x5t` = the certificate thumbprint.
  */

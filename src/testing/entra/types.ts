@@ -1,6 +1,6 @@
 /**
  * Public types of the Entra ID emulator (`idswitch/testing`). The state
- * names are the situations ENTRA.md §6.6 lists; each maps to the AADSTS
+ * names are the situations docs/reference/entra-id.md §6.6 lists; each maps to the AADSTS
  * answer in `aadsts.ts`.
  */
 
@@ -38,7 +38,7 @@ export type EntraTenantState = "active" | "blocked" | "deleted" | "decommissione
 
 /**
  * How a password changed — the rows of the refresh-token revocation matrix
- * (ENTRA.md §7): a user change, SSPR or a portal reset revokes the refresh
+ * (docs/reference/entra-id.md §7): a user change, SSPR or a portal reset revokes the refresh
  * tokens of public clients only; a reset in the Entra admin center revokes
  * confidential clients' too.
  *
@@ -124,7 +124,7 @@ export interface EntraTenantOptions {
   readonly id?: string;
   /** The verified default domain; `<random>.onmicrosoft.com` if absent. */
   readonly domain?: string;
-  /** Further verified domains (they decide `xms_edov`, ENTRA.md §5.7). */
+  /** Further verified domains (they decide `xms_edov`, docs/reference/entra-id.md §5.7). */
   readonly verifiedDomains?: readonly string[];
   /** `tenant_region_scope` of the tenant's discovery documents (default `"WW"`). */
   readonly regionScope?: string;
@@ -156,7 +156,7 @@ export interface EntraAppOptions {
   /** A client secret makes the app confidential. */
   readonly secret?: string;
   /**
-   * Certificates (`keyCredentials`, ENTRA.md §9.2), PEM or base64 DER: the app then authenticates with a
+   * Certificates (`keyCredentials`, docs/reference/entra-id.md §9.2), PEM or base64 DER: the app then authenticates with a
    * `private_key_jwt` assertion signed by one of their keys (PS256 + `x5t#S256`, or RS256 + `x5t`).
    * A certificate makes the app confidential. See `createClientCertificate()`.
    */
@@ -219,7 +219,7 @@ export interface EntraUserOptions {
 }
 
 /**
- * A user created by `entra.addUser()`; `oid` + `tid` identify the person (ENTRA.md §5.7).
+ * A user created by `entra.addUser()`; `oid` + `tid` identify the person (docs/reference/entra-id.md §5.7).
  *
  * @example
  * expect(principal).toMatchObject({ subject: user.oid, tenant: user.tid });
@@ -274,6 +274,86 @@ export interface EntraEmulatorOptions {
   readonly https?: boolean;
   /** Users per page of a Graph `/users/delta` round (default 100 [guess]; the service picks it, §11.3). */
   readonly graphDeltaPageSize?: number;
+  /**
+   * How long the directory audit log keeps an entry (§13.4): 30 days with Entra ID P1/P2, the default;
+   * 7 with Entra ID Free. Older entries drop out of `/auditLogs/directoryAudits`.
+   */
+  readonly auditLogRetentionDays?: number;
+  /**
+   * How long after the change an audit entry shows up in `/auditLogs/directoryAudits` (§13.4: 2 minutes
+   * for 95 % of entries, 5 for 99 %). Default 0, so tests need not wait; set it to test a reader that must
+   * cope with a disable Graph already shows and the log does not yet.
+   */
+  readonly auditLogLatencySeconds?: number;
+}
+
+/**
+ * A user named in a directory-audit entry as its initiator (`initiatedBy.user`, docs/reference/entra-id.md §13)
+ * who is not a user of the emulator — a guest administrator, a partner's technician. Missing fields are `null`.
+ *
+ * @example
+ * entra.setUserState(user.oid, "disabled", {
+ *   initiatedBy: { user: { id: "0f0e0d0c-0b0a-4909-8807-060504030201", userPrincipalName: "tech@partner.example" } },
+ * });
+ */
+export interface EntraAuditUser {
+  readonly id: string | null;
+  readonly displayName?: string | null;
+  readonly userPrincipalName?: string | null;
+  readonly ipAddress?: string | null;
+}
+
+/**
+ * An app named as the initiator of a directory-audit entry (`initiatedBy.app`, §13) that is not registered in
+ * the emulator — a Microsoft first-party service, say. Missing fields are `null`.
+ *
+ * @example
+ * entra.setUserState(user.oid, "disabled", { initiatedBy: { app: { appId: null, displayName: "Microsoft Online Services" } } });
+ */
+export interface EntraAuditApp {
+  readonly appId: string | null;
+  readonly displayName?: string | null;
+  readonly servicePrincipalId?: string | null;
+  readonly servicePrincipalName?: string | null;
+}
+
+/**
+ * Who made a change, as the directory audit log names them (`initiatedBy`, §13.2): a user of the emulator by
+ * UPN or object id (with the client IP the entry records), an app registered in the emulator by client id
+ * (`appId`) or service principal id, or either given field by field.
+ *
+ * @example
+ * entra.setUserState(user.oid, "disabled", { initiatedBy: { user: "it-admin@contoso.com", ipAddress: "203.0.113.7" } });
+ * entra.setUserState(user.oid, "deleted", { initiatedBy: { app: service.clientId } });
+ */
+export type EntraAuditInitiator =
+  | { readonly user: string | EntraAuditUser; readonly ipAddress?: string }
+  | { readonly app: string | EntraAuditApp };
+
+/**
+ * Options of `entra.setUserState()`: who the directory audit log says made the change (§13.3).
+ *
+ * @example
+ * entra.setUserState(user.oid, "disabled", { initiatedBy: { user: "it-admin@contoso.com" } });
+ * entra.setUserState(user.oid, "disabled", { audit: false }); // Microsoft acting outside the tenant's log
+ */
+export interface EntraUserStateOptions {
+  /**
+   * The initiator of the audit entries the change writes. Default: the tenant's administrator
+   * `admin@<tenant domain>` (the emulator's user of that name if there is one, else a stand-in).
+   */
+  readonly initiatedBy?: EntraAuditInitiator;
+  /**
+   * `false`: the change writes no audit entry at all — how the emulator models Microsoft acting on an
+   * account outside the tenant's own log. Not together with `initiatedBy`. Default `true`.
+   */
+  readonly audit?: boolean;
+  /**
+   * Which entries a disable or an enable writes: `"account"` — `Disable account` / `Enable account`;
+   * `"update"` — `Update user` with the `AccountEnabled` change; `"both"` (the default), sharing one
+   * `correlationId`. Deletion and restore write `Delete user` / `Restore user` either way.
+   */
+  readonly activities?: "both" | "account" | "update";
 }
 
 /**
@@ -305,7 +385,7 @@ export interface EntraGroup {
 }
 
 /**
- * Throttling of the emulator's Microsoft Graph (ENTRA.md §11.6): the next
+ * Throttling of the emulator's Microsoft Graph (docs/reference/entra-id.md §11.6): the next
  * `times` Graph requests answer 429 `TooManyRequests`.
  *
  * @example
