@@ -199,7 +199,7 @@ export class Identity {
       state: this.#state,
       events: this.#events,
       now: this.#now,
-      accounts: linkedAccounts(this.#links, { claim: options.linking.claim, providers: order }),
+      accounts: linkedAccounts(this.#links, { claim: options.linking.claim }),
     });
     this.#telemetryLoaded = options.telemetry
       ? loadTelemetry(this.#events).then((telemetry) => {

@@ -85,7 +85,7 @@ export const configFileSchema = z.strictObject({
     .optional(),
   linking: z
     .strictObject({
-      claim: z.strictObject({ name: z.string(), provider: z.string() }).optional(),
+      claim: z.strictObject({ name: z.string(), provider: z.string(), from: z.array(z.string()) }).optional(),
       maxAuthAgeSeconds: z.number().optional(),
     })
     .optional(),

@@ -182,6 +182,8 @@ export interface IdSwitchErrorOptions {
   retryAfter?: number | undefined;
   /** Providers where the person may sign in instead (`routing.onSuspension: "offer"`). */
   alternatives?: readonly string[] | undefined;
+  /** The failure came through the browser, not from the provider itself (see {@link IdSwitchError.frontChannel}). */
+  frontChannel?: boolean | undefined;
 }
 
 /**
@@ -215,6 +217,14 @@ export class IdSwitchError extends Error {
    * tenant, or is down. Empty when there is no way in elsewhere.
    */
   readonly alternatives: readonly string[] | undefined;
+  /**
+   * True when the failure came through the browser — an `error` in the
+   * redirect to the app's callback — rather than from the provider over a
+   * back channel. Anyone can forge such a redirect, so it is not the
+   * provider's voice: it ends that one sign-in and moves nothing (no
+   * suspension mark, no breaker outcome, no routing event, no alternatives).
+   */
+  readonly frontChannel: boolean;
 
   constructor(code: ErrorCode, message: string, options: IdSwitchErrorOptions = {}) {
     // `cause` set through the options is a non-enumerable own property, so
@@ -227,6 +237,7 @@ export class IdSwitchError extends Error {
     this.issues = options.issues;
     this.retryAfter = options.retryAfter;
     this.alternatives = options.alternatives;
+    this.frontChannel = options.frontChannel ?? false;
   }
 
   /** The provider's own answer, when the failure came from one. */
@@ -246,6 +257,7 @@ export class IdSwitchError extends Error {
       retryable: this.retryable,
       ...(this.issues ? { issues: this.issues } : {}),
       ...(this.alternatives ? { alternatives: this.alternatives } : {}),
+      ...(this.frontChannel ? { frontChannel: true } : {}),
     };
   }
 }
@@ -291,6 +303,7 @@ export function withAlternatives(error: IdSwitchError, alternatives: readonly st
     cause: error.cause,
     retryAfter: error.retryAfter,
     alternatives,
+    frontChannel: error.frontChannel,
   });
 }
 

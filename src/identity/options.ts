@@ -70,8 +70,21 @@ export const identityOptionsSchema = z
     state: stateStoreSchema.optional(),
     linking: z
       .strictObject({
-        /** A claim in the spare provider's tokens naming the person's account at another provider (the mirror's). */
-        claim: z.strictObject({ name: z.string().min(1), provider: z.string().min(1) }).optional(),
+        /**
+         * A claim in the spare provider's tokens naming the person's account at
+         * another provider (the mirror's), trusted only in tokens of the
+         * providers listed in `from`: any other provider could put a claim of
+         * that name into its tokens.
+         */
+        claim: z
+          .strictObject({
+            name: z.string().min(1),
+            provider: z.string().min(1),
+            from: z
+              .array(z.string().min(1))
+              .min(1, "name at least one provider whose tokens may carry the claim"),
+          })
+          .optional(),
         /**
          * Links a first sign-in to the app user that owns the same email,
          * found by the app's own lookup — only when the provider asserts the
@@ -142,6 +155,16 @@ export const identityOptionsSchema = z
         message: `unknown provider "${claim.provider}"`,
       });
     }
+    claim?.from.forEach((id, index) => {
+      const path = ["linking", "claim", "from", index];
+      if (!ids.includes(id)) ctx.addIssue({ code: "custom", path, message: `unknown provider "${id}"` });
+      else if (id === claim.provider)
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${id}" is the provider the claim names, not a spare`,
+        });
+    });
   });
 
 /**

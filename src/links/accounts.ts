@@ -10,7 +10,7 @@ import type { LinkClaimOption } from "./linker.js";
  * The providers at which an app user can sign in: the accounts linked to them, and the mirrored ones.
  *
  * @example
- * const accounts = linkedAccounts(links, { claim: { name: "entra_id", provider: "entra" }, providers: ["entra", "eu"] });
+ * const accounts = linkedAccounts(links, { claim: { name: "entra_id", provider: "entra", from: ["eu"] } });
  * const where = await accounts.providersOf(session.appUserId); // Set { "entra", "eu" }
  */
 export interface AccountDirectory {
@@ -21,31 +21,27 @@ export interface AccountDirectory {
  * Options of {@link linkedAccounts}.
  *
  * @example
- * const options: LinkedAccountsOptions = { claim: undefined, providers: ["entra", "eu"] };
+ * const options: LinkedAccountsOptions = { claim: undefined };
  */
 export interface LinkedAccountsOptions {
   readonly claim: LinkClaimOption | undefined;
-  /** Every configured provider id. */
-  readonly providers: readonly string[];
 }
 
 /**
  * The {@link AccountDirectory} of a LinkStore. With a link claim configured, a
- * person linked at the claim's provider also has an account at every other
- * provider: the directory mirror created it there, and its tokens will carry
- * the claim that joins it to this app user.
+ * person linked at the claim's provider also has an account at each provider
+ * the claim is trusted from: the directory mirror created it there, and its
+ * tokens will carry the claim that joins it to this app user.
  *
  * @example
- * const accounts = linkedAccounts(links, { claim: undefined, providers: ["entra", "eu"] });
+ * const accounts = linkedAccounts(links, { claim: undefined });
  */
 export function linkedAccounts(store: LinkStore, options: LinkedAccountsOptions): AccountDirectory {
   return {
     async providersOf(appUserId) {
       const linked = new Set((await store.linksOf(appUserId)).map((link) => link.provider));
       const claim = options.claim;
-      if (claim && linked.has(claim.provider)) {
-        for (const id of options.providers) if (id !== claim.provider) linked.add(id);
-      }
+      if (claim && linked.has(claim.provider)) for (const id of claim.from) linked.add(id);
       return linked;
     },
   };

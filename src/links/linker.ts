@@ -31,13 +31,18 @@ import {
  * `linking.claim`: a claim in the spare's tokens that names the person's account at another provider; a sign-in carrying it joins that account's app user.
  *
  * @example
- * createIdentity({ providers, linking: { claim: { name: "entra_id", provider: "entra" } } });
+ * createIdentity({ providers, linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } } });
  */
 export interface LinkClaimOption {
   /** The claim's name in the spare provider's tokens, e.g. `entra_id`. */
   readonly name: string;
   /** The provider whose account the claim names ("entra"). Its value is `tenant:subject` (Entra `tid:oid`). */
   readonly provider: string;
+  /**
+   * The providers whose tokens may carry the claim (the organisation's spare, "eu"): in a
+   * token of any other provider it is ignored — another realm could write any value there.
+   */
+  readonly from: readonly string[];
 }
 
 /**
@@ -163,7 +168,8 @@ export class Linker {
 
   async #viaLinkClaim(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {
     const claim = this.#options.claim;
-    if (!claim || claim.provider === principal.provider) return undefined;
+    // Only the named spares speak for the claim: a partner realm could put a victim's id in it.
+    if (!claim || !claim.from.includes(principal.provider)) return undefined;
     const target = parseLinkClaim(principal.claims[claim.name], claim.provider);
     if (!target) return undefined;
     const owner = await this.#store.find(target);

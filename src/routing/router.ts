@@ -182,24 +182,20 @@ export class Router {
     const booking: Booking = { appUserId, movesOnAppSuspension: true };
     const attempts: IdSwitchError[] = [];
     for (const [index, provider] of eligible.entries()) {
-      try {
-        const result = await run(provider);
-        this.#breakers.succeeded(provider.id);
-        return result;
-      } catch (err) {
-        const error = this.#classify(provider, err);
-        const movesOn = await this.#book(provider.id, error, booking);
-        if (!movesOn) throw attempts.length === 0 ? error : new AllProvidersFailedError([...attempts, error]);
-        attempts.push(error);
-        const next = eligible[index + 1];
-        if (next) {
-          this.#options.events.emit("failover", {
-            operation,
-            from: provider.id,
-            to: next.id,
-            code: error.code,
-          });
-        }
+      const outcome = await this.#attempt(provider, run, booking);
+      if (outcome.ok) return outcome.value;
+      const { error } = outcome;
+      if (!outcome.movesOn)
+        throw attempts.length === 0 ? error : new AllProvidersFailedError([...attempts, error]);
+      attempts.push(error);
+      const next = eligible[index + 1];
+      if (next) {
+        this.#options.events.emit("failover", {
+          operation,
+          from: provider.id,
+          to: next.id,
+          code: error.code,
+        });
       }
     }
     if (attempts.length === 1 && attempts[0]) throw attempts[0];
@@ -217,15 +213,27 @@ export class Router {
     appUserId: string | undefined,
     run: (provider: Provider) => Promise<T>,
   ): Promise<T> {
+    const outcome = await this.#attempt(provider, run, { appUserId, movesOnAppSuspension: false });
+    if (outcome.ok) return outcome.value;
+    const { error } = outcome;
+    // A failure that came through the browser is not the provider's word: no way out is offered on it.
+    if (!OFFERS_ALTERNATIVES.has(error.code) || error.frontChannel) throw error;
+    throw withAlternatives(error, await this.#alternatives(provider.id, appUserId));
+  }
+
+  /** One call of one provider, its outcome booked. */
+  async #attempt<T>(
+    provider: Provider,
+    run: (provider: Provider) => Promise<T>,
+    booking: Booking,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: IdSwitchError; movesOn: boolean }> {
     try {
-      const result = await run(provider);
+      const value = await run(provider);
       this.#breakers.succeeded(provider.id);
-      return result;
+      return { ok: true, value };
     } catch (err) {
       const error = this.#classify(provider, err);
-      await this.#book(provider.id, error, { appUserId, movesOnAppSuspension: false });
-      if (!OFFERS_ALTERNATIVES.has(error.code)) throw error;
-      throw withAlternatives(error, await this.#alternatives(provider.id, appUserId));
+      return { ok: false, error, movesOn: await this.#book(provider.id, error, booking) };
     }
   }
 
@@ -316,6 +324,9 @@ export class Router {
    * Returns whether the call may move to the next provider.
    */
   async #book(id: string, error: IdSwitchError, booking: Booking): Promise<boolean> {
+    // Only the provider's own voice is evidence: an error brought by the browser, or our own
+    // verdict on what was received (a bad state, a bad token), says nothing about the provider.
+    if (error.frontChannel || error.code === "token_invalid") return false;
     if (error.code === "provider_unavailable") {
       this.#breakers.failed(id, error.code, error.reason);
       return true;

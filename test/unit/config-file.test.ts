@@ -29,7 +29,7 @@ const document = () => ({
     },
   ],
   routing: { order: ["eu", "entra"], onSuspension: "failover" },
-  linking: { claim: { name: "entra_id", provider: "entra" } },
+  linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
 });
 
 const env = { ENTRA_SECRET: "s3cr3t-entra", KC_SECRET: "s3cr3t-kc" };

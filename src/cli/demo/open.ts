@@ -59,7 +59,7 @@ export async function startOpenDemo({ spare, narrator, port }: OpenDemoOptions):
   const identity = createIdentity({
     providers: [world.entraWeb, world.euWeb],
     routing: { order: ["entra", "eu"], breaker: { consecutiveFailures: 1, openMs: 1_000 } },
-    linking: { claim: { name: spare.linkClaim, provider: "entra" } },
+    linking: { claim: { name: spare.linkClaim, provider: "entra", from: ["eu"] } },
   });
   const daemons = world.daemons();
   daemons.on("failover", (e) =>

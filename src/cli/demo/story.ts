@@ -38,7 +38,7 @@ export async function playStory({ narrator, spare }: StoryOptions): Promise<void
     const identity = createIdentity({
       providers: [world.entraWeb, world.euWeb],
       routing: { order: ["entra", "eu"], breaker: { consecutiveFailures: 1, openMs: 1_000 } },
-      linking: { claim: { name: spare.linkClaim, provider: "entra" } },
+      linking: { claim: { name: spare.linkClaim, provider: "entra", from: ["eu"] } },
     });
     identity.on("failover", (e) =>
       narrator.say(`event failover: ${e.operation} ${e.from} → ${e.to} (${e.code})`),

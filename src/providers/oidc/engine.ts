@@ -28,7 +28,13 @@ import type {
 } from "../provider.js";
 import type { NormalizeContext } from "./claims.js";
 import { type Discovered, discoverer } from "./discovery.js";
-import { classifyAnswer, classifyOidcError, type ErrorRule, withAnswerBody } from "./errors.js";
+import {
+  classifyAnswer,
+  classifyOidcError,
+  type ErrorRule,
+  throughBrowser,
+  withAnswerBody,
+} from "./errors.js";
 import { idTokenOf } from "./held-id-token.js";
 import { type LastKnownGood, lastKnownGood } from "./last-known-good.js";
 import { checkLoginState } from "./login-state.js";
@@ -170,6 +176,14 @@ export class OidcProvider implements Provider {
       nowSeconds: this.#nowSeconds(),
       maxAgeSeconds: this.options.loginTimeoutSeconds,
     });
+    const callback = new URL(callbackUrl);
+    const error = callback.searchParams.get("error");
+    if (error !== null) {
+      // An error in the redirect came through the browser, and anyone can write one: it ends
+      // this sign-in and is never taken for the provider's word (RFC 6749 §4.1.2.1).
+      const description = callback.searchParams.get("error_description") ?? undefined;
+      throw throughBrowser(error, description, this.id, this.#rules.errorRules);
+    }
     const { config } = await this.#discovered();
     // Under a templated issuer openid-client never sees the ID token, so it cannot check the nonce either.
     const idTokenChecks = this.#rules.templatedIssuer
@@ -180,7 +194,7 @@ export class OidcProvider implements Provider {
       // advertises it), the error parameters, PKCE and the ID token's claims.
       client.authorizationCodeGrant(
         config,
-        new URL(callbackUrl),
+        callback,
         { pkceCodeVerifier: state.codeVerifier, expectedState: state.state, ...idTokenChecks },
         { redirect_uri: state.redirectUri },
       ),

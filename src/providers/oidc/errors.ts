@@ -102,6 +102,34 @@ export function classifyAnswer(
 }
 
 /**
+ * An `error` in the redirect to the app's callback (RFC 6749 §4.1.2.1): it
+ * came through the browser, so anyone who began a sign-in can write it. It
+ * is classified like the provider's answer, for the person in front of the
+ * page, and marked so that nothing else acts on it (docs/concepts.md,
+ * "Whose word counts").
+ */
+export function throughBrowser(
+  error: string,
+  description: string | undefined,
+  provider: string,
+  rules: readonly ErrorRule[],
+): IdSwitchError {
+  // Attacker-written text: clipped and redacted before it can reach a log.
+  const clipped: ProviderAnswer = {
+    error: clip(error),
+    ...(description === undefined ? {} : { description: clip(description) }),
+  };
+  const said = classifyAnswer(clipped, provider, rules);
+  return new IdSwitchError(said.code, said.message, {
+    provider,
+    reason: said.reason,
+    retryable: false,
+    cause: clipped,
+    frontChannel: true,
+  });
+}
+
+/**
  * Any failure → `IdSwitchError`. Programmer errors (bad arguments) are not
  * operational and are rethrown as they are.
  */
@@ -117,6 +145,9 @@ export function classifyOidcError(
   if (error instanceof ClientError && error.code === "OAUTH_ABORT") throw error.cause;
   if (error instanceof Error && error.name === "AbortError") throw error;
   const answer = answerOf(error);
+  if (error instanceof AuthorizationResponseError) {
+    return throughBrowser(error.error, error.error_description, provider, rules);
+  }
   if (answer) return classifyAnswer(answer, provider, rules);
   if (error instanceof ClientError) return fromClientError(error, provider, rules);
   return new IdSwitchError("provider_unavailable", `${provider}: unexpected failure`, {
@@ -338,4 +369,8 @@ function isProgrammerError(error: unknown): boolean {
   if (!(error instanceof TypeError)) return false;
   const code = Reflect.get(error, "code");
   return typeof code === "string" && code.startsWith("ERR_INVALID_ARG");
+}
+
+function clip(text: string): string {
+  return redact(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

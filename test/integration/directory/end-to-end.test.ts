@@ -56,7 +56,7 @@ beforeAll(async () => {
       }),
     ],
     routing: { order: ["entra", "eu"] },
-    linking: { claim: { name: "entra_id", provider: "entra" } },
+    linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
   });
 });
 afterAll(async () => {

@@ -35,7 +35,9 @@ async function mirroredAccount(entraOid: string) {
 
 describe("the mirror's link claim", () => {
   it("a first sign-in at Keycloak joins the app user who has that Entra account", async () => {
-    const identity = webIdentity(world, { linking: { claim: { name: CLAIM, provider: "entra" } } });
+    const identity = webIdentity(world, {
+      linking: { claim: { name: CLAIM, provider: "entra", from: ["eu"] } },
+    });
     const links: IdentityEvents["link-created"][] = [];
     identity.on("link-created", (e) => links.push(e));
     const entraUser = world.newEntraUser();
@@ -50,7 +52,9 @@ describe("the mirror's link claim", () => {
   });
 
   it("after an Entra suspension, the mirrored person is offered Keycloak without ever having linked", async () => {
-    const identity = webIdentity(world, { linking: { claim: { name: CLAIM, provider: "entra" } } });
+    const identity = webIdentity(world, {
+      linking: { claim: { name: CLAIM, provider: "entra", from: ["eu"] } },
+    });
     const entraUser = world.newEntraUser();
     const atEntra = await signInAt(identity, entraUser);
     world.entra.setUserState(entraUser.oid, "disabled");
@@ -61,7 +65,9 @@ describe("the mirror's link claim", () => {
   });
 
   it("a claim naming an Entra account nobody signed in with makes a new app user, not a guess", async () => {
-    const identity = webIdentity(world, { linking: { claim: { name: CLAIM, provider: "entra" } } });
+    const identity = webIdentity(world, {
+      linking: { claim: { name: CLAIM, provider: "entra", from: ["eu"] } },
+    });
     const stranger = await mirroredAccount("00000000-0000-0000-0000-000000000001");
     const atKeycloak = await signInAt(identity, stranger, { provider: "eu" });
     const links = await identity.linksOf(atKeycloak.appUserId);

@@ -20,7 +20,7 @@ describe("createIdentity configuration", () => {
     const err = configError({
       providers: [eu(), { id: "fake" }],
       routing: { order: ["eu", "nope"], onSuspension: "maybe" },
-      linking: { claim: { name: "entra_id", provider: "entra" } },
+      linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
       tokenCache: { maxEntries: -1 },
       extra: true,
     });
@@ -34,11 +34,27 @@ describe("createIdentity configuration", () => {
     const err = configError({
       providers: [eu()],
       routing: { order: ["eu", "entra"] },
-      linking: { claim: { name: "entra_id", provider: "entra" } },
+      linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
     });
     expect(err.issues).toEqual([
       { path: "routing.order[1]", message: 'unknown provider "entra"' },
       { path: "linking.claim.provider", message: 'unknown provider "entra"' },
+    ]);
+  });
+
+  it("a link claim names the providers it is trusted from: required, configured, and not the claim's own", () => {
+    const missing = configError({
+      providers: [eu()],
+      linking: { claim: { name: "entra_id", provider: "eu" } },
+    });
+    expect(missing.issues?.map((i) => i.path)).toEqual(["linking.claim.from"]);
+    const wrong = configError({
+      providers: [eu()],
+      linking: { claim: { name: "entra_id", provider: "eu", from: ["eu", "partner"] } },
+    });
+    expect(wrong.issues).toEqual([
+      { path: "linking.claim.from[0]", message: '"eu" is the provider the claim names, not a spare' },
+      { path: "linking.claim.from[1]", message: 'unknown provider "partner"' },
     ]);
   });
 
