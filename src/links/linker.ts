@@ -169,7 +169,7 @@ export class Linker {
   async #viaLinkClaim(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {
     const claim = this.#options.claim;
     // Only the named spares speak for the claim: a partner realm could put a victim's id in it.
-    if (!claim || !claim.from.includes(principal.provider)) return undefined;
+    if (!claim?.from.includes(principal.provider)) return undefined;
     const target = parseLinkClaim(principal.claims[claim.name], claim.provider);
     if (!target) return undefined;
     const owner = await this.#store.find(target);
