@@ -40,6 +40,8 @@ export interface FindOrCreateOptions {
   /** The id to give a new app user, if one is made (the caller makes it: the store only stores). */
   readonly newAppUserId: string;
   readonly now: number;
+  /** How a new app user's link came to be (default `"new-user"`; `"link-claim"` when a spare's claim reserved it). */
+  readonly method?: LinkMethod | undefined;
 }
 
 /**

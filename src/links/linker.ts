@@ -6,7 +6,9 @@
  * 2. the link claim: the spare provider's token carries the immutable id of
  *    the person's account at another provider (the directory mirror writes
  *    the Entra `tid:oid` into a Keycloak attribute that a mapper puts into
- *    the token) — it links to the app user who has that account;
+ *    the token) — it links to the app user who has that account, or, when
+ *    nobody signed in with that account yet, reserves it for a new app user
+ *    that this sign-in joins: a later sign-in there lands in the same one;
  * 3. a verified email, only when the app opted in through an option named
  *    to alarm — email is mutable and not always owned (the nOAuth takeover);
  * 4. otherwise a new app user.
@@ -172,8 +174,16 @@ export class Linker {
     if (!claim?.from.includes(principal.provider)) return undefined;
     const target = parseLinkClaim(principal.claims[claim.name], claim.provider);
     if (!target) return undefined;
-    const owner = await this.#store.find(target);
-    return owner ? this.#attach(account, owner.appUserId, "link-claim") : undefined;
+    // The claimed account belongs to this person from now on, whichever provider they reach
+    // first: find its app user, or make the one that owns it (atomic under the account's
+    // uniqueness, so a concurrent first sign-in there finds it), then join this account to it.
+    const owner = await this.#store.findOrCreate(target, {
+      newAppUserId: this.#options.newAppUserId(),
+      now: this.#options.now(),
+      method: "link-claim",
+    });
+    if (owner.created) this.#announce({ link: owner.link, linked: true });
+    return this.#attach(account, owner.link.appUserId, "link-claim");
   }
 
   async #viaVerifiedEmail(account: ProviderAccount, principal: Principal): Promise<Resolution | undefined> {

@@ -32,7 +32,7 @@ export class MemoryLinkStore implements LinkStore {
     // Single-threaded: no await between the read and the write, so this is atomic.
     const existing = this.#links.get(accountKey(account));
     if (existing) return { link: existing, created: false };
-    const link = this.#store(account, options.newAppUserId, "new-user", options.now);
+    const link = this.#store(account, options.newAppUserId, options.method ?? "new-user", options.now);
     return { link, created: true };
   }
 

@@ -58,6 +58,16 @@ export function describeLinkStoreContract(name: string, harness: LinkStoreHarnes
       expect(await store.list()).toEqual([]);
     });
 
+    it("findOrCreate records how a new app user's link came to be (a link claim's reservation)", async () => {
+      const reserved = await store.findOrCreate(entra("oid-r"), {
+        newAppUserId: "user-r",
+        now: T0,
+        method: "link-claim",
+      });
+      expect(reserved.link).toMatchObject({ appUserId: "user-r", method: "link-claim" });
+      expect(await store.find(entra("oid-r"))).toMatchObject({ method: "link-claim" });
+    });
+
     it("findOrCreate makes a new app user once, then returns the same link", async () => {
       const first = await store.findOrCreate(entra("oid-1"), { newAppUserId: "user-1", now: T0 });
       expect(first).toEqual({

@@ -70,7 +70,7 @@ class SqliteLinkStore implements LinkStore {
           const existing = select(this.#db, account);
           if (existing) return { link: existing, created: false };
           return {
-            link: insert(this.#db, account, options.newAppUserId, "new-user", options.now),
+            link: insert(this.#db, account, options.newAppUserId, options.method ?? "new-user", options.now),
             created: true,
           };
         })

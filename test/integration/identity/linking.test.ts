@@ -64,14 +64,20 @@ describe("the mirror's link claim", () => {
     expect(atKeycloak.appUserId).toBe(atEntra.appUserId);
   });
 
-  it("a claim naming an Entra account nobody signed in with makes a new app user, not a guess", async () => {
+  it("a claim naming an Entra account nobody signed in with reserves it: one new app user, joined later from Entra", async () => {
     const identity = webIdentity(world, {
       linking: { claim: { name: CLAIM, provider: "entra", from: ["eu"] } },
     });
-    const stranger = await mirroredAccount("00000000-0000-0000-0000-000000000001");
-    const atKeycloak = await signInAt(identity, stranger, { provider: "eu" });
+    const entraUser = world.newEntraUser();
+    const atKeycloak = await signInAt(identity, await mirroredAccount(entraUser.oid), { provider: "eu" });
     const links = await identity.linksOf(atKeycloak.appUserId);
-    expect(links.map((l) => [l.provider, l.method])).toEqual([["eu", "new-user"]]);
+    expect(links.map((l) => [l.provider, l.subject, l.method]).sort()).toEqual([
+      ["entra", entraUser.oid, "link-claim"],
+      ["eu", atKeycloak.principal.subject, "link-claim"],
+    ]);
+    // The person's first Entra sign-in, later, is the same app user (before: a second one).
+    const atEntra = await signInAt(identity, entraUser);
+    expect(atEntra.appUserId).toBe(atKeycloak.appUserId);
   });
 
   it("without the option, the claim is ignored", async () => {
