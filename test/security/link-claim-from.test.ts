@@ -10,7 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, keycloak } from "../../src/index.js";
-import { signInAt, type TwoProviders, twoProviders } from "../integration/identity/two-providers.js";
+import {
+  declareLinkClaim,
+  signInAt,
+  type TwoProviders,
+  twoProviders,
+} from "../integration/identity/two-providers.js";
 import { appProvider, issuerOf, masterAdmin, newUser } from "../support/keycloak-env.js";
 
 const CLAIM = "entra_id";
@@ -18,9 +23,7 @@ let world: TwoProviders;
 
 beforeAll(async () => {
   world = await twoProviders();
-  const admin = masterAdmin();
-  await admin.declareAdminOnlyAttribute(CLAIM);
-  await admin.ensureAttributeMapper("app", CLAIM, CLAIM);
+  await declareLinkClaim(CLAIM);
 });
 afterAll(() => world.close());
 

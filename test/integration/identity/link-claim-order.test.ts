@@ -26,7 +26,13 @@ import {
   type TestUser,
 } from "../../support/keycloak-env.js";
 import { signInThroughLoginForm } from "../../support/keycloak-login.js";
-import { ENTRA_REDIRECT, signInAt, type TwoProviders, twoProviders } from "./two-providers.js";
+import {
+  declareLinkClaim,
+  ENTRA_REDIRECT,
+  signInAt,
+  type TwoProviders,
+  twoProviders,
+} from "./two-providers.js";
 
 const CLAIM = "entra_id";
 const schemas = new Schemas("idswitch_claim_order");
@@ -35,9 +41,7 @@ let world: TwoProviders;
 
 beforeAll(async () => {
   world = await twoProviders();
-  const admin = masterAdmin();
-  await admin.declareAdminOnlyAttribute(CLAIM);
-  await admin.ensureAttributeMapper("app", CLAIM, CLAIM);
+  await declareLinkClaim(CLAIM);
 });
 afterAll(async () => {
   await world.close();

@@ -13,16 +13,14 @@ import {
   MemoryLinkStore,
 } from "../../../src/index.js";
 import { appProvider, masterAdmin, newUser, realmAdmin } from "../../support/keycloak-env.js";
-import { signInAt, type TwoProviders, twoProviders, webIdentity } from "./two-providers.js";
+import { declareLinkClaim, signInAt, type TwoProviders, twoProviders, webIdentity } from "./two-providers.js";
 
 const CLAIM = "entra_id";
 let world: TwoProviders;
 
 beforeAll(async () => {
   world = await twoProviders();
-  const admin = masterAdmin();
-  await admin.declareAdminOnlyAttribute(CLAIM);
-  await admin.ensureAttributeMapper("app", CLAIM, CLAIM);
+  await declareLinkClaim(CLAIM);
 });
 afterAll(() => world.close());
 

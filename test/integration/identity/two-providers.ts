@@ -16,7 +16,7 @@ import {
 } from "../../../src/index.js";
 import { createEntraEmulator, type EntraEmulator } from "../../../src/testing/index.js";
 import { signInThroughSignInPage } from "../../support/entra-login.js";
-import { appProvider, REDIRECT_URI, serviceProvider } from "../../support/keycloak-env.js";
+import { appProvider, masterAdmin, REDIRECT_URI, serviceProvider } from "../../support/keycloak-env.js";
 import { signInThroughLoginForm } from "../../support/keycloak-login.js";
 
 export const ENTRA_REDIRECT = "http://localhost:3000/callback/entra";
@@ -120,4 +120,11 @@ export async function signInAt(
   if (!("callbackUrl" in result))
     throw new Error(`sign-in at ${request.provider} refused: ${JSON.stringify(result)}`);
   return identity.completeLogin(result.callbackUrl, request.state);
+}
+
+/** The mirror's link claim at the real Keycloak: an admin-only attribute, mapped into the `app` client's tokens. */
+export async function declareLinkClaim(claim: string): Promise<void> {
+  const admin = masterAdmin();
+  await admin.declareAdminOnlyAttribute(claim);
+  await admin.ensureAttributeMapper("app", claim, claim);
 }
