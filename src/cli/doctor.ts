@@ -2,8 +2,11 @@
  * `idswitch doctor`: reads the failover configuration (a file or the
  * environment), validates it, probes every provider — reachable, discovery
  * with the exact issuer, keys, clock skew, client credentials — and prints a
- * verdict per provider. Exit code 0 when every provider is fine, 1 when a
- * provider has a problem, 2 when the configuration itself is invalid.
+ * verdict per provider. With a link claim or a directory section, it also
+ * checks that the Keycloak realm the mirror writes can be trusted with the
+ * link claim (doctor-linking.ts). Exit code 0 when every provider is fine, 1
+ * when a provider or the link claim has a problem, 2 when the configuration
+ * itself is invalid.
  */
 import {
   type DiagnosticCheck,
@@ -13,6 +16,7 @@ import {
   type Provider,
 } from "idswitch";
 import { readConfig, withSources } from "../config/node.js";
+import { diagnoseLinking, type LinkClaim, type LinkingReport } from "./doctor-linking.js";
 import { printIssues } from "./issues.js";
 
 export interface DoctorOptions {
@@ -32,7 +36,9 @@ export const DOCTOR_HELP = `Usage: idswitch doctor [--config <file>] [--json]
 
 Validates the configuration (default ./idswitch.config.json, or IDSWITCH_CONFIG / IDSWITCH_CONFIG_FILE,
 with IDSWITCH__* variables laid over it — or alone) and probes each provider: reachable, discovery and issuer, keys, clock skew, client credentials.
-Exit code: 0 all fine, 1 a provider has a problem, 2 the configuration is invalid.`;
+With linking.claim or a directory section: checks through directory.target's service account that only
+administrators can write the link attribute and that no other protocol mapper emits the link claim.
+Exit code: 0 all fine, 1 a provider or the link claim has a problem, 2 the configuration is invalid.`;
 
 export async function runDoctor({ args, env, write }: DoctorOptions): Promise<number> {
   const parsed = parseArgs(args);
@@ -46,11 +52,16 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
   }
   let providers: readonly Provider[];
   let source: string;
+  let document: unknown;
+  let linkClaim: LinkClaim | undefined;
   try {
     const config = await readConfig(parsed.config, env);
     source = config.name;
+    document = config.document;
     try {
-      providers = identityOptionsFromConfig(config.document, { env }).providers;
+      const options = identityOptionsFromConfig(config.document, { env });
+      providers = options.providers;
+      linkClaim = options.linking?.claim;
     } catch (err) {
       throw withSources(err, config);
     }
@@ -59,10 +70,15 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     printIssues(err, parsed.json, write);
     return 2;
   }
-  const reports = await Promise.all(providers.map(diagnoseOne));
-  if (parsed.json) write(JSON.stringify({ config: source, providers: reports }, null, 2));
-  else printTable(source, reports, write);
-  return reports.some((r) => r.verdict === "problem") ? 1 : 0;
+  const [reports, linking] = await Promise.all([
+    Promise.all(providers.map(diagnoseOne)),
+    diagnoseLinking(document, env, linkClaim, providers),
+  ]);
+  if (parsed.json) {
+    write(JSON.stringify({ config: source, providers: reports, ...(linking ? { linking } : {}) }, null, 2));
+  } else printTable(source, reports, linking, write);
+  const bad = reports.some((r) => r.verdict === "problem") || linking?.verdict === "problem";
+  return bad ? 1 : 0;
 }
 
 async function diagnoseOne(provider: Provider): Promise<ProviderReport> {
@@ -79,17 +95,35 @@ async function diagnoseOne(provider: Provider): Promise<ProviderReport> {
 
 const MARK = { ok: "✔", warning: "!", problem: "✘", skipped: "·" } as const;
 
-function printTable(source: string, reports: readonly ProviderReport[], write: (line: string) => void): void {
+function printTable(
+  source: string,
+  reports: readonly ProviderReport[],
+  linking: LinkingReport | undefined,
+  write: (line: string) => void,
+): void {
   write(`idswitch doctor — ${source}`);
   for (const report of reports) {
     write(`\n${MARK[report.verdict]} ${report.provider}  ${report.issuer}  → ${report.verdict}`);
-    for (const check of report.checks) {
-      const code = check.code ? ` [${check.code}]` : "";
-      write(`    ${MARK[check.status]} ${check.check.padEnd(9)} ${check.detail}${code}`);
-    }
+    printChecks(report.checks, write);
+  }
+  if (linking) {
+    const what = [linking.claim ? `claim ${linking.claim}` : undefined, linking.realm].filter(Boolean);
+    write(`\n${MARK[linking.verdict]} link claim  ${what.join("  ")}  → ${linking.verdict}`);
+    printChecks(linking.checks, write);
   }
   const bad = reports.filter((r) => r.verdict === "problem").map((r) => r.provider);
+  if (linking?.verdict === "problem") bad.push("the link claim");
   write(bad.length === 0 ? "\nEvery provider is ready." : `\nProblems with: ${bad.join(", ")}.`);
+}
+
+function printChecks(
+  checks: ReadonlyArray<{ check: string; status: keyof typeof MARK; detail: string; code?: string }>,
+  write: (line: string) => void,
+): void {
+  for (const check of checks) {
+    const code = check.code ? ` [${check.code}]` : "";
+    write(`    ${MARK[check.status]} ${check.check.padEnd(9)} ${check.detail}${code}`);
+  }
 }
 
 function parseArgs(

@@ -17,8 +17,8 @@
 export type { EntraDirectoryOptionsInput } from "./entra/options.js";
 export { type DirectorySource, entraDirectory } from "./entra/source.js";
 export type { KeycloakDirectoryOptionsInput } from "./keycloak/options.js";
-export type { SetupStep } from "./keycloak/setup.js";
-export { KeycloakTarget, keycloakDirectory } from "./keycloak/target.js";
+export type { LinkAttributeCheck, LinkAttributeProblem, SetupStep } from "./keycloak/setup.js";
+export { checkLinkAttribute, KeycloakTarget, keycloakDirectory } from "./keycloak/target.js";
 export { type ApplyOptions, type Mirror, mirror } from "./mirror/mirror.js";
 export type { MirrorOptionsInput, RoleMapping } from "./mirror/options.js";
 export type {

@@ -58,6 +58,11 @@ export class KeycloakHttp {
     return this.#input.provider;
   }
 
+  /** The realm the calls go to (named in errors about its configuration). */
+  get realm(): string {
+    return this.#input.realm;
+  }
+
   /** `{base}/admin/realms/{realm}{path}`, answered: 2xx, 404 or 409; anything else throws. */
   async call(method: string, path: string, body?: unknown): Promise<KeycloakAnswer> {
     const response = await this.#admin.request(method, path, body);

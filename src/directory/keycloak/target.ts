@@ -16,7 +16,13 @@ import {
   type KeycloakDirectoryOptionsInput,
   keycloakDirectorySchema,
 } from "./options.js";
-import { clientUuid, type SetupStep, setupSteps } from "./setup.js";
+import {
+  clientUuid,
+  inspectLinkAttribute,
+  type LinkAttributeCheck,
+  type SetupStep,
+  setupSteps,
+} from "./setup.js";
 
 type Representation = Record<string, unknown>;
 
@@ -34,6 +40,32 @@ const PAGE = 200;
  */
 export function keycloakDirectory(options: KeycloakDirectoryOptionsInput): KeycloakTarget {
   return new KeycloakTarget(parseConfig(keycloakDirectorySchema, options, "keycloakDirectory"));
+}
+
+/**
+ * Whether the realm can be trusted with the link claim, before anything relies on it: the link attribute
+ * writable by administrators only (its user-profile declaration, or, undeclared, the realm's
+ * unmanaged-attribute policy), and no protocol mapper of any client or client scope emitting a claim of
+ * that name from anything else. Reads only; the mirror runs the same check before it writes, and
+ * `idswitch doctor` runs it against the configured realm.
+ *
+ * `claim` defaults to the target's `claim` (else its `attribute`); pass `createIdentity`'s
+ * `linking.claim.name` to check the claim the app actually trusts.
+ *
+ * @example
+ * const check = await checkLinkAttribute(target, { claim: "entra_id" });
+ * for (const p of check.problems) console.error(`realm ${check.realm}, ${p.where}: ${p.problem}. Fix: ${p.fix}`);
+ */
+export async function checkLinkAttribute(
+  target: KeycloakTarget,
+  options: { readonly claim?: string } = {},
+): Promise<LinkAttributeCheck> {
+  const { attribute, claim } = target.options;
+  const { check } = await inspectLinkAttribute(target.http, {
+    attribute,
+    claim: options.claim ?? claim ?? attribute,
+  });
+  return check;
 }
 
 /**
@@ -68,10 +100,13 @@ export class KeycloakTarget {
     return this.options.id;
   }
 
-  /** The user-profile declaration and token mappers still missing (see setup.ts). */
+  /**
+   * The user-profile declaration and token mappers still missing (see setup.ts). Refuses first, with
+   * `config_invalid` (reason `unsafe_link_attribute`), a realm that cannot be trusted with the link claim.
+   */
   setup(): Promise<SetupStep[]> {
     const { attribute, claim, clients } = this.options;
-    return setupSteps(this.http, attribute, claim ?? attribute, clients);
+    return setupSteps(this.http, { attribute, claim: claim ?? attribute }, clients);
   }
 
   /** The user carrying `key`, or undefined. Two carrying it is a broken invariant, reported, never guessed. */

@@ -92,7 +92,12 @@ class PgLinkStore implements PostgresLinkStore {
     const known = await this.#select(account);
     if (known) return { link: known, created: false };
     return insertOrRead(async () => {
-      const inserted = await this.#insert(account, options.newAppUserId, options.method ?? "new-user", options.now);
+      const inserted = await this.#insert(
+        account,
+        options.newAppUserId,
+        options.method ?? "new-user",
+        options.now,
+      );
       if (inserted) return { link: inserted, created: true };
       const existing = await this.#select(account);
       return existing && { link: existing, created: false };
