@@ -25,6 +25,7 @@ import type {
   LogoutUrlOptions,
   Provider,
 } from "./providers/provider.js";
+import { AuthorityGate } from "./routing/authority.js";
 import { type IdentityHealth, Router } from "./routing/router.js";
 import { peekJwt } from "./tokens/verify-jwt.js";
 
@@ -156,6 +157,7 @@ export interface IdentityDeviceLoginOptions {
 export class Identity {
   readonly #providers: readonly Provider[];
   readonly #router: Router;
+  readonly #authority: AuthorityGate;
   readonly #linker: Linker;
   readonly #links: LinkStore;
   readonly #state: StateStore;
@@ -190,6 +192,14 @@ export class Identity {
       now: this.#now,
       events: this.#events,
     });
+    this.#authority = new AuthorityGate({
+      authorities: options.routing.authority.map((id) => byId.get(id) as Provider),
+      records: this.#links,
+      state: this.#state,
+      cacheMs: options.routing.authorityCacheSeconds * 1000,
+      unavailable: options.routing.authorityUnavailable,
+      now: this.#now,
+    });
     this.#router = new Router({
       providers: this.#providers,
       onSuspension: options.routing.onSuspension,
@@ -200,6 +210,7 @@ export class Identity {
       events: this.#events,
       now: this.#now,
       accounts: linkedAccounts(this.#links, { claim: options.linking.claim }),
+      authority: this.#authority,
     });
     this.#telemetryLoaded = options.telemetry
       ? loadTelemetry(this.#events).then((telemetry) => {
@@ -251,6 +262,7 @@ export class Identity {
       if (linkTo) this.#linker.assertRecent(linkTo);
       const linkTarget = linkTo?.appUserId;
       const person = appUserId ?? linkTarget;
+      if (person !== undefined) await this.#authority.admit(person, provider);
       const call = { operation: "beginLogin", for: "person", appUserId: person, provider } as const;
       const request = await this.#router.call(call, (p) => p.beginLogin(rest));
       const state: IdentityLoginState = {
@@ -299,7 +311,10 @@ export class Identity {
         appUserId: session.appUserId,
         provider: session.provider,
       } as const;
+      // An authority's disable binds here too: the provider is not even asked.
+      await this.#authority.admit(session.appUserId, session.provider);
       const refreshed = await this.#router.call(call, (p) => p.refresh(session));
+      await this.#authority.signedIn(session.appUserId, session.provider);
       return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
     });
   }
@@ -426,6 +441,10 @@ export class Identity {
   async #resolve(session: Session, linkTo: string | undefined): Promise<IdentitySession> {
     const signedInAt = this.#now();
     const { link } = await this.#linker.resolve(session.principal, linkTo);
+    // The person is known now: an authority that disabled them refuses this sign-in elsewhere;
+    // a sign-in at an authority is that authority saying the account is enabled.
+    await this.#authority.admit(link.appUserId, session.provider);
+    await this.#authority.signedIn(link.appUserId, session.provider);
     await this.#router.signedIn(link.appUserId, session.provider);
     return { ...session, appUserId: link.appUserId, signedInAt };
   }

@@ -57,6 +57,7 @@ export {
   type PerProvider,
 } from "./identity.js";
 export {
+  type AuthorityDecision,
   accountKey,
   type FindOrCreateOptions,
   type Link,

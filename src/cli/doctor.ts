@@ -54,6 +54,7 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
   let source: string;
   let document: unknown;
   let linkClaim: LinkClaim | undefined;
+  let authority: readonly string[] = [];
   try {
     const config = await readConfig(parsed.config, env);
     source = config.name;
@@ -62,6 +63,7 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
       const options = identityOptionsFromConfig(config.document, { env });
       providers = options.providers;
       linkClaim = options.linking?.claim;
+      authority = options.routing?.authority ?? [];
     } catch (err) {
       throw withSources(err, config);
     }
@@ -74,11 +76,48 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     Promise.all(providers.map(diagnoseOne)),
     diagnoseLinking(document, env, linkClaim, providers),
   ]);
+  const authorityReport = authorityCheck(authority, providers);
   if (parsed.json) {
-    write(JSON.stringify({ config: source, providers: reports, ...(linking ? { linking } : {}) }, null, 2));
-  } else printTable(source, reports, linking, write);
-  const bad = reports.some((r) => r.verdict === "problem") || linking?.verdict === "problem";
+    const extra = { ...(linking ? { linking } : {}), authority: authorityReport };
+    write(JSON.stringify({ config: source, providers: reports, ...extra }, null, 2));
+  } else {
+    printTable(source, reports, linking, authorityReport, write);
+  }
+  const bad =
+    reports.some((r) => r.verdict === "problem") ||
+    linking?.verdict === "problem" ||
+    authorityReport.verdict === "problem";
   return bad ? 1 : 0;
+}
+
+/**
+ * Whose word counts: without `routing.authority` a disable at the organisation's own
+ * provider binds nowhere else. Not an error (a single-provider app needs none): a warning.
+ */
+function authorityCheck(authority: readonly string[], providers: readonly Provider[]): AuthorityReport {
+  const mute = authority.filter(
+    (id) => typeof providers.find((p) => p.id === id)?.accountStatus !== "function",
+  );
+  if (mute.length > 0) {
+    const detail = `${mute.join(", ")} cannot be asked about an account's status (Keycloak: configure \`admin\`)`;
+    return { verdict: "problem", detail };
+  }
+  if (authority.length > 0) {
+    return {
+      verdict: "ok",
+      detail: `${authority.join(", ")} speak(s) for the organisation (routing.authority)`,
+    };
+  }
+  if (providers.length < 2)
+    return { verdict: "ok", detail: "no routing.authority (one provider: nothing to bind elsewhere)" };
+  const detail =
+    "no provider speaks for the organisation: a disable at its own provider does not bind at the others (set routing.authority)";
+  return { verdict: "warning", detail };
+}
+
+interface AuthorityReport {
+  readonly verdict: "ok" | "warning" | "problem";
+  readonly detail: string;
 }
 
 async function diagnoseOne(provider: Provider): Promise<ProviderReport> {
@@ -99,6 +138,7 @@ function printTable(
   source: string,
   reports: readonly ProviderReport[],
   linking: LinkingReport | undefined,
+  authority: AuthorityReport,
   write: (line: string) => void,
 ): void {
   write(`idswitch doctor — ${source}`);
@@ -111,8 +151,10 @@ function printTable(
     write(`\n${MARK[linking.verdict]} link claim  ${what.join("  ")}  → ${linking.verdict}`);
     printChecks(linking.checks, write);
   }
+  write(`\n${MARK[authority.verdict]} authority  ${authority.detail}`);
   const bad = reports.filter((r) => r.verdict === "problem").map((r) => r.provider);
   if (linking?.verdict === "problem") bad.push("the link claim");
+  if (authority.verdict === "problem") bad.push("routing.authority");
   write(bad.length === 0 ? "\nEvery provider is ready." : `\nProblems with: ${bad.join(", ")}.`);
 }
 

@@ -81,6 +81,9 @@ export const configFileSchema = z.strictObject({
         .optional(),
       userSuspensionSeconds: z.number().optional(),
       providerSuspensionSeconds: z.number().optional(),
+      authority: z.array(z.string()).optional(),
+      authorityCacheSeconds: z.number().optional(),
+      authorityUnavailable: z.enum(["last-known", "deny"]).optional(),
     })
     .optional(),
   linking: z

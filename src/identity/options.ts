@@ -54,12 +54,27 @@ export const identityOptionsSchema = z
         userSuspensionSeconds: positiveSeconds(7 * 24 * 3600).default(3600),
         /** How long the application's own suspension at a provider (client, tenant) is remembered. */
         providerSuspensionSeconds: positiveSeconds(24 * 3600).default(300),
+        /**
+         * The providers that speak for the organisation about its people: a
+         * disable or deletion there binds the app user at every provider.
+         */
+        authority: z.array(z.string().min(1)).default([]),
+        /** How long an authority's answer about an account is reused. */
+        authorityCacheSeconds: positiveSeconds(3600).default(60),
+        /**
+         * While an authority cannot be asked: `last-known` — its last stored
+         * decision stands (none: allowed); `deny` — the sign-in is refused.
+         */
+        authorityUnavailable: z.enum(["last-known", "deny"]).default("last-known"),
       })
       .default({
         onSuspension: "offer",
         breaker: {},
         userSuspensionSeconds: 3600,
         providerSuspensionSeconds: 300,
+        authority: [],
+        authorityCacheSeconds: 60,
+        authorityUnavailable: "last-known",
       }),
     /** Durable app users and links. In memory when omitted: for tests and demos only. */
     links: objectWith<LinkStore>(
@@ -153,6 +168,32 @@ export const identityOptionsSchema = z
         code: "custom",
         path: ["linking", "claim", "provider"],
         message: `unknown provider "${claim.provider}"`,
+      });
+    }
+    options.routing.authority.forEach((id, index) => {
+      const path = ["routing", "authority", index];
+      const authority = options.providers.find((p) => p.id === id);
+      if (!authority) ctx.addIssue({ code: "custom", path, message: `unknown provider "${id}"` });
+      else if (typeof authority.accountStatus !== "function") {
+        // The authority is asked about a person's account when they sign in elsewhere.
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `provider "${id}" cannot be asked about an account's status`,
+        });
+      }
+    });
+    const links = options.links;
+    const keepsDecisions =
+      links === undefined ||
+      (typeof links.authorityDecisions === "function" &&
+        typeof links.recordAuthorityDecision === "function" &&
+        typeof links.clearAuthorityDecision === "function");
+    if (options.routing.authority.length > 0 && !keepsDecisions) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["links"],
+        message: "routing.authority needs a LinkStore that keeps authority decisions (authorityDecisions, …)",
       });
     }
     claim?.from.forEach((id, index) => {

@@ -18,6 +18,18 @@ export interface AccountDirectory {
 }
 
 /**
+ * What the authority rule (`routing.authority`) reads and writes of the links: the person's
+ * accounts, and the authorities' binding decisions kept with the app user.
+ *
+ * @example
+ * const records: AuthorityRecords = links; // every LinkStore of idswitch is one
+ */
+export type AuthorityRecords = Pick<
+  LinkStore,
+  "linksOf" | "authorityDecisions" | "recordAuthorityDecision" | "clearAuthorityDecision"
+>;
+
+/**
  * Options of {@link linkedAccounts}.
  *
  * @example

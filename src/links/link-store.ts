@@ -85,6 +85,25 @@ export interface ListLinksOptions {
  *
  * const identity = createIdentity({ providers, links: sqliteLinkStore({ path: "./data/links.db" }) });
  */
+/**
+ * A binding decision of an authority (`routing.authority`) about an app user:
+ * the organisation's own provider disabled or deleted the person's account.
+ * Durable, never a time-limited mark: it lifts only when the authority says
+ * the account is enabled again.
+ *
+ * @example
+ * const decision: AuthorityDecision = { appUserId, provider: "eu", status: "disabled", at: Date.now() };
+ * await links.recordAuthorityDecision?.(decision);
+ */
+export interface AuthorityDecision {
+  readonly appUserId: string;
+  /** The authority that decided ("eu"). */
+  readonly provider: string;
+  readonly status: "disabled" | "deleted";
+  /** Epoch milliseconds, when idswitch heard it. */
+  readonly at: number;
+}
+
 export interface LinkStore {
   /** The link of one provider account, if any. */
   find(account: ProviderAccount): Promise<Link | undefined>;
@@ -110,6 +129,15 @@ export interface LinkStore {
   linksOf(appUserId: string): Promise<readonly Link[]>;
   /** All links, in pages, for reports and migrations. */
   list(options?: ListLinksOptions): Promise<readonly Link[]>;
+  /**
+   * The binding decisions of authorities about `appUserId` (`routing.authority`).
+   * Optional for stores written before authorities existed; required when one is configured.
+   */
+  authorityDecisions?(appUserId: string): Promise<readonly AuthorityDecision[]>;
+  /** Records (or replaces) the decision of `decision.provider` about `decision.appUserId`. */
+  recordAuthorityDecision?(decision: AuthorityDecision): Promise<void>;
+  /** The authority said the account is enabled again: forget its decision. Returns whether there was one. */
+  clearAuthorityDecision?(appUserId: string, provider: string): Promise<boolean>;
   /** Releases connections; the store is unusable afterwards. */
   close?(): Promise<void>;
 }

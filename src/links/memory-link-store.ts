@@ -4,6 +4,7 @@
  * machine) or `idswitch/stores/postgres` (several instances).
  */
 import {
+  type AuthorityDecision,
   accountKey,
   type FindOrCreateOptions,
   type Link,
@@ -23,6 +24,7 @@ import {
  */
 export class MemoryLinkStore implements LinkStore {
   readonly #links = new Map<string, Link>();
+  readonly #decisions = new Map<string, AuthorityDecision>();
 
   async find(account: ProviderAccount): Promise<Link | undefined> {
     return this.#links.get(accountKey(account));
@@ -66,6 +68,18 @@ export class MemoryLinkStore implements LinkStore {
     return start < 0 ? [] : sorted.slice(start, start + (options.limit ?? 1000));
   }
 
+  async authorityDecisions(appUserId: string): Promise<readonly AuthorityDecision[]> {
+    return [...this.#decisions.values()].filter((d) => d.appUserId === appUserId);
+  }
+
+  async recordAuthorityDecision(decision: AuthorityDecision): Promise<void> {
+    this.#decisions.set(decisionKey(decision.appUserId, decision.provider), { ...decision });
+  }
+
+  async clearAuthorityDecision(appUserId: string, provider: string): Promise<boolean> {
+    return this.#decisions.delete(decisionKey(appUserId, provider));
+  }
+
   #store(account: ProviderAccount, appUserId: string, method: LinkMethod, now: number): Link {
     const link: Link = {
       provider: account.provider,
@@ -94,4 +108,8 @@ function compareLinks(a: LinkOrder, b: LinkOrder): number {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function decisionKey(appUserId: string, provider: string): string {
+  return JSON.stringify([appUserId, provider]);
 }

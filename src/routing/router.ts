@@ -20,6 +20,7 @@ import type { StateStore } from "../core/state-store.js";
 import type { ProviderHealth } from "../core/types.js";
 import type { AccountDirectory } from "../links/accounts.js";
 import type { Provider } from "../providers/provider.js";
+import type { AuthorityGate } from "./authority.js";
 import type { BreakerOptions, BreakerState } from "./breaker.js";
 import { BreakerBoard } from "./breaker-board.js";
 import { PROVIDER_SUSPENSIONS, type SuspensionMark, Suspensions, USER_SUSPENSIONS } from "./suspensions.js";
@@ -44,6 +45,8 @@ export interface RouterOptions {
   readonly now: () => number;
   /** Where an app user has accounts (linked or mirrored): their alternatives. */
   readonly accounts: AccountDirectory;
+  /** The organisation's own providers (`routing.authority`): their disables bind. */
+  readonly authority: AuthorityGate;
 }
 
 /**
@@ -218,6 +221,11 @@ export class Router {
     const { error } = outcome;
     // A failure that came through the browser is not the provider's word: no way out is offered on it.
     if (!OFFERS_ALTERNATIVES.has(error.code) || error.frontChannel) throw error;
+    if (error.code === "account_disabled" && this.#options.authority.isAuthority(provider.id)) {
+      // The organisation's own provider disabled the person: binding everywhere, no way around it.
+      if (appUserId) await this.#options.authority.refusedBy(appUserId, provider.id);
+      throw withAlternatives(error, []);
+    }
     throw withAlternatives(error, await this.#alternatives(provider.id, appUserId));
   }
 

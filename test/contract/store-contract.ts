@@ -58,6 +58,36 @@ export function describeLinkStoreContract(name: string, harness: LinkStoreHarnes
       expect(await store.list()).toEqual([]);
     });
 
+    it("keeps an authority's binding decision per app user and authority until it is cleared", async () => {
+      expect(await store.authorityDecisions?.("user-a")).toEqual([]);
+      await store.recordAuthorityDecision?.({
+        appUserId: "user-a",
+        provider: "eu",
+        status: "disabled",
+        at: T0,
+      });
+      await store.recordAuthorityDecision?.({
+        appUserId: "user-b",
+        provider: "eu",
+        status: "deleted",
+        at: T0,
+      });
+      // A later word of the same authority replaces the earlier one.
+      await store.recordAuthorityDecision?.({
+        appUserId: "user-a",
+        provider: "eu",
+        status: "deleted",
+        at: T0 + 1,
+      });
+      expect(await store.authorityDecisions?.("user-a")).toEqual([
+        { appUserId: "user-a", provider: "eu", status: "deleted", at: T0 + 1 },
+      ]);
+      expect(await store.clearAuthorityDecision?.("user-a", "eu")).toBe(true);
+      expect(await store.clearAuthorityDecision?.("user-a", "eu")).toBe(false);
+      expect(await store.authorityDecisions?.("user-a")).toEqual([]);
+      expect(await store.authorityDecisions?.("user-b")).toHaveLength(1);
+    });
+
     it("findOrCreate records how a new app user's link came to be (a link claim's reservation)", async () => {
       const reserved = await store.findOrCreate(entra("oid-r"), {
         newAppUserId: "user-r",

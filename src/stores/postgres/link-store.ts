@@ -9,6 +9,7 @@
  * which a single statement's snapshot would not.)
  */
 import {
+  type AuthorityDecision,
   type FindOrCreateOptions,
   type Link,
   LinkConflictError,
@@ -22,9 +23,11 @@ import {
   checkAccount,
   checkAppUserId,
   checkNow,
+  type DecisionRow,
   insertOrRead,
   type LinkRow,
   pageLimit,
+  toDecision,
   toLink,
 } from "../shared/links.js";
 import { PgDatabase } from "./database.js";
@@ -68,10 +71,12 @@ export function postgresLinkStore(options: PostgresStoreOptions): PostgresLinkSt
 class PgLinkStore implements PostgresLinkStore {
   readonly #db: PgDatabase;
   readonly #table: string;
+  readonly #decisions: string;
 
   constructor(db: PgDatabase) {
     this.#db = db;
     this.#table = `${db.schema}.links`;
+    this.#decisions = `${db.schema}.authority_decisions`;
   }
 
   migrate(): Promise<void> {
@@ -152,6 +157,34 @@ class PgLinkStore implements PostgresLinkStore {
             [after.appUserId, after.provider, after.tenant, after.subject, limit],
           );
     return rows.map(toLink);
+  }
+
+  async authorityDecisions(appUserId: string): Promise<readonly AuthorityDecision[]> {
+    checkAppUserId(appUserId);
+    const { rows } = await this.#db.query<DecisionRow>(
+      `SELECT app_user_id, provider, status, decided_at FROM ${this.#decisions} WHERE app_user_id = $1`,
+      [appUserId],
+    );
+    return rows.map(toDecision);
+  }
+
+  async recordAuthorityDecision(decision: AuthorityDecision): Promise<void> {
+    checkAppUserId(decision.appUserId);
+    checkNow(decision.at);
+    await this.#db.query(
+      `INSERT INTO ${this.#decisions} (app_user_id, provider, status, decided_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (app_user_id, provider) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at`,
+      [decision.appUserId, decision.provider, decision.status, decision.at],
+    );
+  }
+
+  async clearAuthorityDecision(appUserId: string, provider: string): Promise<boolean> {
+    checkAppUserId(appUserId);
+    const result = await this.#db.query(
+      `DELETE FROM ${this.#decisions} WHERE app_user_id = $1 AND provider = $2`,
+      [appUserId, provider],
+    );
+    return (result.rowCount ?? 0) > 0;
   }
 
   close(): Promise<void> {

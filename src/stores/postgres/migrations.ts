@@ -50,6 +50,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX state_expiry ON {schema}.state (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    // v3: the binding decisions of authorities (routing.authority) about app users: durable,
+    // one per (app user, authority), gone only when the authority says the account is enabled.
+    version: 3,
+    sql: `
+      CREATE TABLE {schema}.authority_decisions (
+        app_user_id text COLLATE "C" NOT NULL,
+        provider text COLLATE "C" NOT NULL,
+        status text NOT NULL,
+        decided_at bigint NOT NULL,
+        PRIMARY KEY (app_user_id, provider)
+      );
+    `,
+  },
 ];
 
 /** The schema version this release creates and expects. */

@@ -2,7 +2,7 @@
  * What the SQL LinkStores share: the row shape, argument checks, and the
  * bounded retry that keeps find-or-create atomic without a read-then-write.
  */
-import type { Link, LinkMethod, ListLinksOptions, ProviderAccount } from "idswitch";
+import type { AuthorityDecision, Link, LinkMethod, ListLinksOptions, ProviderAccount } from "idswitch";
 
 /** A link as both SQL stores select it (`created_at` may come back as a string from a bigint column). */
 export interface LinkRow {
@@ -22,6 +22,23 @@ export function toLink(row: LinkRow): Link {
     appUserId: row.app_user_id,
     method: row.method as LinkMethod,
     createdAt: Number(row.created_at),
+  });
+}
+
+/** An authority's decision as both SQL stores select it. */
+export interface DecisionRow {
+  readonly app_user_id: string;
+  readonly provider: string;
+  readonly status: string;
+  readonly decided_at: number | string | bigint;
+}
+
+export function toDecision(row: DecisionRow): AuthorityDecision {
+  return Object.freeze({
+    appUserId: row.app_user_id,
+    provider: row.provider,
+    status: row.status === "deleted" ? "deleted" : "disabled",
+    at: Number(row.decided_at),
   });
 }
 

@@ -8,6 +8,7 @@
  * (provider, tenant, subject) constraint backs it up.
  */
 import {
+  type AuthorityDecision,
   type FindOrCreateOptions,
   type Link,
   LinkConflictError,
@@ -17,7 +18,16 @@ import {
   type ListLinksOptions,
   type ProviderAccount,
 } from "idswitch";
-import { checkAccount, checkAppUserId, checkNow, type LinkRow, pageLimit, toLink } from "../shared/links.js";
+import {
+  checkAccount,
+  checkAppUserId,
+  checkNow,
+  type DecisionRow,
+  type LinkRow,
+  pageLimit,
+  toDecision,
+  toLink,
+} from "../shared/links.js";
 import { guarded } from "../shared/unavailable.js";
 import { LazyDatabase } from "./database.js";
 import { parseSqliteOptions, type SqliteStoreOptions } from "./options.js";
@@ -134,6 +144,39 @@ class SqliteLinkStore implements LinkStore {
               )
               .all(after.appUserId, after.provider, after.tenant, after.subject, limit);
       return (rows as LinkRow[]).map(toLink);
+    });
+  }
+
+  async authorityDecisions(appUserId: string): Promise<readonly AuthorityDecision[]> {
+    checkAppUserId(appUserId);
+    return guarded(STORE, () => {
+      const stmt = this.#db.prepare(
+        "SELECT app_user_id, provider, status, decided_at FROM idswitch_authority_decisions WHERE app_user_id = ?",
+      );
+      return (stmt.all(appUserId) as DecisionRow[]).map(toDecision);
+    });
+  }
+
+  async recordAuthorityDecision(decision: AuthorityDecision): Promise<void> {
+    checkAppUserId(decision.appUserId);
+    checkNow(decision.at);
+    return guarded(STORE, () => {
+      this.#db
+        .prepare(
+          `INSERT INTO idswitch_authority_decisions (app_user_id, provider, status, decided_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (app_user_id, provider) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at`,
+        )
+        .run(decision.appUserId, decision.provider, decision.status, decision.at);
+    });
+  }
+
+  async clearAuthorityDecision(appUserId: string, provider: string): Promise<boolean> {
+    checkAppUserId(appUserId);
+    return guarded(STORE, () => {
+      const stmt = this.#db.prepare(
+        "DELETE FROM idswitch_authority_decisions WHERE app_user_id = ? AND provider = ?",
+      );
+      return stmt.run(appUserId, provider).changes > 0;
     });
   }
 

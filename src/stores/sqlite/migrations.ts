@@ -46,6 +46,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idswitch_state_expiry ON idswitch_state (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    // v3: the binding decisions of authorities (routing.authority) about app users: durable,
+    // one per (app user, authority), gone only when the authority says the account is enabled.
+    version: 3,
+    sql: `
+      CREATE TABLE idswitch_authority_decisions (
+        app_user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        status TEXT NOT NULL,
+        decided_at INTEGER NOT NULL,
+        PRIMARY KEY (app_user_id, provider)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this release creates and expects. */

@@ -58,6 +58,18 @@ describe("createIdentity configuration", () => {
     ]);
   });
 
+  it("routing.authority names configured providers, and needs a LinkStore that keeps its decisions", () => {
+    const unknown = configError({ providers: [eu()], routing: { authority: ["eu", "hr"] } });
+    expect(unknown.issues).toEqual([{ path: "routing.authority[1]", message: 'unknown provider "hr"' }]);
+    const forgetful = { find() {}, findOrCreate() {}, link() {}, unlink() {}, linksOf() {}, list() {} };
+    const store = configError({
+      providers: [eu()],
+      routing: { authority: ["eu"] },
+      links: forgetful as never,
+    });
+    expect(store.issues?.map((i) => i.path)).toEqual(["links"]);
+  });
+
   it("refuses two providers with one id, or one issuer (a token must pick exactly one verifier)", () => {
     const twin = keycloak({ id: "eu2", issuer: "https://auth.example.eu/realms/acme", clientId: "other" });
     expect(configError({ providers: [eu(), eu()] }).issues?.[0]).toEqual({
