@@ -6,9 +6,12 @@ import { parseConfig } from "../../core/config.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
 import type { Principal } from "../../core/types.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
+import type { AccountStatus } from "../provider.js";
+import { graphAccountStatus } from "./account-status.js";
 import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
 import { ENTRA_AUTHORIZED_PARTY_CLAIMS, normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
+import type { GraphClient } from "./graph.js";
 import type { GroupResolver } from "./groups.js";
 import {
   type AllowedTenants,
@@ -24,7 +27,13 @@ import {
   entraOptionsSchema,
   isMultiTenant,
 } from "./options.js";
-import { GRAPH_RESOURCE, groupResolver, withGraphGroups, withGraphGroupsMany } from "./overage.js";
+import {
+  GRAPH_RESOURCE,
+  graphClient,
+  groupResolver,
+  withGraphGroups,
+  withGraphGroupsMany,
+} from "./overage.js";
 
 export { type EntraProviderOptions, entraOptionsSchema } from "./options.js";
 
@@ -88,6 +97,7 @@ export class EntraProvider extends OidcProvider {
   readonly issuers: EntraIssuers;
 
   readonly #groups: GroupResolver;
+  readonly #graph: GraphClient;
 
   constructor(options: EntraOptions, runtime: Runtime) {
     const multi = isMultiTenant(options.tenantId);
@@ -121,9 +131,21 @@ export class EntraProvider extends OidcProvider {
     this.tenantId = options.tenantId.toLowerCase();
     this.allowedTenants = Object.freeze([...new Set(allowed)]);
     this.issuers = issuers;
-    this.#groups = groupResolver(options.id, { groupOverage, graph }, runtime, () =>
+    this.#graph = graphClient(options.id, { groupOverage, graph }, runtime, () =>
       this.clientCredentials({ scope: `${GRAPH_RESOURCE}/.default` }),
     );
+    this.#groups = groupResolver(this.#graph, { groupOverage, graph }, runtime);
+  }
+
+  /**
+   * Whether the account `oid` (this tenant) is enabled, from Microsoft Graph: lets Entra ID be
+   * named in `routing.authority`. Needs the `User.Read.All` application permission.
+   *
+   * @example
+   * const { status } = await entra.accountStatus(principal.subject); // "active" | "disabled" | "not_found"
+   */
+  async accountStatus(oid: string): Promise<AccountStatus> {
+    return graphAccountStatus(this.#graph, this.id, oid);
   }
 
   /**

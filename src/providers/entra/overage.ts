@@ -53,13 +53,14 @@ export const graphOptionsShape = {
 
 type GraphOptions = z.output<z.ZodObject<typeof graphOptionsShape>>;
 
-export function groupResolver(
+/** The provider's one Graph client: app-only tokens from its own client credentials. */
+export function graphClient(
   provider: string,
   options: GraphOptions,
   runtime: Runtime,
   appToken: () => Promise<TokenSet>,
-): GroupResolver {
-  const graph = new GraphClient({
+): GraphClient {
+  return new GraphClient({
     provider,
     baseUrl: options.graph.url,
     runtime,
@@ -68,6 +69,9 @@ export function groupResolver(
     maxRetryAfterSeconds: options.graph.maxRetryAfterSeconds,
     backoffSeconds: options.graph.backoffSeconds,
   });
+}
+
+export function groupResolver(graph: GraphClient, options: GraphOptions, runtime: Runtime): GroupResolver {
   return new GroupResolver(graph, {
     ttlSeconds: options.graph.cacheTtlSeconds,
     maxEntries: options.graph.cacheMaxEntries,

@@ -52,15 +52,14 @@ describe("idswitch doctor", () => {
     expect(code).toBe(0);
   });
 
-  it("warns, without failing, when several providers have no authority; refuses an authority that cannot be asked", async () => {
+  it("warns, without failing, when several providers have no authority; names the authority when set", async () => {
     const spare = { ...entraEntry, id: "spare" };
     const without = await doctor({ providers: [entraEntry, spare] }, ["--json"]);
     expect(JSON.parse(without.text).authority).toMatchObject({ verdict: "warning" });
     expect(JSON.parse(without.text).authority.detail).toContain("no provider speaks for the organisation");
-    // Entra ID cannot be asked about an account yet: it cannot be the authority.
-    const mute = await doctor({ providers: [entraEntry], routing: { authority: ["entra"] } });
-    expect(mute.text).toMatch(/✘ authority {2}entra cannot be asked about an account's status/);
-    expect(mute.code).toBe(1);
+    const named = await doctor({ providers: [entraEntry], routing: { authority: ["entra"] } });
+    expect(named.text).toMatch(/✔ authority {2}entra speak\(s\) for the organisation/);
+    expect(named.code).toBe(0);
   });
 
   it("names each problem of a broken configuration and exits 1", async () => {

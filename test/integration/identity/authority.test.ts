@@ -95,6 +95,33 @@ describe("Keycloak as the authority: the organisation disables Ada", () => {
   });
 });
 
+describe("Entra ID as the authority (a tenant that wants it)", () => {
+  it("a disable at Entra ID binds at Keycloak too, and lifts when Entra ID enables the account again", async () => {
+    world.entra.grantGraphPermissions(world.webClientId, ["User.Read.All"]);
+    const identity = createIdentity({
+      providers: [world.entraWeb({ graph: { url: world.entra.graphUrl } }), appProvider()],
+      routing: { order: ["entra", "eu"], authority: ["entra"], authorityCacheSeconds: 1 },
+    });
+    const { keycloakUser, entraUser, atKeycloak } = await ada(identity);
+    world.entra.setUserState(entraUser.oid, "disabled"); // by the tenant's administrator
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const refresh = await idSwitchErrorOf(identity.refresh(atKeycloak));
+    expect(refresh).toMatchObject({
+      code: "account_disabled",
+      reason: "authority",
+      provider: "entra",
+      alternatives: [],
+    });
+    const signIn = await idSwitchErrorOf(signInAt(identity, keycloakUser, { provider: "eu" }));
+    expect(signIn).toMatchObject({ code: "account_disabled", reason: "authority" });
+    world.entra.setUserState(entraUser.oid, "active");
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const back = await signInAt(identity, keycloakUser, { provider: "eu" });
+    expect(back.appUserId).toBe(atKeycloak.appUserId);
+    await identity.close();
+  });
+});
+
 describe("the authority cannot be asked (the real Keycloak frozen)", () => {
   async function whileFrozen<T>(run: () => Promise<T>): Promise<T> {
     const pid = inject("keycloakPid");

@@ -26,6 +26,8 @@ export interface TwoProviders {
   readonly tenantId: string;
   readonly apiAudience: string;
   readonly apiScope: string;
+  /** The web app's client id at the Entra emulator (to grant it Graph permissions). */
+  readonly webClientId: string;
   entraWeb(overrides?: Partial<EntraProviderOptions>): EntraProvider;
   entraDaemon(overrides?: Partial<EntraProviderOptions>): EntraProvider;
   newEntraUser(): { oid: string; username: string; password: string };
@@ -59,6 +61,7 @@ export async function twoProviders(): Promise<TwoProviders> {
     tenantId: tenant.id,
     apiAudience: api.clientId,
     apiScope: `${api.identifierUri}/.default`,
+    webClientId: web.clientId,
     entraWeb: (overrides = {}) =>
       base(web.clientId, "web-secret", {
         redirectUri: ENTRA_REDIRECT,
