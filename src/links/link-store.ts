@@ -78,14 +78,6 @@ export interface ListLinksOptions {
 }
 
 /**
- * Durable app users and their links: (provider, tenant, subject) → app user id. Must never lose or duplicate a link.
- *
- * @example
- * import { sqliteLinkStore } from "idswitch/stores/sqlite";
- *
- * const identity = createIdentity({ providers, links: sqliteLinkStore({ path: "./data/links.db" }) });
- */
-/**
  * A binding decision of an authority (`routing.authority`) about an app user:
  * the organisation's own provider disabled or deleted the person's account.
  * Durable, never a time-limited mark: it lifts only when the authority says
@@ -104,6 +96,14 @@ export interface AuthorityDecision {
   readonly at: number;
 }
 
+/**
+ * Durable app users and their links: (provider, tenant, subject) → app user id. Must never lose or duplicate a link.
+ *
+ * @example
+ * import { sqliteLinkStore } from "idswitch/stores/sqlite";
+ *
+ * const identity = createIdentity({ providers, links: sqliteLinkStore({ path: "./data/links.db" }) });
+ */
 export interface LinkStore {
   /** The link of one provider account, if any. */
   find(account: ProviderAccount): Promise<Link | undefined>;
