@@ -225,6 +225,9 @@ export type IdentityOptionsInput = z.input<typeof identityOptionsSchema>;
  *   breaker: {},
  *   userSuspensionSeconds: 3600,
  *   providerSuspensionSeconds: 300,
+ *   authority: [],
+ *   authorityCacheSeconds: 60,
+ *   authorityUnavailable: "last-known",
  * };
  */
 export type IdentityOptions = z.output<typeof identityOptionsSchema>;
