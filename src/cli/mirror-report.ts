@@ -4,11 +4,20 @@
  * held — what happened, what did not, and the exact command to confirm.
  * (For machines, `--json` prints the library's own MirrorPlan/MirrorResult.)
  */
-import type { BrakeReport, Divergence, MirrorAction, MirrorPlan, MirrorResult } from "idswitch/directory";
+import {
+  type BrakeReport,
+  type Divergence,
+  type MirrorAction,
+  type MirrorPlan,
+  type MirrorResult,
+  type QuarantinedPerson,
+  quarantineLine,
+} from "idswitch/directory";
 
 const EXAMPLES_PER_KIND = 2;
 const MAX_EXAMPLES = 12;
 const MAX_DIVERGENCES = 20;
+const MAX_QUARANTINED = 20;
 
 type Write = (line: string) => void;
 
@@ -28,6 +37,7 @@ export function printPlan(plan: MirrorPlan, write: Write): void {
     for (const action of examples(plan.actions)) write(`  ${action.kind.padEnd(22)} ${describe(action)}`);
   }
   printDivergences(plan.divergences, write, "would be left for a person to decide");
+  printQuarantine(plan.quarantined, write);
   if (plan.status === "braked" && plan.brake) {
     write("");
     write(`The mass-disable brake would stop apply: ${brakeNumbers(plan.brake)}.`);
@@ -42,6 +52,7 @@ export function printResult(result: MirrorResult, statePath: string, write: Writ
   write(`${result.status === "braked" ? "Stopped by the brake" : "Done"}: ${what} (${round}).`);
   printCounts(result, write);
   printDivergences(result.divergences, write, "left for a person to decide");
+  printQuarantine(result.quarantined, write);
   if (result.status === "braked" && result.brake) {
     write("");
     write(`✘ The mass-disable brake stopped this run: ${brakeNumbers(result.brake)}.`);
@@ -53,6 +64,42 @@ export function printResult(result: MirrorResult, statePath: string, write: Writ
   }
   write("");
   write(`Checkpoint: ${statePath} (the next run reads only what changed)`);
+}
+
+/** Quarantined disables: who, why, who the audit log names, and the commands that settle them. */
+function printQuarantine(quarantined: readonly QuarantinedPerson[], write: Write): void {
+  if (quarantined.length === 0) return;
+  write("");
+  write(
+    `${quarantined.length} quarantined (disabled or removed at Entra, not by a trusted initiator; still enabled at Keycloak):`,
+  );
+  for (const q of quarantined.slice(0, MAX_QUARANTINED)) write(`  ${quarantineLine(q)}`);
+  if (quarantined.length > MAX_QUARANTINED)
+    write(`  … and ${quarantined.length - MAX_QUARANTINED} more (--json lists them all)`);
+  write(
+    "  Settle each: idswitch mirror release <upn> (keep enabled) or idswitch mirror confirm <upn> (disable).",
+  );
+}
+
+/** `release` / `confirm` done, in one line. */
+export function settledLine(sub: "release" | "confirm", q: QuarantinedPerson): string {
+  const who = q.userPrincipalName ?? q.key;
+  return sub === "release"
+    ? `Released ${who}: stays enabled at Keycloak; this disable will not be quarantined again.`
+    : `Confirmed ${who}: disabled at Keycloak, as at Entra.`;
+}
+
+/**
+ * The plain `"propagate"` copies every disable at Entra, Microsoft's own too: said on every run until the
+ * configuration names whose disables count.
+ */
+export function unsafePolicyWarning(options: {
+  readonly disables?: unknown;
+  readonly policy?: string | undefined;
+}): string | undefined {
+  const given = options.disables ?? options.policy;
+  if (given !== "propagate") return undefined;
+  return 'disables "propagate" copies every disable at Entra, a suspension by Microsoft too; name whose disables count: "disables": { "policy": "propagate", "trustedInitiators": [...] } (needs AuditLog.Read.All).';
 }
 
 /** The brake's message on standard error when standard output is JSON. */

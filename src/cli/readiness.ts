@@ -5,11 +5,14 @@
  * code a pipeline can gate a migration on.
  *
  * People disabled at Entra are listed but do not fail the check: they are
- * not expected to sign in anywhere, and a directory always has some.
+ * not expected to sign in anywhere, and a directory always has some. The
+ * mirror's quarantine (disables at Entra it did not copy, read from its
+ * checkpoint file) is listed too.
  */
 import { formatReadiness, type ReadinessReport, readiness } from "idswitch/directory";
 import { parseArgs, stringFlag, UsageError } from "./args.js";
 import { EXIT, exitCodeFor, loadDirectory } from "./directory.js";
+import { FileStateStore } from "./file-state.js";
 import { type CommandIo, errorLine } from "./io.js";
 
 export const READINESS_HELP = `Usage: idswitch readiness [--config <file>] [--json] [--max-gaps <n>]
@@ -17,6 +20,9 @@ export const READINESS_HELP = `Usage: idswitch readiness [--config <file>] [--js
 For every Entra user: could they sign in at Keycloak tomorrow? That takes an account there (found by the
 mirrored Entra id), enabled, with a credential or a linked identity provider, a verified e-mail, and the
 same groups and app roles. Reads both sides (the "directory" section of the configuration); writes nothing.
+Also lists the people the mirror keeps quarantined (disabled at Entra by someone not on
+"disables.trustedInitiators", still enabled at Keycloak), from the mirror's checkpoint file
+(directory.state.file, else .idswitch/mirror-state.json).
 
 Options:
   --config <file>   the configuration file (default: IDSWITCH_CONFIG, else IDSWITCH_CONFIG_FILE, else
@@ -42,8 +48,17 @@ export async function runReadiness(io: CommandIo): Promise<number> {
     json = parsed.flags.json === true;
     const maxGaps = count(stringFlag(parsed, "max-gaps"));
     const loaded = await loadDirectory({ config: stringFlag(parsed, "config") }, io.env);
-    const { groups, roles } = loaded.config.mirror;
-    const report = await readiness({ source: loaded.source, target: loaded.target, groups, roles });
+    const { groups, roles, name } = loaded.config.mirror;
+    // Read-only: no lock is taken, so readiness may look while a mirror run goes on.
+    const state = await FileStateStore.open(loaded.statePath, { readOnly: true });
+    const report = await readiness({
+      source: loaded.source,
+      target: loaded.target,
+      groups,
+      roles,
+      state,
+      name,
+    });
     const blocking = notReady(report);
     if (json) io.write(JSON.stringify(report, null, 2));
     else {

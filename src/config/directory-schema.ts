@@ -31,6 +31,7 @@ export function directorySectionSchema<S extends z.ZodType>(secret: S) {
         .describe("The Keycloak realm written through its Admin API, and the service-account client."),
       ...mirrorSchema.pick({
         name: true,
+        disables: true,
         policy: true,
         brake: true,
         onboarding: true,
@@ -48,6 +49,21 @@ export function directorySectionSchema<S extends z.ZodType>(secret: S) {
             ),
         })
         .optional(),
+    })
+    .superRefine((section, ctx) => {
+      if (section.disables !== undefined && section.policy !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["disables"],
+          message: "give disables or policy, not both (policy is the earlier form of disables)",
+        });
+      else if (section.disables === undefined && section.policy === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["disables"],
+          message:
+            'missing: { "policy": "propagate", "trustedInitiators": [...] }, { "policy": "hold" }, or "propagate" / "hold"',
+        });
     })
     .describe("The directory mirror (idswitch mirror) and the exit-readiness report (idswitch readiness).");
 }

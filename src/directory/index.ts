@@ -9,7 +9,7 @@
  *
  * const source = entraDirectory({ tenantId, clientId, clientSecret });
  * const target = keycloakDirectory({ url, realm: "acme", clientId: "idswitch-mirror", clientSecret: kcSecret, clients: ["web"] });
- * await mirror({ source, target, state, policy: "propagate" }).apply();
+ * await mirror({ source, target, state, disables: { policy: "propagate", trustedInitiators: ["it-admin@contoso.com"] } }).apply();
  * console.log(formatReadiness(await readiness({ source, target })));
  *
  * @module idswitch/directory
@@ -29,8 +29,10 @@ export type {
   MirrorPlan,
   MirrorProgress,
   MirrorResult,
+  QuarantinedPerson,
+  QuarantineReason,
 } from "./mirror/result.js";
-export { formatReadiness } from "./readiness/format.js";
+export { formatReadiness, initiatorLabel, quarantineLine } from "./readiness/format.js";
 export {
   type ReadinessGap,
   type ReadinessOptionsInput,
@@ -39,6 +41,8 @@ export {
   readiness,
 } from "./readiness/report.js";
 export type {
+  AccountEvent,
+  AuditInitiator,
   ResumePoint,
   SourceGroup,
   SourceRoleAssignment,

@@ -141,3 +141,45 @@ export interface TargetGroup {
   readonly name: string;
   readonly sourceId: string;
 }
+
+/**
+ * Who made a change, as the tenant's directory audit log names them (`initiatedBy`, docs/reference/entra-id.md §13.2):
+ * a user (by UPN and object id), an app (by appId and service principal id), or nobody the log names.
+ *
+ * @example
+ * const who = (i: AuditInitiator) => (i.kind === "user" ? i.userPrincipalName : i.kind === "app" ? (i.displayName ?? i.appId) : "unknown");
+ */
+export type AuditInitiator =
+  | {
+      readonly kind: "user";
+      readonly id: string | undefined;
+      readonly userPrincipalName: string | undefined;
+      readonly displayName: string | undefined;
+    }
+  | {
+      readonly kind: "app";
+      readonly appId: string | undefined;
+      readonly servicePrincipalId: string | undefined;
+      readonly displayName: string | undefined;
+    }
+  | { readonly kind: "unknown" };
+
+/**
+ * One change of an account's state in the directory audit log: `Disable account`, `Update user` with
+ * `AccountEnabled` changed, `Enable account`, `Delete user`, `Restore user` (docs/reference/entra-id.md §13.3).
+ *
+ * @example
+ * for await (const event of source.accountEvents?.(sourceUser.objectId, Date.now() - 86_400_000) ?? []) {
+ *   console.log(event.at, event.change, event.initiator.kind);
+ * }
+ */
+export interface AccountEvent {
+  /** The audit entry's id. */
+  readonly id: string;
+  /** Its `activityDisplayName`. */
+  readonly activity: string;
+  /** Its `activityDateTime`, ISO 8601. */
+  readonly at: string;
+  readonly change: "disabled" | "enabled" | "deleted" | "restored";
+  readonly initiator: AuditInitiator;
+}

@@ -1,7 +1,9 @@
 /**
  * `entraDirectory()`: Microsoft Entra ID as the mirror's source, through
  * Microsoft Graph (docs/reference/entra-id.md §11) with the least-privileged app permissions
- * (`User.Read.All`, `GroupMember.Read.All`, `Application.Read.All`, §11.7).
+ * (`User.Read.All`, `GroupMember.Read.All`, `Application.Read.All`, §11.7), and
+ * `AuditLog.Read.All` (Microsoft also lists `Directory.Read.All`, §13.1) when
+ * the mirror's `disables.trustedInitiators` asks who disabled someone.
  *
  * Users come from `/users/delta`: the first round lists everyone and ends
  * with a deltaLink; the next round asks only for what changed since. The
@@ -13,6 +15,7 @@ import { IdSwitchError } from "../../core/errors.js";
 import { createRuntime } from "../../core/runtime.js";
 import { GraphClient } from "../../providers/entra/graph.js";
 import type {
+  AccountEvent,
   ResumePoint,
   SourceGroup,
   SourceRoleAssignment,
@@ -20,6 +23,7 @@ import type {
   UserChange,
   UserPage,
 } from "../types.js";
+import { accountEvents } from "./audit.js";
 import { type EntraDirectoryOptionsInput, entraDirectorySchema } from "./options.js";
 import { type DeltaPage, items, malformed, nextLink } from "./pages.js";
 import { graphAppToken } from "./token.js";
@@ -61,6 +65,12 @@ export interface DirectorySource {
   roleAssignments(appId: string): AsyncGenerator<SourceRoleAssignment>;
   /** The ids of the groups a user is in, transitively. */
   userGroups(objectId: string): Promise<string[]>;
+  /**
+   * The changes of one account's state since `since` (epoch ms), newest first, from the directory audit log
+   * (`AuditLog.Read.All`, §13). Optional: a source without it cannot prove who disabled anyone, and the
+   * mirror's `trustedInitiators` then quarantines every disable.
+   */
+  accountEvents?(objectId: string, since: number): AsyncGenerator<AccountEvent>;
 }
 
 /**
@@ -156,6 +166,10 @@ class EntraSource implements DirectorySource {
     const ids: string[] = [];
     for await (const g of items<{ id: string }>(this.graph, path, this.id)) ids.push(g.id);
     return ids;
+  }
+
+  accountEvents(objectId: string, since: number): AsyncGenerator<AccountEvent> {
+    return accountEvents(this.graph, this.id, objectId, since);
   }
 
   /** One delta page, or "resync" when Graph answers 410 Gone. */

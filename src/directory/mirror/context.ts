@@ -6,7 +6,7 @@
  */
 import type { StateValue } from "../../core/state-store.js";
 import type { ResumePoint } from "../types.js";
-import type { MirrorOptions } from "./options.js";
+import { type DisableRule, disableRule, type MirrorOptions } from "./options.js";
 import type { Divergence, MirrorAction, MirrorActionKind, MirrorProgress } from "./result.js";
 
 const KINDS: readonly MirrorActionKind[] = [
@@ -36,12 +36,20 @@ export class RunContext {
   processed = 0;
   phase: MirrorProgress["phase"] = "setup";
   readonly #ids = new Map<string, string>();
+  /** What happens to a disable at the source (`disables`, or the earlier `policy`). */
+  readonly disables: DisableRule;
+  /** When this run started (epoch ms): the next run's audit-log window starts here. */
+  readonly startedAt: number;
+  /** Set once the audit log failed in this run: later lookups are not tried again (a 403 or a 429 storm). */
+  auditFailure: string | undefined;
 
   constructor(
     readonly options: MirrorOptions,
     readonly dryRun: boolean,
   ) {
     this.actions = dryRun ? [] : undefined;
+    this.disables = disableRule(options);
+    this.startedAt = options.now();
   }
 
   /** Records a write and, unless planning, makes it. */
@@ -69,7 +77,12 @@ export class RunContext {
   // ----- checkpoint (never written while planning) ---------------------------------------------
 
   #key(name: string): string {
-    return `idswitch:mirror:${this.options.name}:${name}`;
+    return mirrorStateKey(this.options.name, name);
+  }
+
+  /** The StateStore key of one of this mirror's values. */
+  stateKey(name: string): string {
+    return this.#key(name);
   }
 
   async read<T extends StateValue>(name: string): Promise<T | undefined> {
@@ -83,6 +96,11 @@ export class RunContext {
   resumePoint(): Promise<ResumePoint | undefined> {
     return this.read<ResumePoint & { [k: string]: StateValue }>("cursor");
   }
+}
+
+/** The StateStore key of a mirror's value: `idswitch:mirror:<name>:<value>`. */
+export function mirrorStateKey(mirrorName: string, name: string): string {
+  return `idswitch:mirror:${mirrorName}:${name}`;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops the rest and is thrown. */

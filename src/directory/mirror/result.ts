@@ -3,6 +3,7 @@
  * people whose state differs and who decides, and whether the brake held it.
  * Plain data (JSON-serialisable).
  */
+import type { AuditInitiator } from "../types.js";
 
 /**
  * What a write of the mirror does: one of a closed set, so a plan can be counted and reviewed by kind.
@@ -43,7 +44,7 @@ export interface MirrorAction {
  * `hold` leaves disables to people; a conflict is a username taken by an account the mirror did not make.
  *
  * @example
- * // With policy "hold", people disabled at Entra stay enabled in Keycloak and are listed here instead.
+ * // With disables "hold", people disabled at Entra stay enabled in Keycloak and are listed here instead.
  * for (const d of result.divergences) console.log(d.key, d.reason);
  */
 export interface Divergence {
@@ -53,10 +54,48 @@ export interface Divergence {
 }
 
 /**
+ * Why a disable at Entra was not copied to Keycloak: the audit log names an initiator who is not on
+ * `trustedInitiators`, has no entry for it within the window, could not be read, or the policy is `hold`.
+ *
+ * @example
+ * const unexplained = result.quarantined.filter((q) => q.why !== "untrusted-initiator"); // nobody the log names
+ */
+export type QuarantineReason = "untrusted-initiator" | "no-audit-entry" | "audit-unreadable" | "hold";
+
+/**
+ * A person disabled or removed at Entra whose Keycloak copy the mirror keeps enabled until a person settles it
+ * (`Mirror.release` or `Mirror.confirm`; `idswitch mirror release|confirm <upn>`). Kept in the StateStore:
+ * every later run reports it again until it is settled, or until Entra enables the person again.
+ *
+ * @example
+ * for (const q of result.quarantined) console.log(q.userPrincipalName ?? q.key, q.why, q.initiator.kind);
+ */
+export interface QuarantinedPerson {
+  /** `tid:oid`. */
+  readonly key: string;
+  readonly userPrincipalName: string | undefined;
+  readonly keycloakUserId: string | undefined;
+  readonly reason: "disabled-at-source" | "removed-at-source";
+  readonly why: QuarantineReason;
+  /** Who the audit log says made the change; `{ kind: "unknown" }` when it names nobody (see `detail`). */
+  readonly initiator: AuditInitiator;
+  /** The audit entry that names the initiator. */
+  readonly auditEntryId: string | undefined;
+  /** Its `activityDateTime`. */
+  readonly activityDateTime: string | undefined;
+  /** Why the initiator is unknown, in words (the permission missing, the log throttled…). */
+  readonly detail: string | undefined;
+  /** When the mirror first quarantined this disable (ISO 8601). */
+  readonly since: string;
+  /** The audit log was searched from here (ISO 8601). */
+  readonly windowStart: string;
+}
+
+/**
  * Progress of a run, reported to the `onProgress` callback.
  *
  * @example
- * const run = mirror({ source, target, state, policy: "hold", onProgress: (p) => console.log(p.phase, p.processed, p.writes) });
+ * const run = mirror({ source, target, state, disables: "hold", onProgress: (p) => console.log(p.phase, p.processed, p.writes) });
  */
 export interface MirrorProgress {
   readonly phase: "setup" | "users" | "disables" | "groups" | "roles";
@@ -96,6 +135,8 @@ export interface MirrorResult {
   readonly brake: BrakeReport | undefined;
   /** Users gone from a full round checked against Keycloak (`done`), or not (a resumed round). */
   readonly sweep: "done" | "skipped";
+  /** Everyone quarantined now (this run's and earlier runs', until settled): enabled at Keycloak, disabled at Entra. */
+  readonly quarantined: readonly QuarantinedPerson[];
 }
 
 /**
@@ -103,7 +144,7 @@ export interface MirrorResult {
  *
  * @example
  * // Writes nothing and moves no checkpoint: safe to run against production before the first apply().
- * const plan = await mirror({ source, target, state, policy: "propagate" }).plan();
+ * const plan = await mirror({ source, target, state, disables: { policy: "propagate", trustedInitiators: ["it-admin@contoso.com"] } }).plan();
  * console.log(plan.actions.length, "writes pending");
  */
 export interface MirrorPlan extends MirrorResult {

@@ -5,14 +5,15 @@
  * anywhere re-reads at most one page; what that page already wrote is found
  * by key and not written twice.
  *
- * Disables never happen here: under `propagate` they are queued in the
- * StateStore (before the checkpoint moves, so none is lost) and applied by
- * the disables phase, behind the brake.
+ * Disables never happen here: the ones to copy are queued in the StateStore
+ * (before the checkpoint moves, so none is lost) and applied by the disables
+ * phase, behind the brake; the others are quarantined (quarantine.ts).
  */
 import type { SourceUser, UserChange } from "../types.js";
 import { eachLimited, type RunContext } from "./context.js";
 import { fieldsOf, profileChanges } from "./fields.js";
 import type { Pending } from "./pending.js";
+import { auditWindowStart, decide, type Quarantine, recheckUnknown } from "./quarantine.js";
 import { SeenKeys } from "./seen-keys.js";
 
 /** The Keycloak id a planned creation stands for; only ever read inside writes a plan never runs. */
@@ -23,9 +24,22 @@ export interface UsersOutcome {
   readonly sweep: "done" | "skipped";
 }
 
-export async function syncUsers(ctx: RunContext, pending: Pending): Promise<UsersOutcome> {
+/** What the users phase works with besides the context: the disables queue and the quarantine. */
+export interface Decisions {
+  readonly pending: Pending;
+  readonly quarantine: Quarantine;
+  /** Where the audit log is searched for a disable seen in this run (epoch ms). */
+  readonly windowStart: number;
+}
+
+export async function syncUsers(
+  ctx: RunContext,
+  pending: Pending,
+  quarantine: Quarantine,
+): Promise<UsersOutcome> {
   const { source } = ctx.options;
   ctx.phase = "users";
+  const d: Decisions = { pending, quarantine, windowStart: await auditWindowStart(ctx) };
   const resume = await ctx.resumePoint();
   let round: "full" | "delta" = resume?.round ?? "full";
   // Only a full round read from its first page proves who is gone; a resumed one saw part of it.
@@ -39,7 +53,7 @@ export async function syncUsers(ctx: RunContext, pending: Pending): Promise<User
     }
     round = page.round;
     const created = ctx.counts["create-user"];
-    await eachLimited(page.changes, ctx.options.concurrency, (change) => applyChange(ctx, pending, change));
+    await eachLimited(page.changes, ctx.options.concurrency, (change) => applyChange(ctx, d, change));
     // The brake's base: everyone listed in a full round; a delta adds whom it created, takes whom it removed.
     for (const change of page.changes) {
       if (change.kind === "upsert") seen?.add(change.user.key);
@@ -49,24 +63,32 @@ export async function syncUsers(ctx: RunContext, pending: Pending): Promise<User
     if (page.round === "delta") population += ctx.counts["create-user"] - created;
     ctx.processed += page.changes.length;
     await pending.save();
+    await quarantine.save();
     await ctx.save("population", Math.max(population, 0));
+    // The next round lists changes made since this run started: its audit-log window starts there.
+    if (page.last) await ctx.save("audit-since", ctx.startedAt);
     await ctx.save("cursor", { link: page.resumeAt, round: page.last ? "delta" : page.round });
     ctx.progress();
   }
+  let sweep: UsersOutcome["sweep"] = "skipped";
   if (round === "full" && seen) {
-    await sweepRemoved(ctx, pending, seen);
-    return { round, sweep: "done" };
+    await sweepRemoved(ctx, d, seen);
+    sweep = "done";
   }
-  return { round, sweep: "skipped" };
+  await recheckUnknown(ctx, pending, quarantine);
+  await pending.save();
+  await quarantine.save();
+  return { round, sweep };
 }
 
-async function applyChange(ctx: RunContext, pending: Pending, change: UserChange): Promise<void> {
-  if (change.kind === "removed") return goneAtSource(ctx, pending, change.key, "removed-at-source");
-  return upsert(ctx, pending, change.user);
+async function applyChange(ctx: RunContext, d: Decisions, change: UserChange): Promise<void> {
+  if (change.kind === "removed") return goneAtSource(ctx, d, change.key, "removed-at-source");
+  return upsert(ctx, d, change.user);
 }
 
-async function upsert(ctx: RunContext, pending: Pending, user: SourceUser): Promise<void> {
-  const { target, policy, emailVerified } = ctx.options;
+async function upsert(ctx: RunContext, d: Decisions, user: SourceUser): Promise<void> {
+  const { target, emailVerified } = ctx.options;
+  const { pending } = d;
   const want = fieldsOf(user, emailVerified);
   const have = await target.findUser(user.key);
   if (!have) return create(ctx, user);
@@ -77,14 +99,22 @@ async function upsert(ctx: RunContext, pending: Pending, user: SourceUser): Prom
   }
   if (user.accountEnabled) {
     pending.drop(user.key); // enabled again at the source before the queued disable ran
-    if (!have.enabled && policy === "propagate") {
+    d.quarantine.clear(user.key); // and whatever was quarantined or released is over
+    if (!have.enabled && ctx.disables.policy === "propagate") {
       await ctx.write({ kind: "enable-user", key: user.key }, () =>
         target.updateUser(have, { enabled: true }),
       );
     }
     return;
   }
-  if (have.enabled) await goneAtSource(ctx, pending, user.key, "disabled-at-source", have.id);
+  // Disabled at Keycloak too (someone did it there): nothing is left to decide.
+  if (!have.enabled) d.quarantine.people.delete(user.key);
+  else {
+    await goneAtSource(ctx, d, user.key, "disabled-at-source", {
+      id: have.id,
+      userPrincipalName: user.userPrincipalName,
+    });
+  }
 }
 
 /** A new person: created with their key, their source state, and the onboarding — never a password. */
@@ -119,44 +149,43 @@ async function create(ctx: RunContext, user: SourceUser): Promise<void> {
 }
 
 /**
- * Disabled or removed at the source while enabled in Keycloak: queued under
- * `propagate`, reported under `hold`. Nobody is ever deleted: an account gone
- * at the source may come back (a soft delete is restorable for 30 days), and
- * a deletion would take the person's credentials with it.
+ * Disabled or removed at the source while enabled in Keycloak: queued to be
+ * copied, quarantined or reported, as `disables` says (quarantine.ts). Nobody
+ * is ever deleted: an account gone at the source may come back (a soft delete
+ * is restorable for 30 days), and a deletion would take the person's
+ * credentials with it.
  */
 async function goneAtSource(
   ctx: RunContext,
-  pending: Pending,
+  d: Decisions,
   key: string,
   reason: "disabled-at-source" | "removed-at-source",
-  knownId?: string,
+  known?: { id: string; userPrincipalName: string },
 ): Promise<void> {
-  let id = knownId;
-  if (id === undefined) {
+  let account = known;
+  if (account === undefined) {
     const have = await ctx.options.target.findUser(key);
     if (!have?.enabled) return;
-    id = have.id;
+    account = { id: have.id, userPrincipalName: have.username };
   }
-  report(ctx, pending, key, reason, id);
-}
-
-function report(
-  ctx: RunContext,
-  pending: Pending,
-  key: string,
-  reason: "disabled-at-source" | "removed-at-source",
-  id: string,
-): void {
-  if (ctx.options.policy === "propagate") pending.add(key);
-  else ctx.divergences.push({ key, reason, keycloakUserId: id });
+  await decide(ctx, d.pending, d.quarantine, d.windowStart, {
+    key,
+    reason,
+    keycloakUserId: account.id,
+    userPrincipalName: account.userPrincipalName,
+  });
 }
 
 /** After a full round: mirrored people the source no longer lists are gone there. */
-async function sweepRemoved(ctx: RunContext, pending: Pending, seen: SeenKeys): Promise<void> {
+async function sweepRemoved(ctx: RunContext, d: Decisions, seen: SeenKeys): Promise<void> {
   const tenant = `${ctx.options.source.tenantId}:`;
   for await (const user of ctx.options.target.mirroredUsers()) {
     if (!user.key?.startsWith(tenant) || seen.has(user.key) || !user.enabled) continue;
-    report(ctx, pending, user.key, "removed-at-source", user.id);
+    await goneAtSource(ctx, d, user.key, "removed-at-source", {
+      id: user.id,
+      userPrincipalName: user.username,
+    });
   }
-  await pending.save();
+  await d.pending.save();
+  await d.quarantine.save();
 }

@@ -2,6 +2,8 @@
  * The readiness report for people: a summary table, then one line per person
  * who could not sign in at Keycloak tomorrow. (For machines: `JSON.stringify(report)`.)
  */
+import type { QuarantinedPerson } from "../mirror/result.js";
+import type { AuditInitiator } from "../types.js";
 import type { ReadinessReport } from "./report.js";
 
 const LABELS: ReadonlyArray<[keyof ReadinessReport["totals"], string]> = [
@@ -35,5 +37,47 @@ export function formatReadiness(report: ReadinessReport, options: { maxGaps?: nu
     if (report.gaps.length > maxGaps)
       lines.push(`… and ${report.gaps.length - maxGaps} more (see the JSON report)`);
   }
+  const quarantined = report.quarantined ?? [];
+  if (quarantined.length > 0) {
+    lines.push(
+      "",
+      `Quarantined: ${quarantined.length} disabled at Entra, kept enabled at Keycloak until a person settles it`,
+      `${"person".padEnd(44)}  why; initiator`,
+    );
+    for (const q of quarantined.slice(0, maxGaps)) lines.push(quarantineLine(q));
+    if (quarantined.length > maxGaps)
+      lines.push(`… and ${quarantined.length - maxGaps} more (see the JSON report)`);
+  }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * One quarantined person on one line: who, why, and who the audit log says made the change.
+ *
+ * @example
+ * for (const q of report.quarantined) console.log(quarantineLine(q));
+ */
+export function quarantineLine(q: QuarantinedPerson): string {
+  const who = `${q.userPrincipalName ?? q.key}${q.reason === "removed-at-source" ? " (removed)" : ""}`;
+  return `${who.padEnd(44)}  ${q.why}; ${initiatorLabel(q.initiator)}${q.detail ? ` (${q.detail})` : ""}`;
+}
+
+/**
+ * Who the audit log names, in a few words: `user admin@contoso.com`, `app Microsoft Online Services (appId …)`, `unknown`.
+ *
+ * @example
+ * console.log(initiatorLabel(result.quarantined[0]?.initiator ?? { kind: "unknown" }));
+ */
+export function initiatorLabel(initiator: AuditInitiator): string {
+  if (initiator.kind === "user") return `user ${initiator.userPrincipalName ?? initiator.id ?? "?"}`;
+  if (initiator.kind === "app") {
+    const ids = [
+      initiator.appId && `appId ${initiator.appId}`,
+      initiator.servicePrincipalId && `sp ${initiator.servicePrincipalId}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    return `app ${initiator.displayName ?? "?"}${ids ? ` (${ids})` : ""}`;
+  }
+  return "unknown";
 }

@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import { parseConfig } from "../../core/config.js";
-import { clockSchema } from "../../core/schemas.js";
+import { clockSchema, nonEmpty, stateStoreSchema } from "../../core/schemas.js";
 import type { DirectorySource } from "../entra/source.js";
 import type { KeycloakTarget } from "../keycloak/target.js";
 import {
@@ -17,6 +17,8 @@ import {
   type RoleMapping,
   roleMappingSchema,
 } from "../mirror/options.js";
+import { quarantinedPeople } from "../mirror/quarantine.js";
+import type { QuarantinedPerson } from "../mirror/result.js";
 import { wantedRoles } from "../mirror/roles.js";
 import type { SourceUser } from "../types.js";
 
@@ -65,6 +67,11 @@ export interface ReadinessReport {
     readonly notReady: number;
   } & Readonly<Record<ReadinessProblem, number>>;
   readonly gaps: readonly ReadinessGap[];
+  /**
+   * People disabled or removed at Entra whose Keycloak copy the mirror keeps enabled until a person settles it
+   * (`idswitch mirror release|confirm`): read from the mirror's StateStore when `state` is given, else empty.
+   */
+  readonly quarantined: readonly QuarantinedPerson[];
 }
 
 const readinessSchema = z.strictObject({
@@ -74,10 +81,15 @@ const readinessSchema = z.strictObject({
   groups: z.boolean().default(true),
   roles: z.array(roleMappingSchema).default([]),
   now: clockSchema.default(() => Date.now),
+  /** The mirror's StateStore: its quarantine is listed in the report. */
+  state: stateStoreSchema.optional(),
+  /** The mirror's `name`, when several share one StateStore. */
+  name: nonEmpty.default("default"),
 });
 
 /**
- * Options of {@link readiness}: the source and target directories, and what to compare.
+ * Options of {@link readiness}: the source and target directories, what to compare, and the mirror's StateStore
+ * (its quarantine is listed).
  *
  * @example
  * // The same role mappings as the mirror's, or "roles-differ" compares nothing.
@@ -125,7 +137,13 @@ export async function readiness(options: ReadinessOptionsInput): Promise<Readine
       });
     }
   }
-  return { generatedAt: new Date(o.now()).toISOString(), totals: totals as ReadinessReport["totals"], gaps };
+  const quarantined = o.state ? await quarantinedPeople(o.state, o.name) : [];
+  return {
+    generatedAt: new Date(o.now()).toISOString(),
+    totals: totals as ReadinessReport["totals"],
+    gaps,
+    quarantined,
+  };
 }
 
 interface ExpectedRoles {
