@@ -18,6 +18,7 @@ import {
 import { readConfig, withSources } from "../config/node.js";
 import { diagnoseLinking, type LinkClaim, type LinkingReport } from "./doctor-linking.js";
 import { printIssues } from "./issues.js";
+import { unsafePolicyWarning } from "./mirror-report.js";
 
 export interface DoctorOptions {
   readonly args: readonly string[];
@@ -77,17 +78,32 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     diagnoseLinking(document, env, linkClaim, providers),
   ]);
   const authorityReport = authorityCheck(authority, providers);
+  const mirrorWarning = mirrorPolicyWarning(document);
   if (parsed.json) {
-    const extra = { ...(linking ? { linking } : {}), authority: authorityReport };
+    const extra = {
+      ...(linking ? { linking } : {}),
+      authority: authorityReport,
+      ...(mirrorWarning ? { mirror: { verdict: "warning", detail: mirrorWarning } } : {}),
+    };
     write(JSON.stringify({ config: source, providers: reports, ...extra }, null, 2));
   } else {
     printTable(source, reports, linking, authorityReport, write);
+    if (mirrorWarning) write(`${MARK.warning} mirror     ${mirrorWarning}`);
   }
   const bad =
     reports.some((r) => r.verdict === "problem") ||
     linking?.verdict === "problem" ||
     authorityReport.verdict === "problem";
   return bad ? 1 : 0;
+}
+
+/** The directory section's disable policy, when it copies every disable (a foreign suspension too). */
+function mirrorPolicyWarning(document: unknown): string | undefined {
+  const directory = (document as { directory?: { disables?: unknown; policy?: string } } | undefined)
+    ?.directory;
+  return directory
+    ? unsafePolicyWarning({ disables: directory.disables, policy: directory.policy })
+    : undefined;
 }
 
 /**

@@ -240,7 +240,8 @@ class DemoApp {
   }
 
   #setEntraState(visitor: Visitor, state: "active" | "disabled"): void {
-    this.p.entra.setUserState(this.p.world.ada.oid, state);
+    // Microsoft acting on an order from outside: nothing in the tenant's own audit log.
+    this.p.entra.setUserState(this.p.world.ada.oid, state, { audit: false });
     this.p.controls.entraState = state;
     visitor.notice =
       state === "disabled" ? "Microsoft disabled Ada's account." : "Microsoft re-enabled Ada's account.";

@@ -148,7 +148,8 @@ async function suspensionChapter(
   narrator.say(`app user ${atEntra.appUserId} · ${caseFiles.get(atEntra.appUserId)?.length} case files`);
 
   await narrator.step("Microsoft disables Ada's account", async () =>
-    entra.setUserState(world.ada.oid, "disabled"),
+    // Microsoft acting on an order from outside: nothing in the tenant's own audit log.
+    entra.setUserState(world.ada.oid, "disabled", { audit: false }),
   );
   const alternatives = await narrator.step("The app refreshes Ada's session and is refused", async () => {
     const err = await identity.refresh(atEntra).then(

@@ -387,6 +387,7 @@ describe("idswitch doctor", () => {
           claim: string;
           checks: Array<{ status: string; detail: string }>;
         };
+        mirror?: { verdict: string; detail: string };
       },
       text: text.join("\n"),
     };
@@ -404,6 +405,11 @@ describe("idswitch doctor", () => {
     });
     const { code, report, text } = await doctor(realm, linking);
     expect(report.providers.map((p) => p.verdict)).toEqual(["ok", "ok"]);
+    // The configuration's plain "propagate" copies Microsoft's suspensions too: a warning, not a failure.
+    expect(report.mirror).toMatchObject({
+      verdict: "warning",
+      detail: expect.stringContaining("trustedInitiators"),
+    });
     expect(report.linking).toMatchObject({
       verdict: "problem",
       realm: issuerOf(realm.name),
