@@ -12,7 +12,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIdentity, type Identity, type IdentityOptionsInput } from "../../../src/index.js";
 import { freezeProcessGroup } from "../../support/freeze.js";
-import { appProvider, newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
+import { failPasswordLogins } from "../../support/keycloak-admin.js";
+import { appProvider, issuerOf, newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
 import { idSwitchErrorOf } from "../../support/rejection.js";
 import { signInAt, type TwoProviders, twoProviders } from "./two-providers.js";
 
@@ -82,6 +83,20 @@ describe("Keycloak as the authority: the organisation disables Ada", () => {
       await identity.close();
     });
   }
+
+  it("a brute-force lock at the authority is not binding: an attacker cannot lock her out everywhere", async () => {
+    const identity = identityWith({});
+    const { keycloakUser, entraUser, atEntra } = await ada(identity);
+    await failPasswordLogins(issuerOf().replace(/\/realms\/.*$/, ""), "idswitch", keycloakUser.username, 3);
+    await expect
+      .poll(async () => (await realmAdmin().bruteForceStatus(keycloakUser.id)).disabled, { timeout: 10_000 })
+      .toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the authority's earlier answer has expired
+    const again = await signInAt(identity, entraUser, { provider: "entra" });
+    expect(again.appUserId).toBe(atEntra.appUserId);
+    await realmAdmin().clearBruteForce(keycloakUser.id);
+    await identity.close();
+  });
 
   it("a disable at Entra ID (not an authority) still offers the EU spare: the mission's story", async () => {
     const identity = identityWith({ order: ["entra", "eu"] });

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInWithPassword } from "../../../src/testing/index.js";
-import { newUser, type TestUser } from "../../support/keycloak-env.js";
+import { newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
 import { type Dispatch, setCookies, TestBrowser } from "./browser.js";
 import { type AppSetup, startWorld, type World } from "./world.js";
 
@@ -256,6 +256,27 @@ export function webScenarios(framework: string, start: StartApp): void {
         appUserId: string;
       };
       expect(back.appUserId).toBe(appUser.appUserId);
+    });
+  });
+
+  describe(`${framework}: the organisation's own disable (routing.authority)`, () => {
+    it("disabled at the organisation's Keycloak: /login?provider=entra ends at the chooser, no alternatives", async () => {
+      const entraUser = world.newEntraUser();
+      const keycloakUser = await newUser();
+      const linking = browser();
+      await signIn(linking, entraUser);
+      await signIn(linking, keycloakUser, "?provider=eu&link=1");
+      await realmAdmin().setUserEnabled(keycloakUser.id, false);
+      // Picking the foreign provider explicitly does not walk around the organisation's decision.
+      const b = browser();
+      const { afterCallback } = await signIn(b, entraUser, "?provider=entra");
+      expect(afterCallback.status).toBe(302);
+      const chooser = new URL(afterCallback.headers.get("location") ?? "", app.origin);
+      expect(chooser.pathname).toBe("/choose");
+      expect(chooser.searchParams.get("error")).toBe("account_disabled");
+      expect(chooser.searchParams.get("provider")).toBe("eu");
+      expect(chooser.searchParams.get("alternatives")).toBe("");
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
     });
   });
 

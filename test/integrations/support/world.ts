@@ -112,9 +112,11 @@ export async function startWorld(): Promise<World> {
             clientId: client.clientId,
             clientSecret: client.clientSecret,
             redirectUri: `${origin}/auth/callback/eu`,
+            // The organisation's own Keycloak speaks for its people (routing.authority): it can be asked.
+            admin: { clientId: "idswitch-admin", clientSecret: "idswitch-admin-secret" },
           } as KeycloakProviderOptions),
         ],
-        routing: { order: ["entra", "eu"] },
+        routing: { order: ["entra", "eu"], authority: ["eu"], authorityCacheSeconds: 1 },
       });
       identities.push(identity);
       const clock = { shiftMs: 0 };
