@@ -102,13 +102,15 @@ export class AuthorityGate {
       await this.#record(appUserId, provider, heard === "disabled" ? "disabled" : "deleted");
       throw refusal(provider, heard === "disabled" ? "disabled" : "deleted");
     }
-    if (heard === "active" || heard === "locked") {
+    if (heard === "active") {
       if (stored) await this.#options.records.clearAuthorityDecision?.(appUserId, provider);
       return;
     }
+    // A brute-force lock is no decision (else an attacker could lock a person out everywhere), but
+    // it hides whether the account is also disabled: it neither binds nor lifts a stored decision.
     // Not asked (no account there) or not answered: the last word the authority said stands.
     if (stored) throw refusal(provider, stored.status);
-    if (linked && this.#options.unavailable === "deny") {
+    if (linked && heard === undefined && this.#options.unavailable === "deny") {
       throw new IdSwitchError(
         "provider_unavailable",
         `${provider}: the organisation's provider cannot be asked`,
