@@ -443,8 +443,7 @@ export class Identity {
     const { link } = await this.#linker.resolve(session.principal, linkTo);
     // The person is known now: an authority that disabled them refuses this sign-in elsewhere;
     // a sign-in at an authority is that authority saying the account is enabled.
-    await this.#authority.admit(link.appUserId, session.provider);
-    await this.#authority.signedIn(link.appUserId, session.provider);
+    await this.#authority.admit(link.appUserId, session.provider, true);
     await this.#router.signedIn(link.appUserId, session.provider);
     return { ...session, appUserId: link.appUserId, signedInAt };
   }

@@ -52,17 +52,22 @@ export class AuthorityGate {
   /**
    * Lets `appUserId` in at `at` (a provider id, or undefined when routing
    * has not chosen yet) unless another authority disabled or deleted them.
-   * The authority `at` itself is not asked: it answers for itself.
+   * The authority `at` itself is not asked: it answers for itself. With
+   * `succeeded` (a sign-in that already completed at `at`), an authority `at`
+   * just said the account is enabled: its decision lifts, in the same read.
    */
-  async admit(appUserId: string, at: string | undefined): Promise<void> {
+  async admit(appUserId: string, at: string | undefined, succeeded = false): Promise<void> {
     if (this.#ids.size === 0) return;
     const [links, decisions] = await Promise.all([
       this.#options.records.linksOf(appUserId),
       this.#decisions(appUserId),
     ]);
     for (const authority of this.#options.authorities) {
-      if (authority.id === at) continue;
       const account = links.find((link) => link.provider === authority.id);
+      if (authority.id === at) {
+        if (succeeded) await this.#lift(appUserId, at, decisions, account?.subject);
+        continue;
+      }
       const stored = decisions.find((d) => d.provider === authority.id);
       const heard = account ? await this.#ask(authority, account.subject) : undefined;
       await this.#decide(appUserId, authority.id, account !== undefined, heard, stored);
