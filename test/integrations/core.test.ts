@@ -139,6 +139,7 @@ describe("session cookies", () => {
       secure: true,
       maxAgeSeconds: 3600,
       store: undefined,
+      sealAtRest: true,
     });
     const written = await jar.write(session(6000), new Map(), now(), undefined, false);
     expect(written.length).toBeGreaterThan(1);
@@ -154,6 +155,7 @@ describe("session cookies", () => {
       secure: true,
       maxAgeSeconds: 3600,
       store: undefined,
+      sealAtRest: true,
     });
     await expect(jar.write(session(20_000), new Map(), now(), undefined, false)).rejects.toThrow(
       /session\.store/,
@@ -167,6 +169,7 @@ describe("session cookies", () => {
       secure: true,
       maxAgeSeconds: 3600,
       store,
+      sealAtRest: true,
     });
     const first = await jar.write(session(20_000), new Map(), now(), undefined, false);
     expect(first).toHaveLength(1);

@@ -73,8 +73,16 @@ export const webOptionsSchema = z.strictObject({
        * cookie, split into chunks when it exceeds one cookie's 4 KB.
        */
       store: stateStoreSchema.optional(),
+      /**
+       * With `store`: seal each stored session (AES-GCM under a key derived
+       * from `secret`), so a copy of the store — a SQLite file, a backup, a
+       * Redis dump — holds no usable token, and whoever can write to the
+       * store but lacks the secret cannot plant a session. `false` stores
+       * sessions as plain JSON, for stores that encrypt at rest themselves.
+       */
+      sealAtRest: z.boolean().default(true),
     })
-    .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60 }),
+    .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60, sealAtRest: true }),
   /** What `requireAuth` does without a session: redirect a browser to sign in, or answer 401. */
   unauthenticated: z.enum(["redirect", "status"]).default("redirect"),
   /** A clock (epoch ms), for tests. */

@@ -1,14 +1,17 @@
 /**
  * Sealed cookie values: JWE compact (`dir` + A256GCM) under a key derived
- * from the app's secret. AES-GCM gives confidentiality (the login state holds
- * the PKCE verifier, the session holds tokens) and integrity (a garbled or
+ * from the app's secret, and sessions kept in a StateStore. AES-GCM gives
+ * confidentiality (the login state holds the PKCE verifier, the session holds tokens) and integrity (a garbled or
  * forged cookie fails to open and is ignored). WebCrypto only: runs on Node,
  * Deno, Bun and edge runtimes.
  */
 import { EncryptJWT, jwtDecrypt } from "jose";
 
-/** What a sealed value is for. Each purpose has its own key, so a login cookie never opens as a session. */
-export type SealPurpose = "session" | "login";
+/**
+ * What a sealed value is for. Each purpose has its own key, so a login cookie
+ * never opens as a session, nor a stored session as a cookie.
+ */
+export type SealPurpose = "session" | "login" | "stored-session";
 
 const encoder = new TextEncoder();
 

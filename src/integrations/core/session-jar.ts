@@ -1,7 +1,8 @@
 /**
  * Where a signed-in session lives between requests: sealed into the cookie
  * itself (default; split into chunks past one cookie's 4 KB), or in a
- * StateStore with only a random id in the cookie (`session.store`), which
+ * StateStore with only a random id in the cookie (`session.store`; sealed there
+ * too unless `session.sealAtRest: false`), which
  * keeps large Entra tokens off the wire and lets logout revoke server side.
  */
 import type { IdentitySession, StateStore, StateValue } from "idswitch";
@@ -16,6 +17,8 @@ export interface SessionJarOptions {
   readonly secure: boolean;
   readonly maxAgeSeconds: number;
   readonly store: StateStore | undefined;
+  /** Seal sessions kept in `store` (the default of `session.sealAtRest`). */
+  readonly sealAtRest: boolean;
 }
 
 /** A session read back from a request, with the store id it was kept under (store mode). */
@@ -43,7 +46,7 @@ export class SessionJar {
     if (opened?.v !== 1) return undefined;
     if ("session" in opened)
       return isSession(opened.session) ? { session: opened.session, id: undefined } : undefined;
-    const stored = await this.#options.store?.get(storeKey(opened.id));
+    const stored = await this.#unstore(await this.#options.store?.get(storeKey(opened.id)), nowSeconds);
     return isSession(stored) ? { session: stored, id: opened.id } : undefined;
   }
 
@@ -66,7 +69,7 @@ export class SessionJar {
     if (store) {
       const id = keepId && previousId ? previousId : randomId();
       if (previousId && id !== previousId) await store.delete(storeKey(previousId));
-      await store.set(storeKey(id), session as unknown as StateValue, { ttlMs: maxAge * 1000 });
+      await store.set(storeKey(id), await this.#stored(session, expiresAt), { ttlMs: maxAge * 1000 });
       value = { v: 1, id };
     } else {
       value = { v: 1, session };
@@ -91,6 +94,22 @@ export class SessionJar {
     return namesOf(cookies, this.#options.name).map((name) => serializeCookie(name, "", this.#attributes(0)));
   }
 
+  /** What the store keeps of `session`: sealed (the default), or plain JSON. */
+  async #stored(session: IdentitySession, expiresAt: number): Promise<StateValue> {
+    if (!this.#options.sealAtRest) return session as unknown as StateValue;
+    return { v: 1, sealed: await this.#sealer.seal("stored-session", session, expiresAt) };
+  }
+
+  /**
+   * The session in a stored value. Sealing on, only a sealed value counts: a
+   * plain one may have been planted by whoever can write to the store.
+   */
+  async #unstore(stored: StateValue | undefined, nowSeconds: number): Promise<unknown> {
+    if (!this.#options.sealAtRest) return stored;
+    const sealed = isSealedAtRest(stored) ? stored.sealed : undefined;
+    return sealed === undefined ? undefined : this.#sealer.open("stored-session", sealed, nowSeconds);
+  }
+
   #attributes(maxAge: number) {
     return { maxAge, secure: this.#options.secure, path: "/" };
   }
@@ -104,6 +123,12 @@ function storeKey(id: string): string {
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function isSealedAtRest(value: unknown): value is { v: 1; sealed: string } {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { sealed?: unknown }).sealed === "string"
+  );
 }
 
 /** The shape this version writes; anything else (an older format, a store mix-up) is treated as no session. */

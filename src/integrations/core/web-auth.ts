@@ -23,6 +23,37 @@ export interface RequestAuth {
   readonly failure: WebResponse | undefined;
 }
 
+/**
+ * What the login cookie seals: the facade's login state and, for "link another
+ * account", which session began it.
+ */
+interface PendingLogin {
+  readonly v: 2;
+  readonly state: IdentityLoginState;
+  readonly linkFrom?: SessionMark;
+}
+
+/** One signed-in session, told apart from the same person's later sign-ins. */
+interface SessionMark {
+  readonly appUserId: string;
+  readonly signedInAt: number;
+}
+
+function sessionMark(session: IdentitySession): SessionMark {
+  return { appUserId: session.appUserId, signedInAt: session.signedInAt };
+}
+
+function sameSession(session: IdentitySession | undefined, mark: SessionMark): boolean {
+  return session?.appUserId === mark.appUserId && session.signedInAt === mark.signedInAt;
+}
+
+/** A cookie of an earlier version (or none) is an expired login: the person starts again. */
+function isPendingLogin(value: unknown): value is PendingLogin {
+  if (typeof value !== "object" || value === null) return false;
+  const { v, state } = value as { v?: unknown; state?: unknown };
+  return v === 2 && typeof state === "object" && state !== null;
+}
+
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 export class WebAuth {
@@ -54,6 +85,7 @@ export class WebAuth {
       secure,
       maxAgeSeconds: this.options.session.maxAgeSeconds,
       store: this.options.session.store,
+      sealAtRest: this.options.session.sealAtRest,
     });
     this.#now = this.options.now ?? Date.now;
   }
@@ -90,7 +122,12 @@ export class WebAuth {
       const begun = await this.identity.beginLogin({ provider, returnTo, linkTo });
       // The login cookie lives as long as the sign-in may take at that provider (its `loginTimeoutSeconds`).
       const lifetime = begun.expiresAt - begun.state.createdAt;
-      const sealed = await this.#sealer.seal("login", begun.state, this.#seconds() + lifetime);
+      const pending: PendingLogin = {
+        v: 2,
+        state: begun.state,
+        ...(linkTo ? { linkFrom: sessionMark(linkTo) } : {}),
+      };
+      const sealed = await this.#sealer.seal("login", pending, this.#seconds() + lifetime);
       const cookie = serializeCookie(this.#loginCookie, sealed, this.#attributes(lifetime));
       return redirect(begun.url.href, [cookie]);
     } catch (error) {
@@ -112,12 +149,11 @@ export class WebAuth {
     if (refused) return refused;
     const spent = [serializeCookie(this.#loginCookie, "", this.#attributes(0))];
     const sealed = request.cookies.get(this.#loginCookie);
-    const state = sealed
-      ? ((await this.#sealer.open("login", sealed, this.#seconds())) as IdentityLoginState | undefined)
-      : undefined;
-    if (!state || typeof state !== "object") {
+    const pending = sealed ? await this.#sealer.open("login", sealed, this.#seconds()) : undefined;
+    if (!isPendingLogin(pending)) {
       return this.#chooser({ error: "login_expired", provider: providerId }, spent);
     }
+    const { state } = pending;
     if (state.provider !== providerId) {
       return json(
         400,
@@ -127,9 +163,16 @@ export class WebAuth {
       );
     }
     const returnTo = safeReturnTo(state.returnTo) ?? this.options.defaultReturnTo;
+    const previous = await this.#read(request);
+    // A link names its app user when it begins. Only the session that began it may finish it:
+    // after a logout, or with another person signed in, a shared browser would otherwise link
+    // whoever completes the provider's page to the previous person, and sign them in as that person.
+    const linkFrom = pending.linkFrom;
+    if (state.linkTo !== undefined && !(linkFrom && sameSession(previous?.session, linkFrom))) {
+      return this.#chooser({ error: "login_required", provider: providerId, returnTo }, spent);
+    }
     try {
       const session = await this.identity.completeLogin(request.url, state);
-      const previous = await this.#read(request);
       const cookies = await this.#jar.write(session, request.cookies, this.#seconds(), previous?.id, false);
       return redirect(returnTo, [...spent, ...cookies]);
     } catch (error) {
@@ -146,7 +189,11 @@ export class WebAuth {
     if (request.method !== "POST")
       return { ...json(405, { error: "method_not_allowed" }), headers: [["Allow", "POST"]] };
     const opened = await this.#read(request);
-    const cleared = await this.#jar.clear(request.cookies, opened?.id);
+    // A sign-in or link begun in this browser ends with the session: nobody may finish it afterwards.
+    const pendingLogin = request.cookies.has(this.#loginCookie)
+      ? [serializeCookie(this.#loginCookie, "", this.#attributes(0))]
+      : [];
+    const cleared = [...(await this.#jar.clear(request.cookies, opened?.id)), ...pendingLogin];
     const fallback = this.#postLogout(opened?.session.provider) ?? this.options.defaultReturnTo;
     if (!opened) return redirect(fallback, cleared, 303);
     try {

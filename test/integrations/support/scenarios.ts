@@ -307,6 +307,80 @@ export function webScenarios(framework: string, start: StartApp): void {
     });
   });
 
+  describe(`${framework}: a link begun by one session is finished by that session only`, () => {
+    /** The person's app user, as /me tells it. */
+    const appUserOf = async (b: TestBrowser) =>
+      ((await (await b.request("/me", { accept: "application/json" })).json()) as { appUserId: string })
+        .appUserId;
+
+    /** Starts "link another account" at Keycloak: the provider's sign-in page, left open. */
+    async function beginLink(b: TestBrowser): Promise<string> {
+      app.setup.clock.shiftMs = 0;
+      const login = await b.request("/auth/login?provider=eu&link=1");
+      expect(login.status).toBe(302);
+      return login.headers.get("location") ?? "";
+    }
+
+    /** Someone completes that page with their own Keycloak account, in browser `b`. */
+    async function finishAs(b: TestBrowser, page: string, user: TestUser): Promise<Response> {
+      const result = await signInWithPassword(page, user, {
+        redirectUriPrefix: `${app.origin}/auth/callback/eu`,
+      });
+      if (!("callbackUrl" in result)) throw new Error(`sign-in refused: ${result.error}`);
+      const callback = new URL(result.callbackUrl);
+      return b.request(`${callback.pathname}${callback.search}`);
+    }
+
+    /** Signing in with `user` alone: an app user of its own, never `owner`'s. */
+    async function expectNotLinkedTo(user: TestUser, owner: string): Promise<void> {
+      const fresh = browser();
+      await signIn(fresh, user, "?provider=eu");
+      expect(await appUserOf(fresh)).not.toBe(owner);
+    }
+
+    it("logout ends a pending link: the next person on a shared browser is neither linked nor signed in", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const owner = await appUserOf(b);
+      const page = await beginLink(b);
+      const logout = await b.request("/auth/logout", { method: "POST" });
+      expect(logout.status).toBe(303);
+      // Logout spends the login cookie too: nothing of the signed-in person is left in the browser.
+      expect(b.jar.size).toBe(0);
+      const stranger = await newUser();
+      const after = await finishAs(b, page, stranger);
+      expect(after.status).toBe(302);
+      const chooser = new URL(after.headers.get("location") ?? "", app.origin);
+      expect(chooser.pathname).toBe("/choose");
+      expect(chooser.searchParams.get("error")).toBe("login_expired");
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
+      await expectNotLinkedTo(stranger, owner);
+    });
+
+    it("a pending link without the session that began it is refused, even with another person signed in", async () => {
+      const b = browser();
+      await signIn(b, world.newEntraUser());
+      const owner = await appUserOf(b);
+      const page = await beginLink(b);
+      const loginCookie = [...b.jar.keys()].find((name) => name.endsWith("-login")) ?? "";
+      // The session is gone (expired, or the cookie carried elsewhere) but the login cookie is not.
+      const other = browser();
+      await signIn(other, world.newEntraUser());
+      const someoneElse = await appUserOf(other);
+      other.jar.set(loginCookie, b.jar.get(loginCookie) ?? "");
+      const stranger = await newUser();
+      const after = await finishAs(other, page, stranger);
+      expect(after.status).toBe(302);
+      const chooser = new URL(after.headers.get("location") ?? "", app.origin);
+      expect(chooser.pathname).toBe("/choose");
+      expect(chooser.searchParams.get("error")).toBe("login_required");
+      expect(other.jar.has(loginCookie)).toBe(false);
+      // The person signed in there stays who they were; the stranger's account is nobody's link.
+      expect(await appUserOf(other)).toBe(someoneElse);
+      await expectNotLinkedTo(stranger, owner);
+    });
+  });
+
   describe(`${framework}: bearer tokens for APIs`, () => {
     it("accepts tokens from both issuers", async () => {
       for (const [token, provider] of [
