@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: ["test/unit/**/*.test.ts"],
           typecheck: {
             enabled: true,
@@ -40,7 +40,7 @@ export default defineConfig({
         test: {
           // Emulated providers: real HTTP servers on loopback, started by each test file.
           name: "emulators",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: [
             "test/integration/entra/**/*.test.ts",
             "test/integration/entra-emulator/**/*.test.ts",
@@ -58,7 +58,7 @@ export default defineConfig({
           // folder, PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379. Files run
           // one after another: the race and crash tests fork processes of their own.
           name: "stores",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: ["test/stores/**/*.test.ts"],
           fileParallelism: false,
           testTimeout: 30_000,
@@ -71,7 +71,7 @@ export default defineConfig({
           // setup (one server for the run): the provider, the facade, the directory
           // mirror and SECURITY.md §A2 (one test per attack).
           name: "integration",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: [
             "test/integration/keycloak/**/*.test.ts",
             "test/integration/identity/**/*.test.ts",
@@ -93,7 +93,7 @@ export default defineConfig({
           // idswitch/express, /fastify, /hono: real HTTP (Hono: app.fetch) against the Entra
           // emulator and the real Keycloak, plus the framework-neutral pieces they share.
           name: "integrations",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: ["test/integrations/**/*.test.ts"],
           // Reuses the Keycloak that the integration project started in the same run.
           globalSetup: ["test/integrations/support/keycloak.global.ts"],
@@ -112,7 +112,7 @@ export default defineConfig({
           // Entra ID emulator's sign-in page and the real Keycloak login page, suspension and
           // failover. Same Keycloak as the integrations project; runs after it, one file at a time.
           name: "e2e",
-          setupFiles: ["test/setup/fail-on-console.ts"],
+          setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/integrations/support/keycloak.global.ts"],
           fileParallelism: false,

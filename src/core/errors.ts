@@ -7,6 +7,7 @@
  * redaction, never from a token, a secret or a whole response body.
  */
 import { redact } from "./redact.js";
+import { markSafe, safeCause } from "./safe-cause.js";
 
 /** Every code an `IdSwitchError` can carry. Narrow on it with `switch (err.code)`. */
 export const ERROR_CODES = [
@@ -174,7 +175,12 @@ export interface IdSwitchErrorOptions {
   reason?: string | undefined;
   /** Override the code's default (see `RETRYABLE`). */
   retryable?: boolean | undefined;
-  /** What the provider said, or the lower-level error that was translated. */
+  /**
+   * What the provider said, or the lower-level error that was translated.
+   * Kept only in a form safe to log (see `safeCause`): a provider answer's
+   * status, error, redacted description and scalar details; an error's name,
+   * redacted message, code and cause chain. Anything else is dropped.
+   */
   cause?: unknown;
   /** For `config_invalid`: each problem with its path. */
   issues?: readonly ConfigIssue[] | undefined;
@@ -228,8 +234,11 @@ export class IdSwitchError extends Error {
 
   constructor(code: ErrorCode, message: string, options: IdSwitchErrorOptions = {}) {
     // `cause` set through the options is a non-enumerable own property, so
-    // JSON.stringify and structured logs do not walk into provider answers.
-    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
+    // JSON.stringify does not walk into it; loggers and `util.inspect` do, so
+    // it keeps only what `safeCause` lets through (no token, code, claims set).
+    const cause = safeCause(options.cause);
+    super(redact(message), cause === undefined ? undefined : { cause });
+    markSafe(this);
     this.code = code;
     this.provider = options.provider;
     this.reason = options.reason;
