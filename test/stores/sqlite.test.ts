@@ -1,6 +1,7 @@
 // SQLite: the contract on real files, plus what only a file-backed store
 // has — persistence across reopening, the schema migrations, and the
 // failures a bad path or a locked file bring.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -157,7 +158,10 @@ describe("sqlite stores: bad input", () => {
   });
 
   it("reports a file it cannot open as the store being unavailable, at the call", async () => {
-    const store = sqliteLinkStore({ path: join(folder.path, "no-such-dir", "links.db") });
+    // A missing folder is made (0700); a file where the folder should be cannot be.
+    const notAFolder = newFile();
+    writeFileSync(notAFolder, "");
+    const store = sqliteLinkStore({ path: join(notAFolder, "links.db") });
     const error = await idSwitchErrorOf(store.findOrCreate(account, { newAppUserId: "u", now: 1 }));
     expect(error.code).toBe("provider_unavailable");
     expect(error.reason).toBe("store");

@@ -1,10 +1,11 @@
 /**
- * Opening a SQLite file for idswitch: WAL, a busy timeout, durable commits,
- * and the schema brought up to date. Opened on first use, not in the
+ * Opening a SQLite file for idswitch: owner-only file modes, WAL, a busy
+ * timeout, durable commits, and the schema brought up to date. Opened on first use, not in the
  * factory, so a bad path surfaces at the call as a store error like any
  * other, and a process that never touches the store never opens the file.
  */
 import Database from "better-sqlite3";
+import { prepareOwnerOnlyFile } from "./file-mode.js";
 import { migrate } from "./migrations.js";
 
 export interface OpenOptions {
@@ -32,6 +33,7 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
 }
 
 function construct(options: OpenOptions): SqliteDatabase {
+  prepareOwnerOnlyFile(options.path);
   try {
     return new Database(options.path, { timeout: options.busyTimeoutMs });
   } catch (error) {

@@ -9,7 +9,10 @@ import { z } from "zod";
  * const links = sqliteLinkStore({ path: "./data/idswitch.db", busyTimeoutMs: 10_000 });
  */
 export interface SqliteStoreOptions {
-  /** The database file; created (with its schema) on first use. `":memory:"` gives a private, throw-away database. */
+  /**
+   * The database file; created (with its schema) on first use, mode 0600, in a
+   * folder made 0700 if missing. `":memory:"` gives a private, throw-away database.
+   */
   readonly path: string;
   /** How long a write waits for another process's write to finish before failing (default 5000 ms). */
   readonly busyTimeoutMs?: number | undefined;
