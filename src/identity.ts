@@ -12,7 +12,7 @@ import type { StateStore } from "./core/state-store.js";
 import type { Principal, Session, TokenSet } from "./core/types.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
 import { loadTelemetry, noTelemetry, type Telemetry } from "./identity/telemetry.js";
-import { VerifiedTokenCache } from "./identity/token-cache.js";
+import { frozenPrincipal, VerifiedTokenCache } from "./identity/token-cache.js";
 import { linkedAccounts } from "./links/accounts.js";
 import type { Link, LinkStore } from "./links/link-store.js";
 import { Linker } from "./links/linker.js";
@@ -24,10 +24,11 @@ import type {
   LoginState,
   LogoutUrlOptions,
   Provider,
+  VerifyOptions,
 } from "./providers/provider.js";
 import { AuthorityGate } from "./routing/authority.js";
 import { type IdentityHealth, Router } from "./routing/router.js";
-import { peekJwt } from "./tokens/verify-jwt.js";
+import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
 export type { IdentityHealth };
 
@@ -181,9 +182,7 @@ export class Identity {
     this.#links = options.links ?? new MemoryLinkStore();
     this.#state = options.state ?? new MemoryStateStore({ now: this.#now });
     this.#memoryLinksWarning = options.links === undefined;
-    this.#cache = options.tokenCache
-      ? new VerifiedTokenCache(options.tokenCache.maxEntries, this.#now)
-      : undefined;
+    this.#cache = options.tokenCache ? new VerifiedTokenCache(options.tokenCache, this.#now) : undefined;
     this.#linker = new Linker(this.#links, {
       claim: options.linking.claim,
       emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
@@ -232,12 +231,22 @@ export class Identity {
    * The unverified `iss` only picks the provider (an unknown issuer is
    * refused before any network call); that provider alone verifies.
    * Verification never fails over: a token is only ever good at its issuer.
+   *
+   * The principal is deeply frozen (its arrays and claims too), with or
+   * without `tokenCache`: a cached one is handed to every later caller, and
+   * code that works with the cache off must not break when it is turned on.
+   * Copy it (`{ ...principal, roles: [...principal.roles, "extra"] }`) to change it.
    */
   async verifyAccessToken(token: string, options: IdentityVerifyOptions): Promise<Principal> {
     return this.#traced("verifyAccessToken", async () => {
       if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
       // A token verified before is answered from the cache without even being decoded.
-      const cached = this.#cache?.get(token, (id) => pick(options.audience, id), options.requiredScopes);
+      const cached = this.#cache?.get(
+        token,
+        (id) => pick(options.audience, id),
+        options.requiredScopes,
+        (id) => this.#providers.find((p) => p.id === id)?.signingKeys?.(),
+      );
       if (cached) return cached;
       const peeked = peekJwt(token, undefined);
       const issuer = this.#providers.find((p) => p.isIssuerOf(peeked.payload));
@@ -246,11 +255,12 @@ export class Identity {
       if (audience === undefined)
         throw invalid(issuer.id, "audience", "no audience is accepted for this provider");
       const verify = { audience, requiredScopes: options.requiredScopes };
-      const principal = await this.#router.call(
+      const verified = await this.#router.call(
         { operation: "verifyAccessToken", for: "verification", provider: issuer.id },
-        (p) => p.verifyAccessToken(token, verify, peeked),
+        (p) => verifiedWithKey(p, token, verify, peeked),
       );
-      this.#cache?.set(token, principal, audience, options.requiredScopes);
+      const principal = frozenPrincipal(verified.principal);
+      this.#cache?.set(token, principal, verified.keyThumbprint, audience, options.requiredScopes);
       return principal;
     });
   }
@@ -421,8 +431,9 @@ export class Identity {
     provider.attachState?.(this.#state);
     return provider.subscribe((event) => {
       if (event.type === "key-rotated") {
-        // A removed key must stop vouching for cached tokens at once.
-        if (event.removed.length > 0) this.#cache?.dropProvider(event.provider);
+        // Any change of key material (a new key under an old kid, a key without kid) empties the
+        // provider's cached tokens; each entry is also bound to its own key (token-cache.ts).
+        this.#cache?.dropProvider(event.provider);
         this.#events.emit("key-rotated", {
           provider: event.provider,
           added: event.added,
@@ -452,6 +463,21 @@ export class Identity {
 function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undefined {
   if (value === undefined || typeof value !== "object" || Array.isArray(value)) return value as T | undefined;
   return (value as Readonly<Record<string, T>>)[provider];
+}
+
+/**
+ * A provider's verification with the key that vouched for the token. One
+ * that cannot name its key (a hand-written `Provider`) still verifies; its
+ * tokens are just never cached, as a cached token must be bound to a key.
+ */
+async function verifiedWithKey(
+  provider: Provider,
+  token: string,
+  options: VerifyOptions,
+  peeked: VerifiedJwt,
+): Promise<{ readonly principal: Principal; readonly keyThumbprint: string | undefined }> {
+  if (provider.verifyAccessTokenWithKey) return provider.verifyAccessTokenWithKey(token, options, peeked);
+  return { principal: await provider.verifyAccessToken(token, options, peeked), keyThumbprint: undefined };
 }
 
 /**

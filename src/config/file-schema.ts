@@ -92,7 +92,12 @@ export const configFileSchema = z.strictObject({
       maxAuthAgeSeconds: z.number().optional(),
     })
     .optional(),
-  tokenCache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().optional() })]).optional(),
+  tokenCache: z
+    .union([
+      z.literal(false),
+      z.strictObject({ maxEntries: z.number().optional(), maxAgeSeconds: z.number().optional() }),
+    ])
+    .optional(),
   telemetry: z.boolean().optional(),
   directory: directorySectionSchema(secret).optional(),
 });

@@ -36,6 +36,12 @@ const breakerSchema = z.strictObject({
   openMs: z.number().int().positive().max(3_600_000).optional(),
 });
 
+/**
+ * An integer, checked as a refinement: zod reports a failed `.int()` inside a
+ * union (`false` or an object) only as "invalid input" on the union, not on the member.
+ */
+const wholeNumber = () => z.number().refine(Number.isInteger, "must be a whole number");
+
 export const identityOptionsSchema = z
   .strictObject({
     providers: z.array(provider).min(1, "configure at least one provider"),
@@ -114,11 +120,24 @@ export const identityOptionsSchema = z
         maxAuthAgeSeconds: positiveSeconds(3600).default(300),
       })
       .default({ maxAuthAgeSeconds: 300 }),
-    /** Cache verified access tokens (bounded, never past `exp`). Off by default. */
+    /**
+     * Cache verified access tokens: bounded, keyed on the whole token, each
+     * entry answering only while the key that verified it is still published,
+     * and never past the token's `exp` nor `maxAgeSeconds`. Off by default.
+     */
     tokenCache: z
       .union([
         z.literal(false),
-        z.strictObject({ maxEntries: z.number().int().positive().max(10_000_000).default(10_000) }),
+        z.strictObject({
+          maxEntries: wholeNumber().positive().max(10_000_000).default(10_000),
+          /**
+           * The longest a verified token is answered from the cache, whatever
+           * its `exp` says: a token minted with a leaked key and a far-away
+           * `exp` is verified again at least this often. Beyond an hour the
+           * cache saves next to nothing and only widens that window.
+           */
+          maxAgeSeconds: wholeNumber().positive().max(3600).default(300),
+        }),
       ])
       .default(false),
     /**

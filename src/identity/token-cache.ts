@@ -1,16 +1,38 @@
 /**
  * The verified-token cache: a bearer token seen again skips the signature
- * check — and the decoding: a hit is one map lookup and two string
- * comparisons. Bounded (least recently used goes first), keyed on the whole
- * token string (never on its payload alone: a twin with another signature is
- * another key), answering only the question it was verified for (audience,
- * scopes), never past the token's `exp`, and emptied for a provider whose
- * keys changed (a removed key must stop vouching for tokens at once).
+ * check — and the decoding: a hit is one map lookup, two string comparisons
+ * and one set lookup. Bounded (least recently used goes first), keyed on the
+ * whole token string (never on its payload alone: a twin with another
+ * signature is another key), answering only the question it was verified for
+ * (audience, scopes), and only while
+ *
+ * - the key that verified the token is still published: each entry is bound
+ *   to that key's RFC 7638 thumbprint, so a key replaced under the same `kid`
+ *   (or one without a `kid`) stops vouching for what it signed as soon as
+ *   the provider's key set shows it gone — even for a verification that
+ *   finished after the rotation had emptied the provider's entries;
+ * - the token is not past its `exp`, nor the entry older than `maxAgeSeconds`:
+ *   a token minted with a stolen key and a far-away `exp` is verified again
+ *   at least that often, instead of living on in the cache for years.
+ *
+ * What it hands out is deeply frozen (`frozenPrincipal`): one caller that
+ * changed a principal would otherwise change every later answer.
  */
 import type { Principal } from "../core/types.js";
 
+export interface TokenCacheLimits {
+  readonly maxEntries: number;
+  /** The longest an entry answers, whatever the token's `exp`. */
+  readonly maxAgeSeconds: number;
+}
+
+/** The RFC 7638 thumbprints of the keys a provider verifies with now, by provider id. */
+export type SigningKeysOf = (provider: string) => ReadonlySet<string> | undefined;
+
 interface Entry {
   readonly principal: Principal;
+  /** Thumbprint of the published key that verified the token. */
+  readonly key: string;
   /** What the token was verified against, as compact keys (see `questionKey`). */
   readonly audience: string;
   readonly scopes: string;
@@ -20,11 +42,11 @@ interface Entry {
 
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #max: number;
+  readonly #limits: TokenCacheLimits;
   readonly #now: () => number;
 
-  constructor(maxEntries: number, now: () => number) {
-    this.#max = maxEntries;
+  constructor(limits: TokenCacheLimits, now: () => number) {
+    this.#limits = limits;
     this.#now = now;
   }
 
@@ -34,21 +56,24 @@ export class VerifiedTokenCache {
 
   /**
    * The principal of `token`, if it was verified for the same audience and
-   * scopes. `audienceFor` names the audience asked for at the provider that
-   * verified the token (audiences are per provider).
+   * scopes by a key its provider still publishes. `audienceFor` names the
+   * audience asked for at the provider that verified the token (audiences
+   * are per provider).
    */
   get(
     token: string,
     audienceFor: (provider: string) => string | readonly string[] | undefined,
     scopes: readonly string[] | undefined,
+    signingKeysOf: SigningKeysOf,
   ): Principal | undefined {
     const entry = this.#entries.get(token);
     if (!entry) return undefined;
-    if (entry.until <= this.#now()) {
+    const provider = entry.principal.provider;
+    if (entry.until <= this.#now() || !signingKeysOf(provider)?.has(entry.key)) {
       this.#entries.delete(token);
       return undefined;
     }
-    const audience = audienceFor(entry.principal.provider);
+    const audience = audienceFor(provider);
     if (audience === undefined || questionKey(audience) !== entry.audience) return undefined;
     if (questionKey(scopes ?? []) !== entry.scopes) return undefined;
     // Re-insert: Map keeps insertion order, so the first key is the least recently used.
@@ -57,28 +82,34 @@ export class VerifiedTokenCache {
     return entry.principal;
   }
 
+  /**
+   * Keeps `principal` (frozen by the caller: it is handed out again as is)
+   * for `token`, bound to `key`, the thumbprint of the key that verified it.
+   */
   set(
     token: string,
     principal: Principal,
+    key: string | undefined,
     audience: string | readonly string[],
     scopes: readonly string[] | undefined,
   ): void {
-    // No `exp`, no caching: "never beyond exp" needs an exp.
-    if (principal.expiresAt === undefined) return;
+    // "Never beyond exp" needs an exp; "only while its key is published" needs to know the key.
+    if (principal.expiresAt === undefined || key === undefined) return;
     this.#entries.delete(token);
     this.#entries.set(token, {
       principal,
+      key,
       audience: questionKey(audience),
       scopes: questionKey(scopes ?? []),
-      until: principal.expiresAt * 1000,
+      until: Math.min(principal.expiresAt * 1000, this.#now() + this.#limits.maxAgeSeconds * 1000),
     });
-    if (this.#entries.size > this.#max) {
+    if (this.#entries.size > this.#limits.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
   }
 
-  /** Forgets every token of one provider (its keys changed). */
+  /** Forgets every token of one provider (its key material changed). */
   dropProvider(provider: string): void {
     for (const [key, entry] of this.#entries) {
       if (entry.principal.provider === provider) this.#entries.delete(key);
@@ -88,6 +119,25 @@ export class VerifiedTokenCache {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/**
+ * `principal` frozen all the way down — its arrays, its claims and every
+ * object or array inside them — and returned. Only plain objects and arrays
+ * are frozen (claims are JSON); anything else a provider added is left as is.
+ */
+export function frozenPrincipal(principal: Principal): Principal {
+  deepFreeze(principal, new WeakSet());
+  return principal;
+}
+
+function deepFreeze(value: unknown, seen: WeakSet<object>): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  const prototype = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return;
+  seen.add(value);
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child, seen);
 }
 
 /** A string that is equal exactly when two audience (or scope) lists are: NUL cannot occur in either. */

@@ -192,7 +192,11 @@ export type ProviderEvent =
   | {
       readonly type: "key-rotated";
       readonly provider: string;
-      /** `kid`s that appeared and disappeared in the published key set. */
+      /**
+       * `kid`s of the keys that appeared and disappeared in the published key
+       * set, told apart by key material: a key replaced under one `kid` names
+       * it in both lists, a change among keys without `kid` in neither.
+       */
       readonly added: readonly string[];
       readonly removed: readonly string[];
     }
@@ -258,6 +262,21 @@ export interface Provider {
    * saves a second decode and is never trusted beyond that.
    */
   verifyAccessToken(token: string, options: VerifyOptions, unverified?: UnverifiedJwt): Promise<Principal>;
+  /**
+   * `verifyAccessToken`, also naming the published key whose signature
+   * checked out, by its RFC 7638 (SHA-256) thumbprint: what the facade's
+   * token cache binds an entry to. A provider without it is never cached.
+   */
+  verifyAccessTokenWithKey?(
+    token: string,
+    options: VerifyOptions,
+    unverified?: UnverifiedJwt,
+  ): Promise<{ readonly principal: Principal; readonly keyThumbprint: string | undefined }>;
+  /**
+   * The RFC 7638 thumbprints of the signing keys in use now; undefined before
+   * they were first fetched. A cached token answers only while its key is here.
+   */
+  signingKeys?(): ReadonlySet<string> | undefined;
   /**
    * Whether a token's unverified claims name this provider as its issuer.
    * Only picks the verifier (the signature is checked afterwards by

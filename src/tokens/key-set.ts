@@ -10,7 +10,11 @@
  * - every refetch is single-flight: a thousand verifications that all meet a
  *   new `kid` make one request;
  * - an unknown `kid` may trigger a refetch only once per cooldown, so a flood
- *   of made-up `kid`s costs the provider nothing.
+ *   of made-up `kid`s costs the provider nothing;
+ * - keys are told apart by their material — the RFC 7638 thumbprint — never
+ *   by `kid` alone: a key replaced under the same `kid`, or one published
+ *   without a `kid`, is a rotation, and whatever was verified with the old
+ *   key can be bound to it (the verified-token cache does).
  *
  * Key selection itself (kid, alg, kty, use; exactly one match) is jose's.
  */
@@ -30,7 +34,7 @@ export interface KeySetOptions {
   readonly lastKnownGoodMs?: number;
   /** After a fetch, an unknown `kid` waits this long before it may cause another. Default 30 s. */
   readonly cooldownMs?: number;
-  /** Told when a fetch brings keys that differ from the previous ones. */
+  /** Told when a fetch brings key material that differs from the previous one. */
   readonly onRotation?: (change: KeyRotation) => void;
   /** Told when stale keys are used because the provider could not be reached. */
   readonly onStale?: (ageMs: number, cause: IdSwitchError) => void;
@@ -52,16 +56,45 @@ export interface PersistedKeys {
   save(snapshot: KeySnapshot): Promise<void>;
 }
 
+/**
+ * A change of key material. A key replaced under the same `kid` names that
+ * `kid` in both lists; a key without `kid` shows only in the thumbprints.
+ */
 export interface KeyRotation {
   readonly provider: string;
+  /** `kid`s of the keys that appeared and disappeared. */
   readonly added: readonly string[];
   readonly removed: readonly string[];
+  /** RFC 7638 (SHA-256) thumbprints of the keys that appeared and disappeared. */
+  readonly addedThumbprints: readonly string[];
+  readonly removedThumbprints: readonly string[];
+}
+
+/** A key resolver for one verification that remembers which published key it handed out. */
+export interface KeyResolution {
+  readonly getKey: jose.JWTVerifyGetKey;
+  /**
+   * The RFC 7638 (SHA-256) thumbprint of the published key `getKey` resolved;
+   * undefined before it did, or for a key whose thumbprint cannot be computed.
+   */
+  readonly thumbprint: string | undefined;
+}
+
+type Resolver = ReturnType<typeof jose.createLocalJWKSet>;
+
+interface PublishedKey {
+  readonly kid: string | undefined;
+  readonly thumbprint: string | undefined;
+  /** jose's selection over this key alone: it answers exactly when jose would pick this key. */
+  readonly resolve: Resolver;
 }
 
 interface Snapshot {
   readonly jwks: jose.JSONWebKeySet;
   readonly fetchedAt: number;
-  readonly resolve: ReturnType<typeof jose.createLocalJWKSet>;
+  readonly resolve: Resolver;
+  readonly keys: readonly PublishedKey[];
+  readonly thumbprints: ReadonlySet<string>;
 }
 
 const MINUTE = 60_000;
@@ -89,23 +122,52 @@ export class KeySet {
     return this.#current?.jwks.keys.find((key) => key.kid === kid) as Record<string, unknown> | undefined;
   }
 
+  /** The RFC 7638 thumbprints of the keys in use; undefined before any were fetched. */
+  thumbprints(): ReadonlySet<string> | undefined {
+    return this.#current?.thumbprints;
+  }
+
   /** A key resolver for `jose.jwtVerify`. */
   readonly getKey = async (
     header: jose.JWSHeaderParameters,
     token: jose.FlattenedJWSInput,
-  ): Promise<CryptoKey> => {
+  ): Promise<CryptoKey> => (await this.#resolve(header, token)).key;
+
+  /**
+   * A key resolver for one `jose.jwtVerify` that also tells which published
+   * key it resolved, so what is derived from the token can be bound to that
+   * key material (and dropped once it is no longer published).
+   */
+  resolution(): KeyResolution {
+    let thumbprint: string | undefined;
+    return {
+      getKey: async (header, token) => {
+        const { key, snapshot } = await this.#resolve(header, token);
+        thumbprint = (await chosenKey(snapshot, header, token))?.thumbprint;
+        return key;
+      },
+      get thumbprint() {
+        return thumbprint;
+      },
+    };
+  }
+
+  async #resolve(
+    header: jose.JWSHeaderParameters,
+    token: jose.FlattenedJWSInput,
+  ): Promise<{ key: CryptoKey; snapshot: Snapshot }> {
     // Fresh keys (the common case) skip the async refresh logic altogether.
     const snapshot = this.#fresh() ?? (await this.#usable());
     try {
-      return await snapshot.resolve(header, token);
+      return { key: await snapshot.resolve(header, token), snapshot };
     } catch (err) {
       if (!(err instanceof jose.errors.JWKSNoMatchingKey) || !this.#mayRefetch()) throw err;
       // A kid we do not know: perhaps the provider rotated. Ask once, then decide.
       const refreshed = await this.#refresh().catch(() => undefined);
       if (!refreshed) throw err;
-      return refreshed.resolve(header, token);
+      return { key: await refreshed.resolve(header, token), snapshot: refreshed };
     }
-  };
+  }
 
   /** Fetches now (single-flight), regardless of age: the key check of `diagnose`. */
   async reload(): Promise<void> {
@@ -143,7 +205,8 @@ export class KeySet {
     try {
       const saved = await this.#options.persisted?.load();
       if (!saved || this.#current || !Array.isArray(saved.jwks?.keys)) return;
-      this.#current = { ...saved, resolve: jose.createLocalJWKSet(saved.jwks) };
+      const restored = await snapshotOf(saved.jwks, saved.fetchedAt);
+      this.#current ??= restored;
     } catch {
       // A store that cannot answer leaves us where we would be without one: fetching.
     }
@@ -165,9 +228,9 @@ export class KeySet {
     const response = await this.#options.fetch(this.#uri, { headers: { accept: "application/json" } });
     const jwks = await this.#parse(response);
     const previous = this.#current;
-    const snapshot = { jwks, fetchedAt: this.#options.now(), resolve: jose.createLocalJWKSet(jwks) };
+    const snapshot = await snapshotOf(jwks, this.#options.now());
     this.#current = snapshot;
-    if (previous) this.#reportRotation(previous.jwks, jwks);
+    if (previous) this.#reportRotation(previous, snapshot);
     void this.#options.persisted?.save({ jwks, fetchedAt: snapshot.fetchedAt }).catch(() => {});
     return snapshot;
   }
@@ -197,14 +260,67 @@ export class KeySet {
     return body as jose.JSONWebKeySet;
   }
 
-  #reportRotation(before: jose.JSONWebKeySet, after: jose.JSONWebKeySet): void {
-    const kids = (set: jose.JSONWebKeySet) => new Set(set.keys.map((key) => key.kid ?? ""));
-    const old = kids(before);
-    const now = kids(after);
-    const added = [...now].filter((kid) => !old.has(kid));
-    const removed = [...old].filter((kid) => !now.has(kid));
-    if (added.length > 0 || removed.length > 0) {
-      this.#options.onRotation?.({ provider: this.#options.provider, added, removed });
-    }
+  /**
+   * Compares key material, not `kid`s: a provider may reuse a `kid` for a new
+   * key or publish none, and a stolen key replaced that way must still count
+   * as gone. A `kid` moved to the same material changes nothing that verifies.
+   */
+  #reportRotation(before: Snapshot, after: Snapshot): void {
+    const addedThumbprints = [...after.thumbprints].filter((t) => !before.thumbprints.has(t));
+    const removedThumbprints = [...before.thumbprints].filter((t) => !after.thumbprints.has(t));
+    if (addedThumbprints.length === 0 && removedThumbprints.length === 0) return;
+    this.#options.onRotation?.({
+      provider: this.#options.provider,
+      added: kidsOf(after, addedThumbprints),
+      removed: kidsOf(before, removedThumbprints),
+      addedThumbprints,
+      removedThumbprints,
+    });
   }
+}
+
+/**
+ * A key set ready for use. A key whose thumbprint cannot be computed (an
+ * unknown `kty`, a missing member) cannot be imported by jose either; it has
+ * none, and nothing verified with it could be bound to it.
+ */
+async function snapshotOf(jwks: jose.JSONWebKeySet, fetchedAt: number): Promise<Snapshot> {
+  const keys = await Promise.all(
+    jwks.keys.map(async (jwk) => ({
+      kid: typeof jwk.kid === "string" ? jwk.kid : undefined,
+      thumbprint: await jose.calculateJwkThumbprint(jwk, "sha256").catch(() => undefined),
+      resolve: jose.createLocalJWKSet({ keys: [jwk] }),
+    })),
+  );
+  const thumbprints = new Set(keys.flatMap((key) => (key.thumbprint === undefined ? [] : [key.thumbprint])));
+  return { jwks, fetchedAt, resolve: jose.createLocalJWKSet(jwks), keys, thumbprints };
+}
+
+/**
+ * The published key jose chose for `header`, which it found to be the only
+ * match: the one key the header's `kid` names — or, with several candidates
+ * (no `kid`, or a `kid` shared by keys of different types), the one that
+ * jose's own selection accepts when given that key alone.
+ */
+async function chosenKey(
+  snapshot: Snapshot,
+  header: jose.JWSHeaderParameters,
+  token: jose.FlattenedJWSInput,
+): Promise<PublishedKey | undefined> {
+  const kid = { ...header, ...token.header }.kid;
+  const named = snapshot.keys.filter((key) => kid === undefined || key.kid === kid);
+  if (named.length === 1) return named[0];
+  for (const key of named) {
+    if (await key.resolve(header, token).catch(() => undefined)) return key;
+  }
+  return undefined;
+}
+
+/** The distinct `kid`s of the keys with these thumbprints, where they have one. */
+function kidsOf(snapshot: Snapshot, thumbprints: readonly string[]): string[] {
+  const wanted = new Set(thumbprints);
+  const kids = snapshot.keys.flatMap((key) =>
+    key.kid !== undefined && key.thumbprint !== undefined && wanted.has(key.thumbprint) ? [key.kid] : [],
+  );
+  return [...new Set(kids)];
 }

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { IdSwitchError } from "../../src/core/errors.js";
 import { guardedFetch } from "../../src/core/http.js";
@@ -14,14 +14,15 @@ interface Signer {
   sign(kid?: string): Promise<string>;
 }
 
-async function signer(kid: string): Promise<Signer> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
+/** A signing key; without `kid`, one published and used without a key id. */
+async function signer(kid?: string, alg = "RS256"): Promise<Signer> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), alg, use: "sig", ...(kid ? { kid } : {}) };
   return {
     jwk,
-    sign: () =>
+    sign: (headerKid = kid) =>
       new SignJWT({ sub: "s" })
-        .setProtectedHeader({ alg: "RS256", kid })
+        .setProtectedHeader({ alg, ...(headerKid ? { kid: headerKid } : {}) })
         .setExpirationTime("1h")
         .sign(privateKey),
   };
@@ -114,7 +115,63 @@ describe("KeySet", () => {
     const results = await Promise.all(Array.from({ length: 1000 }, () => jwtVerify(token, keys.getKey)));
     expect(results).toHaveLength(1000);
     expect(endpoint.requests).toBe(2);
-    expect(rotations).toEqual([{ provider: "idp", added: ["two"], removed: ["one"] }]);
+    expect(rotations).toEqual([
+      {
+        provider: "idp",
+        added: ["two"],
+        removed: ["one"],
+        addedThumbprints: [await calculateJwkThumbprint(two.jwk)],
+        removedThumbprints: [await calculateJwkThumbprint(one.jwk)],
+      },
+    ]);
+  });
+
+  it("reports new key material under the same kid, and among keys without kid, as a rotation", async () => {
+    const endpoint = keyEndpoint();
+    const [sameKid, noKid, otherNoKid] = await Promise.all([signer("one"), signer(), signer()]);
+    const rotations: KeyRotation[] = [];
+    const keys = keySetFor(endpoint, { onRotation: (r) => rotations.push(r) });
+    endpoint.keys = [one.jwk, noKid.jwk];
+    await keys.reload();
+    endpoint.keys = [sameKid.jwk, noKid.jwk];
+    await keys.reload();
+    endpoint.keys = [sameKid.jwk, otherNoKid.jwk];
+    await keys.reload();
+    endpoint.keys = [otherNoKid.jwk, sameKid.jwk]; // the same keys in another order: no rotation
+    await keys.reload();
+    expect(rotations).toEqual([
+      {
+        provider: "idp",
+        added: ["one"],
+        removed: ["one"],
+        addedThumbprints: [await calculateJwkThumbprint(sameKid.jwk)],
+        removedThumbprints: [await calculateJwkThumbprint(one.jwk)],
+      },
+      {
+        provider: "idp",
+        added: [],
+        removed: [],
+        addedThumbprints: [await calculateJwkThumbprint(otherNoKid.jwk)],
+        removedThumbprints: [await calculateJwkThumbprint(noKid.jwk)],
+      },
+    ]);
+    expect(keys.thumbprints()).toEqual(
+      new Set(await Promise.all([sameKid.jwk, otherNoKid.jwk].map((k) => calculateJwkThumbprint(k)))),
+    );
+  });
+
+  it("names the published key that verified a token by its RFC 7638 thumbprint", async () => {
+    const endpoint = keyEndpoint();
+    // One kid for two keys of different types: jose tells them apart by the token's alg.
+    const [rsa, ec] = await Promise.all([signer("shared"), signer("shared", "ES256")]);
+    endpoint.keys = [one.jwk, two.jwk, rsa.jwk, ec.jwk];
+    const keys = keySetFor(endpoint);
+    for (const key of [one, two, rsa, ec]) {
+      const resolution = keys.resolution();
+      expect(resolution.thumbprint).toBeUndefined();
+      await jwtVerify(await key.sign(), resolution.getKey);
+      expect(resolution.thumbprint).toBe(await calculateJwkThumbprint(key.jwk));
+    }
   });
 
   it("lets a flood of made-up kids cause at most one fetch per cooldown", async () => {

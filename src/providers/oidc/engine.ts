@@ -11,6 +11,7 @@ import { guardedFetch } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { StateStore } from "../../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
+import type { KeyResolution } from "../../tokens/key-set.js";
 import { type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
   BeginLoginOptions,
@@ -315,18 +316,33 @@ export class OidcProvider implements Provider {
     options: VerifyOptions,
     unverified?: VerifiedJwt,
   ): Promise<Principal> {
+    return (await this.verifyAccessTokenWithKey(token, options, unverified)).principal;
+  }
+
+  /** `verifyAccessToken`, also naming the published key that verified the token (its RFC 7638 thumbprint). */
+  async verifyAccessTokenWithKey(
+    token: string,
+    options: VerifyOptions,
+    unverified?: VerifiedJwt,
+  ): Promise<{ readonly principal: Principal; readonly keyThumbprint: string | undefined }> {
     const audience = options?.audience;
     if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === "") {
       throw new TypeError("verifyAccessToken: an audience is required");
     }
-    const { payload, header } = await this.#verify(token, this.#jwtCheck(audience), unverified);
+    const verified = await this.#verify(token, this.#jwtCheck(audience), unverified);
+    const { payload, header } = verified;
     const rejection = this.#rules.rejectAsAccessToken(payload, header);
     if (rejection) throw invalid(this.id, "token_type", rejection);
     const principal = this.normalizeClaims(payload);
     const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
     if (missing.length > 0)
       throw invalid(this.id, "claims", `token lacks required scopes: ${missing.join(" ")}`);
-    return this.#enriched(principal);
+    return { principal: await this.#enriched(principal), keyThumbprint: verified.keyThumbprint };
+  }
+
+  /** The RFC 7638 thumbprints of the signing keys in use now; undefined before they were first fetched. */
+  signingKeys(): ReadonlySet<string> | undefined {
+    return this.#ready?.keys.thumbprints();
   }
 
   isIssuerOf(unverified: Claims): boolean {
@@ -462,11 +478,17 @@ export class OidcProvider implements Provider {
    * a network call — are asked for), then the provider's own check with the
    * published key that verified it.
    */
-  async #verify(token: string, check: JwtCheck, unverified?: VerifiedJwt): Promise<VerifiedJwt> {
+  async #verify(
+    token: string,
+    check: JwtCheck,
+    unverified?: VerifiedJwt,
+  ): Promise<VerifiedJwt & { readonly keyThumbprint: string | undefined }> {
     let keySet: Discovered["keys"] | undefined;
+    let resolution: KeyResolution | undefined;
     const keys = async () => {
       keySet = (await this.#discovered()).keys;
-      return keySet.getKey;
+      resolution = keySet.resolution(); // one per verification: it remembers the key it resolved
+      return resolution.getKey;
     };
     const verified = await verifyJwt(token, keys, check, unverified);
     const checkVerified = this.#rules.checkVerified;
@@ -474,7 +496,7 @@ export class OidcProvider implements Provider {
       const refusal = checkVerified(verified.payload, keySet?.find(verified.header.kid));
       if (refusal) throw invalid(this.id, "issuer", refusal);
     }
-    return verified;
+    return { ...verified, keyThumbprint: resolution?.thumbprint };
   }
 
   /** Discovery (single-flight, forgotten on failure), keeping last-known-good answers in `saved`. */
