@@ -55,7 +55,7 @@ export function findLeaks(root: unknown): Leak[] {
       return;
     }
     if (value instanceof Set || Array.isArray(value)) {
-      [...value].forEach((item, i) => visit(item, `${path}[${i}]`, depth + 1));
+      for (const [i, item] of [...value].entries()) visit(item, `${path}[${i}]`, depth + 1);
       return;
     }
     const record = value as Record<string, unknown>;
