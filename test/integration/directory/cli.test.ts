@@ -15,6 +15,7 @@ import type { MirrorPlan, MirrorResult, ReadinessReport } from "../../../src/dir
 import { keycloakUrl } from "../../support/keycloak-env.js";
 import {
   type Directory,
+  directoryConfig,
   generatedDirectory,
   mirrorRealm,
   realmUsers,
@@ -58,27 +59,11 @@ beforeAll(async () => {
   await writeFile(
     config,
     JSON.stringify({
-      directory: {
-        source: {
-          tenantId: dir.tenantId,
-          clientId: dir.clientId,
-          clientSecret: { env: "MIRROR_GRAPH_SECRET" },
-          authority: dir.entra.url,
-          graphUrl: dir.entra.graphUrl,
-          throttle: { backoffSeconds: 0.05, maxRetryAfterSeconds: 5 },
-        },
-        target: {
-          url: keycloakUrl(),
-          realm: realm.name,
-          clientId: "mirror",
-          clientSecret: { env: "MIRROR_KC_SECRET" },
-          clients: ["app"],
-          retry: { attempts: 4, backoffMs: 50 },
-        },
+      directory: directoryConfig(dir, realm, {
         policy: "propagate",
         // Relative to the configuration file, not to the working folder.
         state: { file: "state/mirror.json" },
-      },
+      }),
     }),
   );
 });

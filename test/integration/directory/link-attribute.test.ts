@@ -14,9 +14,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runDoctor } from "../../../src/cli/doctor.js";
 import { checkLinkAttribute, type KeycloakTarget, mirror } from "../../../src/directory/index.js";
 import { IdSwitchError, MemoryStateStore } from "../../../src/index.js";
-import { issuerOf, keycloakUrl } from "../../support/keycloak-env.js";
+import { issuerOf } from "../../support/keycloak-env.js";
 import {
   type Directory,
+  directoryConfig,
   generatedDirectory,
   mirrorRealm,
   realmUsers,
@@ -347,23 +348,7 @@ describe("idswitch doctor", () => {
         },
       ],
       ...(linking ? { linking } : {}),
-      directory: {
-        source: {
-          tenantId: dir.tenantId,
-          clientId: dir.clientId,
-          clientSecret: { env: "MIRROR_GRAPH_SECRET" },
-          authority: dir.entra.url,
-          graphUrl: dir.entra.graphUrl,
-        },
-        target: {
-          url: keycloakUrl(),
-          realm: realm.name,
-          clientId: "mirror",
-          clientSecret: { env: "MIRROR_KC_SECRET" },
-          clients: ["app"],
-        },
-        policy: "propagate",
-      },
+      directory: directoryConfig(dir, realm, { policy: "propagate" }),
     };
     const path = join(folder, `${realm.name}.json`);
     await writeFile(path, JSON.stringify(config));

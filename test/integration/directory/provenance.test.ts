@@ -20,9 +20,9 @@ import {
   readiness,
 } from "../../../src/directory/index.js";
 import { MemoryStateStore } from "../../../src/index.js";
-import { keycloakUrl } from "../../support/keycloak-env.js";
 import {
   type Directory,
+  directoryConfig,
   generatedDirectory,
   mirrorRealm,
   realmUsers,
@@ -244,26 +244,10 @@ describe("idswitch mirror release|confirm, idswitch readiness", () => {
     await writeFile(
       config,
       JSON.stringify({
-        directory: {
-          source: {
-            tenantId: dir.tenantId,
-            clientId: dir.clientId,
-            clientSecret: { env: "MIRROR_GRAPH_SECRET" },
-            authority: dir.entra.url,
-            graphUrl: dir.entra.graphUrl,
-            throttle: { backoffSeconds: 0.05, maxRetryAfterSeconds: 5 },
-          },
-          target: {
-            url: keycloakUrl(),
-            realm: realm.name,
-            clientId: "mirror",
-            clientSecret: { env: "MIRROR_KC_SECRET" },
-            clients: ["app"],
-            retry: { attempts: 4, backoffMs: 50 },
-          },
+        directory: directoryConfig(dir, realm, {
           disables: { policy: "propagate", trustedInitiators: [ADMIN] },
           state: { file: "state.json" },
-        },
+        }),
       }),
     );
   });

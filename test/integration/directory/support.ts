@@ -143,6 +143,40 @@ export function targetOf(realm: TestRealm, overrides: Record<string, unknown> = 
   });
 }
 
+/**
+ * The `directory` section of a configuration file for the CLI, as the tests
+ * write it: the emulator's Graph and the test realm, secrets as references to
+ * `MIRROR_GRAPH_SECRET` and `MIRROR_KC_SECRET`; `rest` adds the mirror's own
+ * fields (policy, state file…), `target` changes the target's.
+ */
+export function directoryConfig(
+  dir: Directory,
+  realm: TestRealm,
+  rest: Record<string, unknown> = {},
+  target: Record<string, unknown> = {},
+) {
+  return {
+    source: {
+      tenantId: dir.tenantId,
+      clientId: dir.clientId,
+      clientSecret: { env: "MIRROR_GRAPH_SECRET" },
+      authority: dir.entra.url,
+      graphUrl: dir.entra.graphUrl,
+      throttle: { backoffSeconds: 0.05, maxRetryAfterSeconds: 5 },
+    },
+    target: {
+      url: keycloakUrl(),
+      realm: realm.name,
+      clientId: "mirror",
+      clientSecret: { env: "MIRROR_KC_SECRET" },
+      clients: ["app"],
+      retry: { attempts: 4, backoffMs: 50 },
+      ...target,
+    },
+    ...rest,
+  };
+}
+
 /** Every user of a realm with its key attribute (through the master admin), paged. */
 export async function realmUsers(
   realm: TestRealm,
