@@ -4,9 +4,10 @@
  * with the exact issuer, keys, clock skew, client credentials — and prints a
  * verdict per provider. With a link claim or a directory section, it also
  * checks that the Keycloak realm the mirror writes can be trusted with the
- * link claim (doctor-linking.ts). Exit code 0 when every provider is fine, 1
- * when a provider or the link claim has a problem, 2 when the configuration
- * itself is invalid.
+ * link claim (doctor-linking.ts) and whether it is ready for passkeys
+ * (doctor-passkeys.ts). Exit code 0 when every provider is fine, 1 when a
+ * provider, the link claim or a required passkey setting has a problem, 2 when
+ * the configuration itself is invalid.
  */
 import {
   type DiagnosticCheck,
@@ -17,6 +18,7 @@ import {
 } from "idswitch";
 import { readConfig, withSources } from "../config/node.js";
 import { diagnoseLinking, type LinkClaim, type LinkingReport } from "./doctor-linking.js";
+import { diagnosePasskeys, type PasskeysReport } from "./doctor-passkeys.js";
 import { printIssues } from "./issues.js";
 import { unsafePolicyWarning } from "./mirror-report.js";
 
@@ -33,13 +35,16 @@ interface ProviderReport {
   readonly checks: readonly DiagnosticCheck[];
 }
 
-export const DOCTOR_HELP = `Usage: idswitch doctor [--config <file>] [--json]
+export const DOCTOR_HELP = `Usage: idswitch doctor [--config <file>] [--json] [--passkeys]
 
 Validates the configuration (default ./idswitch.config.json, or IDSWITCH_CONFIG / IDSWITCH_CONFIG_FILE,
 with IDSWITCH__* variables laid over it — or alone) and probes each provider: reachable, discovery and issuer, keys, clock skew, client credentials.
 With linking.claim or a directory section: checks through directory.target's service account that only
-administrators can write the link attribute and that no other protocol mapper emits the link claim.
-Exit code: 0 all fine, 1 a provider or the link claim has a problem, 2 the configuration is invalid.`;
+administrators can write the link attribute and that no other protocol mapper emits the link claim,
+and whether the realm is ready for passkeys (WebAuthn passwordless policy, the webauthn-register-passwordless
+required action, SMTP). Missing passkey settings are problems when directory.onboarding.requiredActions has
+webauthn-register-passwordless or with --passkeys, warnings otherwise.
+Exit code: 0 all fine, 1 a provider, the link claim or a required passkey setting has a problem, 2 the configuration is invalid.`;
 
 export async function runDoctor({ args, env, write }: DoctorOptions): Promise<number> {
   const parsed = parseArgs(args);
@@ -73,26 +78,29 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     printIssues(err, parsed.json, write);
     return 2;
   }
-  const [reports, linking] = await Promise.all([
+  const [reports, linking, passkeys] = await Promise.all([
     Promise.all(providers.map(diagnoseOne)),
     diagnoseLinking(document, env, linkClaim, providers),
+    diagnosePasskeys(document, env, providers, parsed.passkeys),
   ]);
   const authorityReport = authorityCheck(authority, providers);
   const mirrorWarning = mirrorPolicyWarning(document);
   if (parsed.json) {
     const extra = {
       ...(linking ? { linking } : {}),
+      ...(passkeys ? { passkeys } : {}),
       authority: authorityReport,
       ...(mirrorWarning ? { mirror: { verdict: "warning", detail: mirrorWarning } } : {}),
     };
     write(JSON.stringify({ config: source, providers: reports, ...extra }, null, 2));
   } else {
-    printTable(source, reports, linking, authorityReport, write);
+    printTable(source, reports, { linking, passkeys }, authorityReport, write);
     if (mirrorWarning) write(`${MARK.warning} mirror     ${mirrorWarning}`);
   }
   const bad =
     reports.some((r) => r.verdict === "problem") ||
     linking?.verdict === "problem" ||
+    passkeys?.verdict === "problem" ||
     authorityReport.verdict === "problem";
   return bad ? 1 : 0;
 }
@@ -153,7 +161,7 @@ const MARK = { ok: "✔", warning: "!", problem: "✘", skipped: "·" } as const
 function printTable(
   source: string,
   reports: readonly ProviderReport[],
-  linking: LinkingReport | undefined,
+  { linking, passkeys }: { linking: LinkingReport | undefined; passkeys: PasskeysReport | undefined },
   authority: AuthorityReport,
   write: (line: string) => void,
 ): void {
@@ -167,9 +175,15 @@ function printTable(
     write(`\n${MARK[linking.verdict]} link claim  ${what.join("  ")}  → ${linking.verdict}`);
     printChecks(linking.checks, write);
   }
+  if (passkeys) {
+    const what = [passkeys.realm, passkeys.required ? "required" : "not required"].filter(Boolean);
+    write(`\n${MARK[passkeys.verdict]} passkeys  ${what.join("  ")}  → ${passkeys.verdict}`);
+    printChecks(passkeys.checks, write);
+  }
   write(`\n${MARK[authority.verdict]} authority  ${authority.detail}`);
   const bad = reports.filter((r) => r.verdict === "problem").map((r) => r.provider);
   if (linking?.verdict === "problem") bad.push("the link claim");
+  if (passkeys?.verdict === "problem") bad.push("passkeys");
   if (authority.verdict === "problem") bad.push("routing.authority");
   write(bad.length === 0 ? "\nEvery provider is ready." : `\nProblems with: ${bad.join(", ")}.`);
 }
@@ -186,18 +200,20 @@ function printChecks(
 
 function parseArgs(
   args: readonly string[],
-): { config?: string; json: boolean; help: boolean } | { error: string } {
+): { config?: string; json: boolean; help: boolean; passkeys: boolean } | { error: string } {
   let config: string | undefined;
   let json = false;
+  let passkeys = false;
   let help = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--json") json = true;
+    else if (arg === "--passkeys") passkeys = true;
     else if (arg === "--help" || arg === "-h") help = true;
     else if (arg === "--config") {
       config = args[++i];
       if (config === undefined) return { error: "--config needs a file" };
     } else return { error: `unknown option ${arg}` };
   }
-  return { ...(config === undefined ? {} : { config }), json, help };
+  return { ...(config === undefined ? {} : { config }), json, help, passkeys };
 }

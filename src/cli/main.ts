@@ -8,6 +8,7 @@ import { demoCommand } from "./demo/command.js";
 import { runDoctor } from "./doctor.js";
 import type { CommandIo } from "./io.js";
 import { runMirror } from "./mirror.js";
+import { runOnboard } from "./onboard.js";
 import { runReadiness } from "./readiness.js";
 
 export const HELP = `Usage: idswitch <command> [options]
@@ -17,19 +18,21 @@ Commands:
               --open keeps the demo app running to click through it in a browser
   doctor      validate the configuration and probe every provider
   mirror      copy Entra users, groups and app roles into Keycloak: mirror plan | mirror apply
+  onboard     e-mail mirrored people without a credential at Keycloak a link to register a passkey:
+              onboard plan | onboard send (in batches, rate-limited, with reminders)
   readiness   who could sign in at Keycloak tomorrow, and what stops the others
   help        show this help
 
 "idswitch <command> --help" shows a command's options.
 
-Configuration (doctor, mirror, readiness): --config <file>; else the JSON in IDSWITCH_CONFIG; else the file
-named by IDSWITCH_CONFIG_FILE; else ./idswitch.config.json. IDSWITCH__<path> variables ("__" between keys,
+Configuration (doctor, mirror, onboard, readiness): --config <file>; else the JSON in IDSWITCH_CONFIG; else
+the file named by IDSWITCH_CONFIG_FILE; else ./idswitch.config.json. IDSWITCH__<path> variables ("__" between keys,
 numbers index lists, e.g. IDSWITCH__routing__order__0=eu) override it key by key, or configure alone.
 Secrets are never written there: { "env": "NAME" } names the variable that holds each one.
 
 Exit codes: 0 all well; 1 a problem found (doctor: a provider; readiness: someone not ready; mirror apply:
-stopped by the mass-disable brake); 2 usage or configuration error; 3 Entra or Keycloak failed (mirror,
-readiness).
+stopped by the mass-disable brake; onboard plan: the realm cannot send e-mail; onboard send: interrupted);
+2 usage or configuration error; 3 Entra or Keycloak failed (mirror, onboard, readiness).
 
 Environment:
   KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start);
@@ -43,6 +46,7 @@ export async function main(argv: readonly string[], io: Omit<CommandIo, "args">)
   }
   if (command === "doctor") return runDoctor({ args, env: io.env, write: io.write });
   if (command === "mirror") return runMirror({ ...io, args });
+  if (command === "onboard") return runOnboard({ ...io, args });
   if (command === "readiness") return runReadiness({ ...io, args });
   if (command === "demo") return demoCommand({ ...io, args });
   io.stderr.write(`idswitch: unknown command "${command}"\n\n${HELP}\n`);

@@ -17,6 +17,14 @@
 export type { EntraDirectoryOptionsInput } from "./entra/options.js";
 export { type DirectorySource, entraDirectory } from "./entra/source.js";
 export type { KeycloakDirectoryOptionsInput } from "./keycloak/options.js";
+export {
+  checkPasskeyRealm,
+  type PasskeyPreparation,
+  type PasskeyRealmCheck,
+  type PasskeyRealmOptions,
+  type PasskeyRealmProblem,
+  preparePasskeys,
+} from "./keycloak/passkeys.js";
 export type { LinkAttributeCheck, LinkAttributeProblem, SetupStep } from "./keycloak/setup.js";
 export { checkLinkAttribute, KeycloakTarget, keycloakDirectory } from "./keycloak/target.js";
 export { type ApplyOptions, type Mirror, mirror } from "./mirror/mirror.js";
@@ -32,12 +40,27 @@ export type {
   QuarantinedPerson,
   QuarantineReason,
 } from "./mirror/result.js";
+export { type Onboarding, onboard } from "./onboard/onboard.js";
+export type { OnboardOptionsInput } from "./onboard/options.js";
+export type {
+  OnboardEmail,
+  OnboardPlan,
+  OnboardProblem,
+  OnboardProgress,
+  OnboardResult,
+  OnboardSkipped,
+} from "./onboard/result.js";
+export { CREDENTIAL_KINDS, type CredentialKind } from "./readiness/credentials.js";
 export { formatReadiness, initiatorLabel, quarantineLine } from "./readiness/format.js";
+export { type Invitation, invitations, type ReadinessFunnel } from "./readiness/funnel.js";
+export { type ReadinessHtmlOptions, readinessHtml } from "./readiness/html.js";
 export {
   type ReadinessGap,
   type ReadinessOptionsInput,
+  type ReadinessPerson,
   type ReadinessProblem,
   type ReadinessReport,
+  type RecoveryAtRisk,
   readiness,
 } from "./readiness/report.js";
 export type {

@@ -270,7 +270,11 @@ export class KeycloakTarget {
     );
   }
 
-  /** The credential types a user holds (`password`, `otp`, `webauthn`…) and whether an identity provider is linked. */
+  /**
+   * The credential types a user holds (`password`, `otp`, `webauthn-passwordless` for a passkey, `webauthn` for a
+   * security key as second factor…) and whether an identity provider is linked. Credentials held through user
+   * federation (LDAP) are not listed by this endpoint.
+   */
   async signInMeans(userId: string): Promise<{ credentials: string[]; brokered: boolean }> {
     const credentials = await this.http.get<Array<{ type?: string }>>(`/users/${userId}/credentials`);
     const links = await this.http.get<unknown[]>(`/users/${userId}/federated-identity`);

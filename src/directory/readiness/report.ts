@@ -3,24 +3,22 @@
  * sign in at Keycloak tomorrow, as the same person with the same rights?
  * That takes an account (found by key), enabled, with a way to prove who
  * they are (a credential, or a linked identity provider), a verified e-mail,
- * and the same groups and app roles. One user in memory at a time.
+ * and the same groups and app roles. Also: what each person would sign in
+ * with, the onboarding funnel, and who could only recover through a mailbox
+ * at a domain the organisation may lose. People are read one at a time;
+ * the report keeps a short entry for each.
  */
 
 import { z } from "zod";
 import { parseConfig } from "../../core/config.js";
 import { clockSchema, nonEmpty, stateStoreSchema } from "../../core/schemas.js";
-import type { DirectorySource } from "../entra/source.js";
-import type { KeycloakTarget } from "../keycloak/target.js";
-import {
-  directorySourceSchema,
-  directoryTargetSchema,
-  type RoleMapping,
-  roleMappingSchema,
-} from "../mirror/options.js";
+import { directorySourceSchema, directoryTargetSchema, roleMappingSchema } from "../mirror/options.js";
 import { quarantinedPeople } from "../mirror/quarantine.js";
 import type { QuarantinedPerson } from "../mirror/result.js";
-import { wantedRoles } from "../mirror/roles.js";
-import type { SourceUser } from "../types.js";
+import { checkPerson, expectedRoles } from "./check.js";
+import type { CredentialKind } from "./credentials.js";
+import { type Invitation, invitations, type ReadinessFunnel } from "./funnel.js";
+import { Tally } from "./tally.js";
 
 /**
  * Why a person could not sign in at the spare today.
@@ -72,7 +70,61 @@ export interface ReadinessReport {
    * (`idswitch mirror release|confirm`): read from the mirror's StateStore when `state` is given, else empty.
    */
   readonly quarantined: readonly QuarantinedPerson[];
+  /** People by the strongest way they would sign in ({@link ReadinessPerson.kind}); the counts add up to `totals.users`. */
+  readonly credentials: Readonly<Record<CredentialKind, number>>;
+  /** Onboarding of the people enabled at Entra: mirrored → invited → registered. */
+  readonly funnel: ReadinessFunnel;
+  /** Everyone, in the source's order, with what they would sign in with. */
+  readonly people: readonly ReadinessPerson[];
+  /**
+   * People enabled at Entra whose only way back in is their e-mail (no passkey, OTP or linked identity
+   * provider), at a domain given in `recoveryAtRisk`. Empty when that option is.
+   */
+  readonly recoveryAtRisk: readonly RecoveryAtRisk[];
 }
+
+/**
+ * One person: what they would sign in with at Keycloak, and how far their onboarding got.
+ *
+ * @example
+ * const report = await readiness({ source, target, state });
+ * const passwordOnly = report.people.filter((p) => p.enabledAtSource && p.kind === "password");
+ */
+export interface ReadinessPerson {
+  readonly key: string;
+  readonly userPrincipalName: string;
+  readonly enabledAtSource: boolean;
+  /** Has an account at Keycloak (found by key). */
+  readonly mirrored: boolean;
+  /** The onboarding campaign's invitation, if it sent one. */
+  readonly invited: Invitation | undefined;
+  /** The strongest of `kinds` (passkey > otp > password > brokered > other > none). */
+  readonly kind: CredentialKind;
+  /** Every kind they hold, strongest first; `["none"]` when nothing. */
+  readonly kinds: readonly CredentialKind[];
+}
+
+/**
+ * A person who could only recover through a mailbox at an at-risk domain.
+ *
+ * @example
+ * const report = await readiness({ source, target, recoveryAtRisk: ["contoso.com"] });
+ * for (const r of report.recoveryAtRisk) console.log(r.userPrincipalName, r.email, r.kind); // kind: "password" or "none"
+ */
+export interface RecoveryAtRisk {
+  readonly key: string;
+  readonly userPrincipalName: string;
+  /** Their e-mail at Keycloak (at Entra when they have no account there yet). */
+  readonly email: string;
+  /** The at-risk domain it is at (the address may be at a subdomain of it). */
+  readonly domain: string;
+  readonly kind: CredentialKind;
+}
+
+/** `contoso.com`, `@Contoso.com` → `contoso.com`. */
+const domainSchema = nonEmpty
+  .transform((d) => d.replace(/^@/, "").toLowerCase())
+  .refine((d) => /^[^\s@/]+$/.test(d), "must be a domain, such as contoso.com");
 
 const readinessSchema = z.strictObject({
   source: directorySourceSchema,
@@ -81,15 +133,20 @@ const readinessSchema = z.strictObject({
   groups: z.boolean().default(true),
   roles: z.array(roleMappingSchema).default([]),
   now: clockSchema.default(() => Date.now),
-  /** The mirror's StateStore: its quarantine is listed in the report. */
+  /** The mirror's StateStore: its quarantine and the onboarding campaign's invitations are read from it. */
   state: stateStoreSchema.optional(),
-  /** The mirror's `name`, when several share one StateStore. */
+  /** The mirror's `name`, when several share one StateStore (also the onboarding campaign's). */
   name: nonEmpty.default("default"),
+  /**
+   * E-mail domains the organisation may lose with its Entra tenant (mail hosted there): people whose only
+   * recovery is an address at one of these (or a subdomain) are listed in `recoveryAtRisk`.
+   */
+  recoveryAtRisk: z.array(domainSchema).default([]),
 });
 
 /**
- * Options of {@link readiness}: the source and target directories, what to compare, and the mirror's StateStore
- * (its quarantine is listed).
+ * Options of {@link readiness}: the source and target directories, what to compare, the mirror's StateStore
+ * (its quarantine and the onboarding campaign's invitations are read) and the e-mail domains at risk.
  *
  * @example
  * // The same role mappings as the mirror's, or "roles-differ" compares nothing.
@@ -97,113 +154,25 @@ const readinessSchema = z.strictObject({
  */
 export type ReadinessOptionsInput = z.input<typeof readinessSchema>;
 
-const PROBLEMS: readonly ReadinessProblem[] = [
-  "missing",
-  "disabled",
-  "no-credential",
-  "email-unverified",
-  "groups-differ",
-  "roles-differ",
-];
-
 /**
  * @example
- * const report = await readiness({ source, target });
+ * const report = await readiness({ source, target, state, recoveryAtRisk: ["contoso.com"] });
  * console.log(formatReadiness(report));
  */
 export async function readiness(options: ReadinessOptionsInput): Promise<ReadinessReport> {
   const o = parseConfig(readinessSchema, options, "readiness");
-  const totals = {
-    users: 0,
-    ready: 0,
-    notReady: 0,
-    ...Object.fromEntries(PROBLEMS.map((p) => [p, 0])),
-  } as Record<string, number>;
-  const gaps: ReadinessGap[] = [];
-  const groups = o.groups ? await o.target.groups() : new Map();
-  const roles = await expectedRoles(o.source, o.target, o.roles);
+  const expected = {
+    groups: o.groups ? await o.target.groups() : undefined,
+    roles: await expectedRoles(o.source, o.target, o.roles),
+  };
+  const invited = o.state ? await invitations(o.state, o.name) : new Map<string, Invitation>();
+  const tally = new Tally(o.recoveryAtRisk);
   for await (const user of o.source.users()) {
-    const problems = await check(o.source, o.target, user, o.groups ? groups : undefined, roles);
-    totals.users = (totals.users ?? 0) + 1;
-    if (problems.length === 0) totals.ready = (totals.ready ?? 0) + 1;
-    else {
-      totals.notReady = (totals.notReady ?? 0) + 1;
-      for (const p of problems) totals[p] = (totals[p] ?? 0) + 1;
-      gaps.push({
-        key: user.key,
-        userPrincipalName: user.userPrincipalName,
-        enabledAtSource: user.accountEnabled,
-        problems,
-      });
-    }
+    const found = await checkPerson(o.source, o.target, user, expected);
+    tally.add(user, found, invited.get(user.key));
   }
   const quarantined = o.state ? await quarantinedPeople(o.state, o.name) : [];
-  return {
-    generatedAt: new Date(o.now()).toISOString(),
-    totals: totals as ReadinessReport["totals"],
-    gaps,
-    quarantined,
-  };
-}
-
-interface ExpectedRoles {
-  readonly clients: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
-}
-
-/** Per Keycloak client uuid: role name → keys of holders at the source. */
-async function expectedRoles(
-  source: DirectorySource,
-  target: KeycloakTarget,
-  mappings: readonly RoleMapping[],
-): Promise<ExpectedRoles> {
-  const clients = new Map<string, Map<string, Set<string>>>();
-  for (const mapping of mappings) {
-    const uuid = await target.clientUuid(mapping.client);
-    clients.set(uuid, await wantedRoles(source, mapping));
-  }
-  return { clients };
-}
-
-async function check(
-  source: DirectorySource,
-  target: KeycloakTarget,
-  user: SourceUser,
-  groups: ReadonlyMap<string, { id: string }> | undefined,
-  roles: ExpectedRoles,
-): Promise<ReadinessProblem[]> {
-  const account = await target.findUser(user.key);
-  if (!account) return ["missing"];
-  const problems: ReadinessProblem[] = [];
-  if (!account.enabled) problems.push("disabled");
-  const means = await target.signInMeans(account.id);
-  if (!means.brokered && means.credentials.length === 0) problems.push("no-credential");
-  if (!account.emailVerified) problems.push("email-unverified");
-  if (groups && !(await sameGroups(source, target, user, account.id, groups))) problems.push("groups-differ");
-  for (const [client, byRole] of roles.clients) {
-    const have = new Set(await target.userRoles(account.id, client));
-    const differ = [...byRole].some(([name, holders]) => holders.has(user.key) !== have.has(name));
-    if (differ) {
-      problems.push("roles-differ");
-      break;
-    }
-  }
-  return problems;
-}
-
-async function sameGroups(
-  source: DirectorySource,
-  target: KeycloakTarget,
-  user: SourceUser,
-  accountId: string,
-  groups: ReadonlyMap<string, { id: string }>,
-): Promise<boolean> {
-  const want = new Set<string>();
-  for (const id of await source.userGroups(user.objectId)) {
-    const mirrored = groups.get(id);
-    if (!mirrored) return false; // a group Keycloak does not have at all
-    want.add(mirrored.id);
-  }
-  const mirroredIds = new Set([...groups.values()].map((g) => g.id));
-  const have = (await target.userGroups(accountId)).filter((id) => mirroredIds.has(id));
-  return have.length === want.size && have.every((id) => want.has(id));
+  const { totals, gaps, ...more } = tally.result();
+  // The fields of the first reports first: a reader of the JSON finds them where they were.
+  return { generatedAt: new Date(o.now()).toISOString(), totals, gaps, quarantined, ...more };
 }
