@@ -76,7 +76,8 @@ Exit code: 0 sent, 1 interrupted (what was sent is recorded; run again to go on)
 error (the realm cannot send, or the checkpoint file is in use by another run), 3 Entra or Keycloak failed
 (run again to go on).`;
 
-const SPEC = {
+/** The flags of `onboard plan|send`. */
+export const ONBOARD_FLAGS = {
   config: "string",
   state: "string",
   json: "boolean",
@@ -100,7 +101,7 @@ export async function runOnboard(io: CommandIo): Promise<number> {
   const command = sub ? `idswitch onboard ${sub}` : "idswitch onboard";
   let json = false;
   try {
-    const parsed = parseArgs(sub ? rest : io.args, sub ? SPEC : {});
+    const parsed = parseArgs(sub ? rest : io.args, sub ? ONBOARD_FLAGS : {});
     if (parsed.flags.help) {
       io.write(help);
       return EXIT.ok;

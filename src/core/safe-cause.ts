@@ -76,14 +76,26 @@ function safeAnswer(answer: Record<string, unknown>): Record<string, unknown> {
   const description = answer.description ?? answer.error_description;
   if (typeof description === "string") safe.description = redact(description);
   if (typeof answer.details === "object" && answer.details !== null) {
-    const details: Record<string, Scalar | Scalar[]> = {};
-    for (const [key, value] of Object.entries(answer.details)) {
-      const kept = safeScalar(value);
-      if (kept !== undefined) details[key] = kept;
-    }
-    safe.details = details;
+    safe.details = scalarDetails(answer.details as Record<string, unknown>);
   }
   return safe;
+}
+
+/**
+ * The scalar members of a provider's error body (its own error codes, trace
+ * ids…): numbers, booleans, redacted strings and lists of them; nothing
+ * nested, nothing named in `skip`.
+ */
+export function scalarDetails(
+  body: Record<string, unknown>,
+  skip: readonly string[] = [],
+): Record<string, Scalar | Scalar[]> {
+  const details: Record<string, Scalar | Scalar[]> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const kept = skip.includes(key) ? undefined : safeScalar(value);
+    if (kept !== undefined) details[key] = kept;
+  }
+  return details;
 }
 
 function safeScalar(value: unknown): Scalar | Scalar[] | undefined {

@@ -51,6 +51,27 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
+/**
+ * Points a Keycloak realm's e-mail at `sink`. A partial PUT of the realm merges
+ * `smtpServer`, whose values are all strings (docs/reference/keycloak.md §5.9).
+ */
+export async function sendRealmMailTo(
+  target: { http: { call(method: "PUT", path: string, body: unknown): Promise<unknown> } },
+  sink: SmtpSink,
+): Promise<void> {
+  await target.http.call("PUT", "", {
+    smtpServer: {
+      host: sink.host,
+      port: String(sink.port),
+      from: "noreply@idswitch.test",
+      fromDisplayName: "idswitch test",
+      auth: "false",
+      ssl: "false",
+      starttls: "false",
+    },
+  });
+}
+
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
   const waiters = new Set<() => void>();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
 import { main } from "../../src/cli/main.js";
-import { campaignOptions, perSecond, seconds } from "../../src/cli/onboard.js";
+import { campaignOptions, ONBOARD_FLAGS, perSecond, seconds } from "../../src/cli/onboard.js";
 
 async function idswitch(args: string[]) {
   const out: string[] = [];
@@ -17,17 +17,6 @@ async function idswitch(args: string[]) {
   });
   return { code, out: out.join("\n"), err: err.join("") };
 }
-
-const SPEC = {
-  batch: "string",
-  rate: "string",
-  "remind-after": "string",
-  "max-reminders": "string",
-  lifespan: "string",
-  "with-password": "boolean",
-  "client-id": "string",
-  "redirect-uri": "string",
-} as const;
 
 describe("idswitch onboard", () => {
   it("is listed in the help; plan and send have their own", async () => {
@@ -76,7 +65,7 @@ describe("idswitch onboard", () => {
         "--redirect-uri",
         "https://app.example/",
       ],
-      SPEC,
+      ONBOARD_FLAGS,
     );
     expect(campaignOptions(parsed)).toEqual({
       batch: 100,
@@ -88,7 +77,7 @@ describe("idswitch onboard", () => {
       clientId: "web",
       redirectUri: "https://app.example/",
     });
-    expect(campaignOptions(parseArgs([], SPEC))).toEqual({ withPassword: false });
+    expect(campaignOptions(parseArgs([], ONBOARD_FLAGS))).toEqual({ withPassword: false });
   });
 
   it("durations and rates", () => {

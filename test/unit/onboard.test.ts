@@ -336,7 +336,8 @@ describe("the realm", () => {
     const plan = await campaign().plan();
     expect(plan.problems.map((p) => p.what)).toEqual([
       'the required action "webauthn-register-passwordless" is disabled in realm acme',
-      "realm acme has no SMTP server",
+      "realm acme: no SMTP server: Keycloak cannot send the e-mail that asks a person to register a passkey",
+      `realm acme: no sender address: Keycloak fails every execute-actions e-mail with 500 "Invalid sender address 'null'"`,
     ]);
     const err = await campaign()
       .send()

@@ -100,26 +100,11 @@ beforeEach(() => {
 });
 
 describe("a cached token and the key that verified it", () => {
-  it("is refused once the provider replaces that key under the same kid", async () => {
-    const [old, replacement, stranger] = await Promise.all([
-      signingKey("k1"),
-      signingKey("k1"),
-      signingKey(),
-    ]);
-    const idp = issuerPublishing([old]);
-    const identity = identityOver(idp);
-    const token = await sign(old);
-    const first = await identity.verifyAccessToken(token, { audience: "api" });
-    expect(await identity.verifyAccessToken(token, { audience: "api" })).toBe(first); // cached
-    idp.published = [replacement];
-    await refreshKeys(identity, stranger);
-    expect(idp.keyRequests).toBe(2);
-    const err = await idSwitchErrorOf(identity.verifyAccessToken(token, { audience: "api" }));
-    expect(err).toMatchObject({ code: "token_invalid", reason: "signature", provider: "partner" });
-  });
-
-  it("is refused once the provider replaces a key that has no kid", async () => {
-    const [old, replacement, stranger] = await Promise.all([signingKey(), signingKey(), signingKey()]);
+  it.each([
+    ["under the same kid", "k1"],
+    ["that has no kid", undefined],
+  ])("is refused once the provider replaces a key %s", async (_, kid) => {
+    const [old, replacement, stranger] = await Promise.all([signingKey(kid), signingKey(kid), signingKey()]);
     const idp = issuerPublishing([old]);
     const identity = identityOver(idp);
     const token = await sign(old);

@@ -12,6 +12,7 @@
  */
 import { IdSwitchError } from "../../core/errors.js";
 import type { KeycloakHttp } from "../keycloak/http.js";
+import { type PasskeyRealmFields, smtpProblems } from "../keycloak/passkey-policy.js";
 import type { OnboardProblem } from "./result.js";
 
 export interface EmailParameters {
@@ -72,19 +73,8 @@ export async function realmProblems(
       });
     }
   }
-  const realm = await http.get<{ smtpServer?: Record<string, unknown> }>("");
-  const smtp = realm.smtpServer ?? {};
-  if (!nonEmpty(smtp.host) || !nonEmpty(smtp.from)) {
-    problems.push({
-      what: nonEmpty(smtp.host)
-        ? `realm ${http.realm}'s SMTP server has no sender address (From)`
-        : `realm ${http.realm} has no SMTP server`,
-      fix: "set one: Realm settings → Email (host and From)",
-    });
-  }
+  const realm = await http.get<PasskeyRealmFields>("");
+  for (const smtp of smtpProblems(realm))
+    problems.push({ what: `realm ${http.realm}: ${smtp.problem}`, fix: smtp.fix });
   return problems;
-}
-
-function nonEmpty(value: unknown): boolean {
-  return typeof value === "string" && value.trim() !== "";
 }

@@ -20,6 +20,7 @@ import {
   type TokenInvalidReason,
 } from "../../core/errors.js";
 import { redact } from "../../core/redact.js";
+import { scalarDetails } from "../../core/safe-cause.js";
 
 /**
  * One row of a classification table: a real provider answer and what it means.
@@ -170,6 +171,9 @@ class ReadAnswerError extends Error {
 
 const MAX_ERROR_BODY = 16 * 1024;
 
+/** Members of an error body the answer itself carries; the rest are its details. */
+const ANSWERED = ["error", "error_description"];
+
 /**
  * openid-client reports a non-200 discovery or JWKS answer without reading
  * its body; some providers explain such refusals there (an unknown tenant,
@@ -188,7 +192,7 @@ export async function withAnswerBody(error: unknown): Promise<unknown> {
     const description = typeof record.error_description === "string" ? record.error_description : undefined;
     return new ReadAnswerError({
       ...answer(response.status, record.error as string, description),
-      details: detailsOf(record),
+      details: scalarDetails(record, ANSWERED),
     });
   } catch {
     return error;
@@ -199,7 +203,10 @@ export async function withAnswerBody(error: unknown): Promise<unknown> {
 function answerOf(error: unknown): ProviderAnswer | undefined {
   if (error instanceof ReadAnswerError) return error.answer;
   if (error instanceof ResponseBodyError) {
-    return { ...answer(error.status, error.error, error.error_description), details: detailsOf(error.cause) };
+    return {
+      ...answer(error.status, error.error, error.error_description),
+      details: scalarDetails(error.cause, ANSWERED),
+    };
   }
   if (error instanceof AuthorizationResponseError) {
     return answer(undefined, error.error, error.error_description);
@@ -225,30 +232,6 @@ function answer(
     ...(error === undefined ? {} : { error }),
     ...(description === undefined ? {} : { description: redact(description) }),
   };
-}
-
-/**
- * The rest of an error body (a provider's own error codes, trace ids…):
- * scalars and lists of scalars only, strings redacted, so nothing token-like
- * or deeply nested rides along into logs.
- */
-function detailsOf(body: Record<string, unknown>): Record<string, unknown> {
-  const details: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key === "error" || key === "error_description") continue;
-    const safe = safeValue(value);
-    if (safe !== undefined) details[key] = safe;
-  }
-  return details;
-}
-
-function safeValue(value: unknown): unknown {
-  if (typeof value === "number" || typeof value === "boolean") return value;
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === "number" || typeof v === "string")) {
-    return value.map((v) => (typeof v === "string" ? redact(v) : v));
-  }
-  return undefined;
 }
 
 /** openid-client's own checks: response shape, claim comparisons, timeouts. */

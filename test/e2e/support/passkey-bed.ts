@@ -6,17 +6,15 @@
  * that realm, linked through the mirrored `entra_id` claim
  * (docs/reference/keycloak.md §5.8–5.10 for the realm's passkey settings).
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import express from "express";
-import { chooser, home, me } from "../../../examples/express-web/pages.mjs";
+import { randomUUID } from "node:crypto";
 import { entraDirectory, type KeycloakTarget, keycloakDirectory } from "../../../src/directory/index.js";
 import { createIdentity, entraId, type Identity, keycloak, MemoryStateStore } from "../../../src/index.js";
-import { idswitch } from "../../../src/integrations/express/index.js";
 import { createEntraEmulator, type EntraEmulator } from "../../../src/testing/index.js";
-import { MIRROR_ROLES } from "../../integration/directory/support.js";
+import { mirrorRealm } from "../../integration/directory/support.js";
 import { listenFirst } from "../../integrations/support/listen.js";
-import { keycloakUrl, masterAdmin } from "../../support/keycloak-env.js";
-import { type SmtpSink, startSmtpSink } from "../../support/smtp-sink.js";
+import { keycloakUrl } from "../../support/keycloak-env.js";
+import { type SmtpSink, sendRealmMailTo, startSmtpSink } from "../../support/smtp-sink.js";
+import { exampleWebApp } from "./twin-app.js";
 
 export interface PasskeyBed {
   /** http://127.0.0.1:<port>, the app. */
@@ -72,7 +70,7 @@ export async function startPasskeyBed(): Promise<PasskeyBed> {
     mail: upn,
   });
 
-  const [realm, sink] = await Promise.all([spareRealm(origin), startSmtpSink()]);
+  const [realm, sink] = await Promise.all([mirrorRealm(`${origin}/*`), startSmtpSink()]);
   const source = entraDirectory({
     tenantId: tenant.id,
     clientId: graph.clientId,
@@ -87,18 +85,7 @@ export async function startPasskeyBed(): Promise<PasskeyBed> {
     clientSecret: SECRET,
     clients: ["app"],
   });
-  // docs/reference/keycloak.md: a partial PUT of the realm merges `smtpServer` (all values strings).
-  await target.http.call("PUT", "", {
-    smtpServer: {
-      host: sink.host,
-      port: String(sink.port),
-      from: "noreply@idswitch.test",
-      fromDisplayName: "idswitch test",
-      auth: "false",
-      ssl: "false",
-      starttls: "false",
-    },
-  });
+  await sendRealmMailTo(target, sink);
 
   const identity = createIdentity({
     providers: [
@@ -123,7 +110,7 @@ export async function startPasskeyBed(): Promise<PasskeyBed> {
     routing: { order: ["entra", "eu"], onSuspension: "offer" },
     linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
   });
-  listening.handle(webApp(identity, origin));
+  listening.handle(exampleWebApp(identity, origin));
 
   return {
     origin,
@@ -143,65 +130,4 @@ export async function startPasskeyBed(): Promise<PasskeyBed> {
       await entra.close();
     },
   };
-}
-
-/** The example web app's routes and pages (examples/express-web), on this bed's identity. */
-function webApp(identity: Identity, origin: string): express.Express {
-  const auth = idswitch({
-    identity,
-    secret: randomBytes(32).toString("base64url"),
-    chooserPath: "/choose",
-    postLogoutRedirectUri: `${origin}/`,
-    cookie: { secure: false },
-  });
-  const app = express();
-  app.use(auth.routes());
-  app.get("/", (_req, res) => {
-    res.send(home(undefined));
-  });
-  app.get("/me", auth.requireAuth(), (req, res) => {
-    const session = req.idswitch?.session;
-    if (session) res.send(me(session));
-  });
-  app.get("/choose", (req, res) => {
-    res.send(chooser(new URLSearchParams(req.url.split("?")[1] ?? "")));
-  });
-  return app;
-}
-
-/** A realm of its own: the mirror's service account, and the web client `app` whose redirects come back here. */
-async function spareRealm(origin: string): Promise<{ name: string; delete(): Promise<void> }> {
-  const name = `passkey-${randomUUID().slice(0, 8)}`;
-  const admin = masterAdmin(name);
-  await admin.createRealm({
-    realm: name,
-    enabled: true,
-    sslRequired: "none",
-    clients: [
-      {
-        clientId: "mirror",
-        publicClient: false,
-        secret: SECRET,
-        serviceAccountsEnabled: true,
-        standardFlowEnabled: false,
-      },
-      {
-        clientId: "app",
-        publicClient: false,
-        secret: "app-secret",
-        standardFlowEnabled: true,
-        redirectUris: [`${origin}/*`],
-        attributes: { "post.logout.redirect.uris": "+" },
-      },
-    ],
-    users: [
-      {
-        username: "service-account-mirror",
-        enabled: true,
-        serviceAccountClientId: "mirror",
-        clientRoles: { "realm-management": MIRROR_ROLES },
-      },
-    ],
-  });
-  return { name, delete: () => admin.deleteRealm(name) };
 }

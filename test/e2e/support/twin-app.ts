@@ -84,26 +84,7 @@ export async function startTwinApp(): Promise<TwinApp> {
     routing: { order: ["entra", "eu"], breaker: { consecutiveFailures: 2, openMs: 5000 } },
   });
 
-  const auth = idswitch({
-    identity,
-    secret: randomBytes(32).toString("base64url"),
-    chooserPath: "/choose",
-    postLogoutRedirectUri: `${origin}/`,
-    cookie: { secure: false },
-  });
-  const app = express();
-  app.use(auth.routes());
-  app.get("/", (_req, res) => {
-    res.send(home(undefined));
-  });
-  app.get("/me", auth.requireAuth(), (req, res) => {
-    const session = req.idswitch?.session;
-    if (session) res.send(me(session));
-  });
-  app.get("/choose", (req, res) => {
-    res.send(chooser(new URLSearchParams(req.url.split("?")[1] ?? "")));
-  });
-  listening.handle(app);
+  listening.handle(exampleWebApp(identity, origin));
 
   // The example's health probes: they feed the breakers, so while Entra ID is down sign-ins start at eu.
   const probes = setInterval(() => {
@@ -135,4 +116,28 @@ export async function startTwinApp(): Promise<TwinApp> {
       await entra.close();
     },
   };
+}
+
+/** The example web app's routes and pages (examples/express-web), on `identity`, served at `origin`. */
+export function exampleWebApp(identity: Identity, origin: string): express.Express {
+  const auth = idswitch({
+    identity,
+    secret: randomBytes(32).toString("base64url"),
+    chooserPath: "/choose",
+    postLogoutRedirectUri: `${origin}/`,
+    cookie: { secure: false },
+  });
+  const app = express();
+  app.use(auth.routes());
+  app.get("/", (_req, res) => {
+    res.send(home(undefined));
+  });
+  app.get("/me", auth.requireAuth(), (req, res) => {
+    const session = req.idswitch?.session;
+    if (session) res.send(me(session));
+  });
+  app.get("/choose", (req, res) => {
+    res.send(chooser(new URLSearchParams(req.url.split("?")[1] ?? "")));
+  });
+  return app;
 }

@@ -21,7 +21,7 @@ import { main } from "../../../src/cli/main.js";
 import { type OnboardOptionsInput, type OnboardResult, onboard } from "../../../src/directory/index.js";
 import type { StateValue } from "../../../src/index.js";
 import { keycloakUrl, REDIRECT_URI } from "../../support/keycloak-env.js";
-import { type SinkMessage, type SmtpSink, startSmtpSink } from "../../support/smtp-sink.js";
+import { type SinkMessage, type SmtpSink, sendRealmMailTo, startSmtpSink } from "../../support/smtp-sink.js";
 import {
   type Directory,
   directoryConfig,
@@ -130,18 +130,7 @@ beforeAll(async () => {
   excluded.keycloak = keycloakOnly.map((u) => u.upn);
   eligibleEmails = new Set(dir.users.slice(0, ELIGIBLE).map((u) => u.upn)); // mail = UPN in the generated directory
   await copyFile(statePath, freshStatePath);
-  // docs/reference/keycloak.md: a partial PUT of the realm merges `smtpServer` (all values strings).
-  await targetOf(realm).http.call("PUT", "", {
-    smtpServer: {
-      host: sink.host,
-      port: String(sink.port),
-      from: "noreply@idswitch.test",
-      fromDisplayName: "idswitch test",
-      auth: "false",
-      ssl: "false",
-      starttls: "false",
-    },
-  });
+  await sendRealmMailTo(targetOf(realm), sink);
 });
 
 afterAll(async () => {

@@ -28,8 +28,11 @@ export interface TestRealm {
   delete(): Promise<void>;
 }
 
-/** A realm with a service-account client `mirror` holding the roles the mirror needs, and a web client `app`. */
-export async function mirrorRealm(): Promise<TestRealm> {
+/**
+ * A realm with a service-account client `mirror` holding the roles the mirror
+ * needs, and a web client `app` that redirects to `redirectUri`.
+ */
+export async function mirrorRealm(redirectUri = REDIRECT_URI): Promise<TestRealm> {
   const name = `mirror-${randomUUID().slice(0, 8)}`;
   const admin = masterAdmin(name);
   await admin.createRealm({
@@ -49,7 +52,7 @@ export async function mirrorRealm(): Promise<TestRealm> {
         publicClient: false,
         secret: "app-secret",
         standardFlowEnabled: true,
-        redirectUris: [REDIRECT_URI],
+        redirectUris: [redirectUri],
         attributes: { "post.logout.redirect.uris": "+" },
       },
     ],
