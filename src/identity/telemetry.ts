@@ -51,8 +51,17 @@ export async function loadTelemetry(events: EventBus): Promise<Telemetry> {
 function sdkRegistered(api: OtelApi): boolean {
   const proxy = api.trace.getTracerProvider() as { getDelegate?: () => object };
   const delegate = proxy.getDelegate?.();
-  return delegate === undefined || delegate.constructor?.name !== "NoopTracerProvider";
+  if (delegate === undefined) return true;
+  // The answer for the last delegate seen is kept: asking its class name per call showed on the cached hot path.
+  const known = registeredByDelegate.get(delegate);
+  if (known !== undefined) return known;
+  const registered = delegate.constructor?.name !== "NoopTracerProvider";
+  registeredByDelegate.set(delegate, registered);
+  return registered;
 }
+
+/** Whether each tracer provider the API delegated to is a real SDK (see `sdkRegistered`). */
+const registeredByDelegate = new WeakMap<object, boolean>();
 
 /** Spans and counters on a given OpenTelemetry API (tests pass their own). */
 export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {

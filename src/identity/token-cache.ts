@@ -29,6 +29,11 @@ export interface TokenCacheLimits {
 /** The RFC 7638 thumbprints of the keys a provider verifies with now, by provider id. */
 export type SigningKeysOf = (provider: string) => ReadonlySet<string> | undefined;
 
+/** A provider as the cache sees it: what names the RFC 7638 thumbprints of its signing keys now. */
+export interface KeyHolder {
+  signingKeys?(): ReadonlySet<string> | undefined;
+}
+
 interface Entry {
   readonly principal: Principal;
   /** Thumbprint of the published key that verified the token. */
@@ -69,13 +74,43 @@ export class VerifiedTokenCache {
     const entry = this.#entries.get(token);
     if (!entry) return undefined;
     const provider = entry.principal.provider;
-    if (entry.until <= this.#now() || !signingKeysOf(provider)?.has(entry.key)) {
+    return this.#answer(token, entry, audienceFor(provider), scopes, signingKeysOf(provider));
+  }
+
+  /**
+   * `get` on the hot path, without a callback per call: `audience` as the
+   * caller gave it (one for every provider, or a record by provider id) and
+   * the providers by id, which name their signing keys.
+   */
+  lookup(
+    token: string,
+    audience: string | readonly string[] | Readonly<Record<string, string | readonly string[]>>,
+    scopes: readonly string[] | undefined,
+    providers: ReadonlyMap<string, KeyHolder>,
+  ): Principal | undefined {
+    const entry = this.#entries.get(token);
+    if (!entry) return undefined;
+    const provider = entry.principal.provider;
+    const asked =
+      typeof audience === "string" || Array.isArray(audience)
+        ? (audience as string | readonly string[])
+        : (audience as Readonly<Record<string, string | readonly string[]>>)[provider];
+    return this.#answer(token, entry, asked, scopes, providers.get(provider)?.signingKeys?.());
+  }
+
+  #answer(
+    token: string,
+    entry: Entry,
+    audience: string | readonly string[] | undefined,
+    scopes: readonly string[] | undefined,
+    signingKeys: ReadonlySet<string> | undefined,
+  ): Principal | undefined {
+    if (entry.until <= this.#now() || !signingKeys?.has(entry.key)) {
       this.#entries.delete(token);
       return undefined;
     }
-    const audience = audienceFor(provider);
     if (audience === undefined || questionKey(audience) !== entry.audience) return undefined;
-    if (questionKey(scopes ?? []) !== entry.scopes) return undefined;
+    if ((scopes === undefined ? "" : questionKey(scopes)) !== entry.scopes) return undefined;
     // Re-insert: Map keeps insertion order, so the first key is the least recently used.
     this.#entries.delete(token);
     this.#entries.set(token, entry);
@@ -100,7 +135,7 @@ export class VerifiedTokenCache {
       principal,
       key,
       audience: questionKey(audience),
-      scopes: questionKey(scopes ?? []),
+      scopes: scopes === undefined ? "" : questionKey(scopes),
       until: Math.min(principal.expiresAt * 1000, this.#now() + this.#limits.maxAgeSeconds * 1000),
     });
     if (this.#entries.size > this.#limits.maxEntries) {
@@ -127,8 +162,41 @@ export class VerifiedTokenCache {
  * are frozen (claims are JSON); anything else a provider added is left as is.
  */
 export function frozenPrincipal(principal: Principal): Principal {
-  deepFreeze(principal, new WeakSet());
+  // Claims are a tree (parsed JSON): walk it without bookkeeping. Only a value nested deeper than
+  // any token's claims (a cycle a provider's enrichment made, say) takes the walk that remembers.
+  if (freezable(principal) && !freezeTree(principal, 0)) deepFreeze(principal, new WeakSet());
   return principal;
+}
+
+/** Deeper than any claims set (`peekJwt` refuses more than 32 levels). */
+const TREE_DEPTH = 64;
+
+/** Freezes a tree of plain objects and arrays; false if it is deeper than `TREE_DEPTH` (perhaps a cycle). */
+function freezeTree(value: object, depth: number): boolean {
+  if (depth > TREE_DEPTH) return false;
+  if (Array.isArray(value)) {
+    Object.freeze(value);
+    for (const child of value) {
+      if (typeof child === "object" && child !== null && freezable(child) && !freezeTree(child, depth + 1))
+        return false;
+    }
+    return true;
+  }
+  Object.freeze(value);
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    const child = (value as Record<string, unknown>)[name];
+    if (typeof child === "object" && child !== null && freezable(child) && !freezeTree(child, depth + 1))
+      return false;
+  }
+  return true;
+}
+
+/** Only plain objects and arrays are frozen (claims are JSON); anything else a provider added is left as is. */
+function freezable(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function deepFreeze(value: unknown, seen: WeakSet<object>): void {

@@ -94,6 +94,8 @@ interface Snapshot {
   readonly fetchedAt: number;
   readonly resolve: Resolver;
   readonly keys: readonly PublishedKey[];
+  /** The published keys by `kid` (those without one are not in it). */
+  readonly byKid: ReadonlyMap<string, readonly PublishedKey[]>;
   readonly thumbprints: ReadonlySet<string>;
 }
 
@@ -143,7 +145,10 @@ export class KeySet {
     return {
       getKey: async (header, token) => {
         const { key, snapshot } = await this.#resolve(header, token);
-        thumbprint = (await chosenKey(snapshot, header, token))?.thumbprint;
+        // The common case — one published key under the token's kid — needs no second selection.
+        const named = namedKeys(snapshot, header, token);
+        thumbprint =
+          named.length === 1 ? named[0]?.thumbprint : (await chosenKey(named, header, token))?.thumbprint;
         return key;
       },
       get thumbprint() {
@@ -293,7 +298,9 @@ async function snapshotOf(jwks: jose.JSONWebKeySet, fetchedAt: number): Promise<
     })),
   );
   const thumbprints = new Set(keys.flatMap((key) => (key.thumbprint === undefined ? [] : [key.thumbprint])));
-  return { jwks, fetchedAt, resolve: jose.createLocalJWKSet(jwks), keys, thumbprints };
+  const byKid = new Map<string, PublishedKey[]>();
+  for (const key of keys) if (key.kid !== undefined) byKid.set(key.kid, [...(byKid.get(key.kid) ?? []), key]);
+  return { jwks, fetchedAt, resolve: jose.createLocalJWKSet(jwks), keys, byKid, thumbprints };
 }
 
 /**
@@ -303,18 +310,31 @@ async function snapshotOf(jwks: jose.JSONWebKeySet, fetchedAt: number): Promise<
  * jose's own selection accepts when given that key alone.
  */
 async function chosenKey(
-  snapshot: Snapshot,
+  named: readonly PublishedKey[],
   header: jose.JWSHeaderParameters,
   token: jose.FlattenedJWSInput,
 ): Promise<PublishedKey | undefined> {
-  const kid = { ...header, ...token.header }.kid;
-  const named = snapshot.keys.filter((key) => kid === undefined || key.kid === kid);
   if (named.length === 1) return named[0];
   for (const key of named) {
     if (await key.resolve(header, token).catch(() => undefined)) return key;
   }
   return undefined;
 }
+
+/** The published keys the token's `kid` names: all of them when it names none (jose's selection). */
+function namedKeys(
+  snapshot: Snapshot,
+  header: jose.JWSHeaderParameters,
+  token: jose.FlattenedJWSInput,
+): readonly PublishedKey[] {
+  // jose selects on the protected header merged with the unprotected one, which wins.
+  const unprotected = token.header;
+  const kid = unprotected !== undefined && "kid" in unprotected ? unprotected.kid : header.kid;
+  if (kid === undefined) return snapshot.keys;
+  return snapshot.byKid.get(kid) ?? NONE;
+}
+
+const NONE: readonly PublishedKey[] = [];
 
 /** The distinct `kid`s of the keys with these thumbprints, where they have one. */
 function kidsOf(snapshot: Snapshot, thumbprints: readonly string[]): string[] {

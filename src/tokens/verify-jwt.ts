@@ -35,6 +35,8 @@ export interface JwtCheck {
   readonly authorizedPartyClaims?: readonly string[];
 }
 
+const EXP_REQUIRED: readonly string[] = ["exp"];
+
 /** `azp` (OIDC Core §2) and RFC 9068 §2.2's `client_id`. */
 export const AUTHORIZED_PARTY_CLAIMS: readonly string[] = ["azp", "client_id"];
 
@@ -55,7 +57,8 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   let problem: string | undefined;
   try {
     const headerText = decodeSegment(parts[0] ?? "");
-    const payloadText = decodeSegment(parts[1] ?? "");
+    // The claims are taken from this decode once the signature is verified: strict UTF-8, as jose's.
+    const payloadText = decodeSegmentStrictly(parts[1] ?? "");
     header = JSON.parse(headerText);
     payload = JSON.parse(payloadText);
     problem = jsonProblem(headerText, header) ?? jsonProblem(payloadText, payload);
@@ -65,12 +68,25 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   if (!isObject(header) || !isObject(payload))
     throw invalid(provider, "malformed", "token is not a well-formed JWT");
   if (problem) throw invalid(provider, "malformed", `token JSON has ${problem}`);
-  return { header: header as jose.JWTHeaderParameters, payload: payload as jose.JWTPayload };
+  const peeked = { header: header as jose.JWTHeaderParameters, payload: payload as jose.JWTPayload };
+  PEEKED.set(peeked, token);
+  return peeked;
 }
 
-type BufferLike = { from(text: string, encoding: "base64url"): { toString(encoding: "utf8"): string } };
+/**
+ * What each `peekJwt` result was decoded from. `verifyJwt` takes its claims
+ * from a peek only of the very token whose signature it checks: a peek
+ * handed in with another token is ignored, and the token peeked again.
+ */
+const PEEKED = new WeakMap<VerifiedJwt, string>();
+
+type BufferLike = {
+  from(text: string, encoding: "base64url" | "latin1"): Uint8Array & { toString(encoding: "utf8"): string };
+};
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** For the claims: a BOM is kept, so that `JSON.parse` refuses it as before (a lenient decode kept it too). */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * One base64url segment as text. Node's Buffer where there is one (about
@@ -83,6 +99,13 @@ function decodeSegment(segment: string): string {
     : utf8.decode(jose.base64url.decode(segment));
 }
 
+/** `decodeSegment`, refusing bytes that are not UTF-8 (a lenient decode would replace them). */
+function decodeSegmentStrictly(segment: string): string {
+  return strictUtf8.decode(
+    NodeBuffer ? (NodeBuffer.from(segment, "base64url") as Uint8Array) : jose.base64url.decode(segment),
+  );
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -90,8 +113,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Nesting far beyond any real header or claims set (the providers we know stay under 5 levels). */
 const MAX_JSON_DEPTH = 32;
 const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
-/** In valid JSON, a string followed by a colon is a member name — and nothing else is. */
-const MEMBER_NAME = /"(?:[^"\\]|\\.)*"\s*:/g;
 
 /**
  * SECURITY.md #17 and #16. `JSON.parse` silently keeps the last of two
@@ -104,27 +125,61 @@ function jsonProblem(text: string, value: unknown): string | undefined {
   const count = { members: 0 };
   const problem = inspect(value, 1, count);
   if (problem) return problem;
-  return countMatches(MEMBER_NAME, text) === count.members ? undefined : "a duplicate member";
+  return memberNames(text) === count.members ? undefined : "a duplicate member";
 }
 
-/** How many times `pattern` (global) matches `text`, without building the array of matches. */
-function countMatches(pattern: RegExp, text: string): number {
-  pattern.lastIndex = 0;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/**
+ * How many member names `text` — JSON that `JSON.parse` accepted — has. In
+ * valid JSON a string followed by a colon (after optional whitespace) is a
+ * member name, and nothing else is. Jumps from quote to quote with
+ * `indexOf` (a regular expression over the text cost more than the parse).
+ */
+function memberNames(text: string): number {
   let count = 0;
-  while (pattern.exec(text) !== null) count += 1;
+  let at = text.indexOf('"');
+  while (at !== -1) {
+    // The closing quote: the next one not escaped (preceded by an even run of backslashes).
+    let end = text.indexOf('"', at + 1);
+    while (end !== -1 && escaped(text, end)) end = text.indexOf('"', end + 1);
+    if (end === -1) break;
+    let next = end + 1;
+    while (next < text.length && isJsonWhitespace(text.charCodeAt(next))) next += 1;
+    if (text.charCodeAt(next) === COLON) count += 1;
+    at = text.indexOf('"', next);
+  }
   return count;
+}
+
+/** Whether the quote at `index` is escaped: an odd number of backslashes right before it. */
+function escaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  for (let i = index - 1; i >= 0 && text.charCodeAt(i) === BACKSLASH; i -= 1) backslashes += 1;
+  return backslashes % 2 === 1;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 function inspect(value: unknown, depth: number, count: { members: number }): string | undefined {
   if (depth > MAX_JSON_DEPTH) return "too deep a nesting";
-  const children = Array.isArray(value) ? value : Object.values(value as object);
-  if (!Array.isArray(value)) {
-    for (const name of Object.keys(value as object)) {
-      if (FORBIDDEN_MEMBERS.has(name)) return "a prototype member";
-      count.members += 1;
+  if (Array.isArray(value)) {
+    for (const child of value) {
+      if (typeof child === "object" && child !== null) {
+        const problem = inspect(child, depth + 1, count);
+        if (problem) return problem;
+      }
     }
+    return undefined;
   }
-  for (const child of children) {
+  const object = value as Record<string, unknown>;
+  for (const name of Object.keys(object)) {
+    if (FORBIDDEN_MEMBERS.has(name)) return "a prototype member";
+    count.members += 1;
+    const child = object[name];
     if (typeof child === "object" && child !== null) {
       const problem = inspect(child, depth + 1, count);
       if (problem) return problem;
@@ -159,6 +214,14 @@ export function precheckJwt(peeked: VerifiedJwt, check: JwtCheck): string {
 /**
  * Verifies `token`; every failure becomes an `IdSwitchError`. `keys` is only
  * asked for once the pre-checks pass, so a foreign token costs no request.
+ *
+ * Keys are always selected by jose (the key set's `getKey`). RSA PKCS#1
+ * signatures (RS256/384/512) on Node are then checked by `node:crypto` on
+ * the libuv pool, and the claims by `checkClaims`, on the peek of this very
+ * token (`peekJwt`'s decode, which refuses duplicate members, so it is the
+ * one meaning of the signed bytes) — jose would decode, copy and parse the
+ * token a second time to do the same checks. Every other algorithm, a key
+ * jose would treat differently, and other runtimes go through `jose.jwtVerify`.
  */
 export async function verifyJwt(
   token: string,
@@ -166,23 +229,197 @@ export async function verifyJwt(
   check: JwtCheck,
   peeked?: VerifiedJwt,
 ): Promise<VerifiedJwt> {
-  // A caller that already peeked (to choose this verifier) saves the second decode; jose decodes for real.
-  const issuer = precheckJwt(peeked ?? peekJwt(token, check.provider), check);
+  // A caller that already peeked (to choose this verifier) saves the second decode — if it peeked this token.
+  const unverified =
+    peeked !== undefined && PEEKED.get(peeked) === token ? peeked : peekJwt(token, check.provider);
+  const issuer = precheckJwt(unverified, check);
   const keySet = await keys();
   try {
-    const { payload, protectedHeader } = await jose.jwtVerify(token, keySet, {
-      issuer,
-      ...(check.audience === undefined ? {} : { audience: check.audience as string | string[] }),
-      algorithms: [...check.algorithms],
-      currentDate: new Date(check.now),
-      clockTolerance: check.clockToleranceSeconds,
-      requiredClaims: [...(check.requiredClaims ?? ["exp"])],
-    });
-    checkAfterJose(payload, check);
-    return { payload, header: protectedHeader };
+    const verified =
+      (await verifiedOnNode(token, keySet, unverified, issuer, check)) ??
+      (await verifiedByJose(token, keySet, issuer, check));
+    checkAfterJose(verified.payload, check);
+    return verified;
   } catch (err) {
     throw translateJoseError(err, check.provider);
   }
+}
+
+async function verifiedByJose(
+  token: string,
+  key: jose.JWTVerifyGetKey | Awaited<ReturnType<jose.JWTVerifyGetKey>>,
+  issuer: string,
+  check: JwtCheck,
+): Promise<VerifiedJwt> {
+  // jose only reads these lists: handed over as they are, not copied per call.
+  const options: jose.JWTVerifyOptions = {
+    issuer,
+    ...(check.audience === undefined ? {} : { audience: check.audience as string | string[] }),
+    algorithms: check.algorithms as string[],
+    currentDate: new Date(check.now),
+    clockTolerance: check.clockToleranceSeconds,
+    requiredClaims: (check.requiredClaims ?? EXP_REQUIRED) as string[],
+  };
+  const { payload, protectedHeader } =
+    typeof key === "function"
+      ? await jose.jwtVerify(token, key, options)
+      : await jose.jwtVerify(token, key, options);
+  return { payload, header: protectedHeader };
+}
+
+/** The subset of `node:crypto` the fast path uses. */
+interface NodeCrypto {
+  verify(
+    algorithm: string,
+    data: Uint8Array,
+    key: object,
+    signature: Uint8Array,
+    callback: (error: Error | null, result: boolean) => void,
+  ): void;
+  KeyObject: { from(key: jose.CryptoKey): object };
+}
+
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+
+/** RSASSA-PKCS1-v1_5 (RFC 7518 §3.3): the JWS algorithm → its hash, in node:crypto's and WebCrypto's names. */
+const PKCS1_HASHES: ReadonlyMap<string, { readonly node: string; readonly webCrypto: string }> = new Map([
+  ["RS256", { node: "sha256", webCrypto: "SHA-256" }],
+  ["RS384", { node: "sha384", webCrypto: "SHA-384" }],
+  ["RS512", { node: "sha512", webCrypto: "SHA-512" }],
+]);
+
+/** The unpadded base64url alphabet (RFC 7515 §2), which is all a compact JWS segment may hold. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Decodes to the same bytes with Buffer as with jose's strict decoder (no other character, no dangling one). */
+function isBase64url(segment: string): boolean {
+  return segment.length % 4 !== 1 && BASE64URL.test(segment);
+}
+
+/** jose's floor for RSA keys (RFC 7518 §3.3): shorter keys are refused. */
+const MIN_RSA_BITS = 2048;
+
+/** Each CryptoKey jose resolved, as a node:crypto KeyObject (jose keeps one CryptoKey per published key). */
+const keyObjects = new WeakMap<jose.CryptoKey, object>();
+
+/**
+ * The fast path; undefined where it does not apply (then jose verifies).
+ * What jose's `jwtVerify` checks is checked here too: the three segments
+ * are base64url, the key jose selected is an RSA public key for exactly this
+ * algorithm, for verification, of at least 2048 bits, and the signature is
+ * valid over the exact bytes of the first two segments; then `checkClaims`.
+ */
+async function verifiedOnNode(
+  token: string,
+  keySet: jose.JWTVerifyGetKey,
+  unverified: VerifiedJwt,
+  issuer: string,
+  check: JwtCheck,
+): Promise<VerifiedJwt | undefined> {
+  const hash = PKCS1_HASHES.get(unverified.header.alg as string);
+  if (hash === undefined || nodeCrypto === undefined || NodeBuffer === undefined) return undefined;
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  const protectedSegment = token.slice(0, first);
+  const payloadSegment = token.slice(first + 1, second);
+  const signatureSegment = token.slice(second + 1);
+  if (!isBase64url(protectedSegment) || !isBase64url(payloadSegment) || !isBase64url(signatureSegment))
+    return undefined; // jose decides what an oddly encoded token means
+  const key = await keySet(unverified.header, {
+    protected: protectedSegment,
+    payload: payloadSegment,
+    signature: signatureSegment,
+  });
+  const keyObject = nodeKeyOf(key, hash.webCrypto);
+  // A key of another kind (or one jose would refuse): jose verifies with it, and says why not.
+  if (keyObject === undefined) return verifiedByJose(token, key, issuer, check);
+  const signature = NodeBuffer.from(signatureSegment, "base64url");
+  const signingInput = NodeBuffer.from(token.slice(0, second), "latin1");
+  const valid = await new Promise<boolean>((resolve, reject) => {
+    nodeCrypto.verify(hash.node, signingInput, keyObject, signature, (error, result) => {
+      if (error) reject(new jose.errors.JWSSignatureVerificationFailed(undefined, { cause: error }));
+      else resolve(result);
+    });
+  });
+  if (!valid) throw new jose.errors.JWSSignatureVerificationFailed();
+  checkClaims(unverified.payload, issuer, check);
+  return unverified;
+}
+
+function nodeKeyOf(key: unknown, hash: string): object | undefined {
+  if (typeof CryptoKey === "undefined" || !(key instanceof CryptoKey) || nodeCrypto === undefined)
+    return undefined;
+  const algorithm = key.algorithm as RsaHashedKeyAlgorithm;
+  if (
+    key.type !== "public" ||
+    !key.usages.includes("verify") ||
+    algorithm.name !== "RSASSA-PKCS1-v1_5" ||
+    algorithm.hash?.name !== hash ||
+    !(algorithm.modulusLength >= MIN_RSA_BITS)
+  ) {
+    return undefined;
+  }
+  let keyObject = keyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = nodeCrypto.KeyObject.from(key);
+    keyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/**
+ * jose's claim checks (`validateClaimsSet`) for the options `verifyJwt`
+ * gives it, in jose's order and with jose's errors (so `translateJoseError`
+ * reports them alike): presence of `iss`, `aud` (when an audience is asked)
+ * and the required claims; `iss` exactly; `aud` naming one of the audiences;
+ * `iat`, `nbf`, `exp` numbers when present; `nbf` reached and `exp` not
+ * passed, within the clock tolerance.
+ */
+function checkClaims(payload: jose.JWTPayload, issuer: string, check: JwtCheck): void {
+  const required = check.requiredClaims ?? EXP_REQUIRED;
+  if (!Object.hasOwn(payload, "iss")) claimFailed(payload, "iss", "missing");
+  if (check.audience !== undefined && !Object.hasOwn(payload, "aud")) claimFailed(payload, "aud", "missing");
+  for (let i = required.length - 1; i >= 0; i -= 1) {
+    const claim = required[i] as string;
+    if (!Object.hasOwn(payload, claim)) claimFailed(payload, claim, "missing");
+  }
+  if (payload.iss !== issuer) claimFailed(payload, "iss", "check_failed");
+  if (check.audience !== undefined && !audiencePresent(payload.aud, check.audience))
+    claimFailed(payload, "aud", "check_failed");
+  const now = Math.floor(check.now / 1000);
+  const tolerance = check.clockToleranceSeconds;
+  if (payload.iat !== undefined && typeof payload.iat !== "number") claimFailed(payload, "iat", "invalid");
+  const nbf = payload.nbf;
+  if (nbf !== undefined) {
+    if (typeof nbf !== "number") claimFailed(payload, "nbf", "invalid");
+    if (nbf > now + tolerance) claimFailed(payload, "nbf", "check_failed");
+  }
+  const exp = payload.exp;
+  if (exp !== undefined) {
+    if (typeof exp !== "number") claimFailed(payload, "exp", "invalid");
+    if (exp <= now - tolerance)
+      throw new jose.errors.JWTExpired('"exp" claim timestamp check failed', payload, "exp", "check_failed");
+  }
+}
+
+function claimFailed(payload: jose.JWTPayload, claim: string, reason: string): never {
+  const message =
+    reason === "missing"
+      ? `missing required "${claim}" claim`
+      : reason === "invalid"
+        ? `"${claim}" claim must be a number`
+        : `unexpected "${claim}" claim value`;
+  throw new jose.errors.JWTClaimValidationFailed(message, payload, claim, reason);
+}
+
+/** jose's rule: a string `aud` must be one of the audiences; an array must hold one of them. */
+function audiencePresent(aud: unknown, expected: string | readonly string[]): boolean {
+  const audiences: readonly string[] = typeof expected === "string" ? [expected] : expected;
+  if (typeof aud === "string") return audiences.includes(aud);
+  if (Array.isArray(aud)) return audiences.some((audience) => aud.includes(audience));
+  return false;
 }
 
 /**

@@ -24,11 +24,28 @@ export function realmOf(issuer: string): string | undefined {
 }
 
 export function keycloakRoles(claims: Claims): string[] {
-  const realmRoles = stringArrayClaim(objectClaim(claims.realm_access)?.roles);
-  const clientRoles = Object.entries(objectClaim(claims.resource_access) ?? {}).flatMap(
-    ([clientId, access]) => stringArrayClaim(objectClaim(access)?.roles).map((role) => `${clientId}:${role}`),
-  );
-  return [...realmRoles, ...clientRoles];
+  // Plain loops: this runs for every verified token.
+  const roles = stringArrayClaim(objectClaim(claims.realm_access)?.roles);
+  const resourceAccess = objectClaim(claims.resource_access);
+  if (resourceAccess === undefined) return roles;
+  for (const clientId of Object.keys(resourceAccess)) {
+    const clientRoles = objectClaim(resourceAccess[clientId])?.roles;
+    if (!Array.isArray(clientRoles)) continue;
+    for (const role of clientRoles) if (typeof role === "string") roles.push(`${clientId}:${role}`);
+  }
+  return roles;
+}
+
+/** `realmOf` per configured issuer, parsed once: normalisation runs for every verified token. */
+const realmByIssuer = new Map<string, string | undefined>();
+const REALMS_REMEMBERED = 64;
+
+function realmOfIssuer(issuer: string): string | undefined {
+  if (realmByIssuer.has(issuer)) return realmByIssuer.get(issuer);
+  const realm = realmOf(issuer);
+  if (realmByIssuer.size >= REALMS_REMEMBERED) realmByIssuer.clear();
+  realmByIssuer.set(issuer, realm);
+  return realm;
 }
 
 export function normalizeKeycloakClaims(claims: Claims, context: NormalizeContext): Principal {
@@ -40,7 +57,7 @@ export function normalizeKeycloakClaims(claims: Claims, context: NormalizeContex
     );
   }
   const standard = normalizeStandardClaims(claims, context);
-  return { ...standard, tenant: realmOf(context.issuer), roles: keycloakRoles(claims) };
+  return { ...standard, tenant: realmOfIssuer(context.issuer), roles: keycloakRoles(claims) };
 }
 
 /**

@@ -109,6 +109,9 @@ export class OidcProvider implements Provider {
   protected readonly runtime: Runtime;
   protected readonly fetch: Runtime["fetch"];
   readonly #rules: ProviderRules;
+  /** Built once: every verification reads them. */
+  readonly #context: NormalizeContext;
+  readonly #expectedIssuer: JwtCheck["issuer"];
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
   #discover: () => Promise<Discovered>;
   #ready: Discovered | undefined;
@@ -119,6 +122,9 @@ export class OidcProvider implements Provider {
     this.options = options;
     this.runtime = runtime;
     this.#rules = rules;
+    this.#context = { provider: options.id, issuer: options.issuer };
+    const expectedIssuer = rules.expectedIssuer?.bind(rules);
+    this.#expectedIssuer = expectedIssuer ?? options.issuer;
     this.fetch = guardedFetch(runtime, options.id);
     this.#discover = this.#discoverer(undefined);
   }
@@ -446,7 +452,7 @@ export class OidcProvider implements Provider {
   }
 
   normalizeClaims(claims: Claims): Principal {
-    return this.#rules.normalize(claims, { provider: this.id, issuer: this.issuer });
+    return this.#rules.normalize(claims, this.#context);
   }
 
   classifyError(error: unknown): IdSwitchError {
@@ -605,7 +611,7 @@ export class OidcProvider implements Provider {
     const rules = this.#rules;
     return {
       provider: this.id,
-      issuer: rules.expectedIssuer ? (unverified) => rules.expectedIssuer?.(unverified) : this.issuer,
+      issuer: this.#expectedIssuer,
       audience,
       ...(rules.authorizedPartyClaims ? { authorizedPartyClaims: rules.authorizedPartyClaims } : {}),
       algorithms: this.options.algorithms,
