@@ -51,6 +51,7 @@ export type {
   KeycloakBruteForceStatus,
   KeycloakClientOptions,
   KeycloakClientRepresentation,
+  KeycloakCredential,
   KeycloakEmulatorOptions,
   KeycloakFault,
   KeycloakFaultEndpoint,

@@ -4,6 +4,7 @@
  * link attribute declared admin-only in the user profile (Keycloak 26 drops
  * undeclared attributes) and mapped into the tokens of `app`.
  */
+import { prepareRealmPasskeys, removePassword, signOut } from "./keycloak-passkeys.js";
 import type { DemoPerson, Spare } from "./spare.js";
 
 const REALM = "idswitch";
@@ -28,6 +29,11 @@ export async function keycloakSpare(options: KeycloakSpareOptions): Promise<Spar
     daemon: { clientId: "service", clientSecret: "service-secret" },
     linkClaim: LINK_CLAIM,
     addPerson: (person) => admin.addPerson(person),
+    preparePasskeys: async () => {
+      await prepareRealmPasskeys(admin, options.url, REALM);
+    },
+    removePassword: (username) => removePassword(admin, username),
+    signOut: (username) => signOut(admin, username),
     close: async () => {},
   };
 }
@@ -85,6 +91,15 @@ class Admin {
       attributes: { [LINK_CLAIM]: [person.entraId] },
       credentials: [{ type: "password", value: person.password, temporary: false }],
     });
+  }
+
+  /** For keycloak-passkeys.ts (AdminApi). */
+  get<T>(path: string): Promise<T> {
+    return this.#json<T>("GET", path);
+  }
+
+  call(method: string, path: string, body?: unknown): Promise<void> {
+    return this.#send(method, path, body);
   }
 
   async #json<T>(method: string, path: string): Promise<T> {

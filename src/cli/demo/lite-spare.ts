@@ -1,8 +1,9 @@
 /**
  * The Keycloak-lite emulator as the demo's spare: no network, no Java. A
  * realm with a web client whose tokens carry the link claim (what the
- * directory mirror's protocol mapper does on a real Keycloak) and a
- * service-account client.
+ * directory mirror's protocol mapper does on a real Keycloak), a
+ * service-account client, and passkeys. The emulator is reached as
+ * `localhost`: WebAuthn refuses an IP address as relying-party id.
  */
 import { createKeycloakEmulator } from "idswitch/testing";
 import type { Spare } from "./spare.js";
@@ -11,8 +12,8 @@ const REALM = "eu-login";
 const LINK_CLAIM = "entra_id";
 
 export async function liteSpare(redirectUri: string): Promise<Spare> {
-  const kc = await createKeycloakEmulator();
-  kc.addRealm({ name: REALM });
+  const kc = await createKeycloakEmulator({ hostname: "localhost" });
+  kc.addRealm({ name: REALM, passkeys: true });
   kc.addClient({
     realm: REALM,
     clientId: "case-files",
@@ -40,6 +41,15 @@ export async function liteSpare(redirectUri: string): Promise<Spare> {
         lastName: person.lastName,
         attributes: { [LINK_CLAIM]: [person.entraId] },
       });
+    },
+    // The realm was created with passkeys on.
+    preparePasskeys: async () => {},
+    removePassword: async (username) => {
+      const password = kc.credentials(REALM, username).find((c) => c.type === "password");
+      return password !== undefined && kc.removeCredential(REALM, username, password.id);
+    },
+    signOut: async (username) => {
+      kc.logoutUser(REALM, username);
     },
     close: () => kc.close(),
   };

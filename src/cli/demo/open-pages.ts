@@ -20,8 +20,11 @@ export interface HomeView {
   readonly accounts: ReadonlyArray<{
     readonly where: string;
     readonly username: string;
-    readonly password: string;
+    /** Undefined once the password was removed (the account signs in with a passkey alone). */
+    readonly password: string | undefined;
   }>;
+  /** Whether the spare offers passkeys, and whether Ada has enrolled one. */
+  readonly passkeys: "unavailable" | "ready" | "enrolled";
   readonly entraState: "active" | "disabled";
   readonly entraReachable: boolean;
   readonly spareLabel: string;
@@ -34,11 +37,20 @@ export function escapeHtml(text: string): string {
 const button = (action: string, label: string, field?: [string, string]) =>
   `<form method="post" action="${action}">${field ? `<input type="hidden" name="${field[0]}" value="${field[1]}">` : ""}<button>${escapeHtml(label)}</button></form>`;
 
+function account(a: HomeView["accounts"][number]): string {
+  const secret =
+    a.password === undefined
+      ? `<span class="passkey-only">no password: passkey only</span>`
+      : `<code>${escapeHtml(a.password)}</code>`;
+  return `<li>${escapeHtml(a.where)}: <code>${escapeHtml(a.username)}</code> / ${secret}</li>`;
+}
+
 export function homePage(view: HomeView): string {
   const who = view.signedIn
     ? `<p id="who">Signed in as <b>${escapeHtml(view.signedIn.name)}</b> through <b>${escapeHtml(view.signedIn.provider)}</b> · app user <code id="app-user">${escapeHtml(view.signedIn.appUserId)}</code></p>
 <p>Case files of this app user: <span id="files">${view.signedIn.files.map(escapeHtml).join(", ")}</span></p>
 ${button("/refresh", "Refresh the session (as the app does on every request)")}
+${view.passkeys === "unavailable" ? "" : button("/passkey/enrol", "Enrol a passkey at the spare")}
 ${button("/logout", "Sign out")}`
     : `<p id="who">Not signed in.</p><p><a id="sign-in" href="/login">Sign in</a> (the routing order starts at Microsoft Entra ID)</p>`;
   const chooser =
@@ -63,7 +75,7 @@ ${view.entraState === "active" ? button("/demo/suspend", "Microsoft disables Ada
 ${view.entraReachable ? button("/demo/outage", "Take Entra ID down", ["down", "1"]) : button("/demo/outage", "Bring Entra ID back", ["down", "0"])}
 ${button("/demo/service-token", "The sync job asks for a token (client credentials)")}
 <h2>Demo accounts</h2>
-<ul>${view.accounts.map((a) => `<li>${escapeHtml(a.where)}: <code>${escapeHtml(a.username)}</code> / <code>${escapeHtml(a.password)}</code></li>`).join("")}</ul>
-<p>Passwords are made up for this run of the demo and live only in its emulators.</p>
+<ul>${view.accounts.map(account).join("")}</ul>
+<p>Passwords are made up for this run of the demo and live only in its emulators and the spare.${view.passkeys === "ready" ? " Enrol a passkey at the spare (signed in, the button above) to play the passkey story: the spare's password is then removed." : ""}</p>
 </body></html>`;
 }

@@ -4,7 +4,10 @@
  * served as a small web app on localhost so a person can click through it:
  * sign in at Entra, have Microsoft disable the account, be offered the EU
  * sign-in, come back as the same app user; take Entra down and watch the
- * sync job's tokens come from the spare. Each step is narrated on stdout.
+ * sync job's tokens come from the spare. Or first enrol a passkey at the
+ * spare (Keycloak's application-initiated action, the browser's own
+ * WebAuthn), after which the spare's password is removed and the sign-in
+ * there is the passkey's alone. Each step is narrated on stdout.
  *
  * Node's own HTTP server and the core API only: the demo does not need a
  * web framework installed.
@@ -40,11 +43,15 @@ export interface OpenDemo {
 interface Visitor {
   session: IdentitySession | undefined;
   pending: IdentityLoginState | undefined;
+  /** The pending sign-in is the spare's passkey registration (`kc_action`), not a plain sign-in. */
+  enrolling: boolean;
   notice: string | undefined;
   alternatives: string[];
 }
 
 const COOKIE = "idswitch_demo";
+/** Keycloak's application-initiated action that registers a passkey (docs: "Application Initiated Actions"). */
+const PASSKEY_ACTION = "webauthn-register-passwordless";
 
 export async function startOpenDemo({ spare, narrator, port }: OpenDemoOptions): Promise<OpenDemo> {
   const origin = `http://localhost:${port}`;
@@ -55,6 +62,18 @@ export async function startOpenDemo({ spare, narrator, port }: OpenDemoOptions):
   } catch (err) {
     await entra.close();
     throw err;
+  }
+  const controls = {
+    entraState: "active" as "active" | "disabled",
+    entraReachable: true,
+    passkeys: "unavailable" as "unavailable" | "ready" | "enrolled",
+  };
+  try {
+    await spare.preparePasskeys();
+    controls.passkeys = "ready";
+  } catch (err) {
+    // The rest of the story does not need passkeys: say why the button is missing and go on.
+    narrator.say(`passkeys are not available at the spare: ${(err as Error).message}`);
   }
   const identity = createIdentity({
     providers: [world.entraWeb, world.euWeb],
@@ -70,7 +89,6 @@ export async function startOpenDemo({ spare, narrator, port }: OpenDemoOptions):
   );
   const visitors = new Map<string, Visitor>();
   const files = new Map<string, string[]>(); // the application's own data, keyed by app user
-  const controls = { entraState: "active" as "active" | "disabled", entraReachable: true };
 
   const app = new DemoApp({
     origin,
@@ -120,7 +138,12 @@ interface DemoAppParts {
   readonly narrator: Narrator;
   readonly visitors: Map<string, Visitor>;
   readonly files: Map<string, string[]>;
-  readonly controls: { entraState: "active" | "disabled"; entraReachable: boolean };
+  readonly controls: {
+    entraState: "active" | "disabled";
+    entraReachable: boolean;
+    /** Whether the spare offers passkeys, and whether Ada has enrolled one (her password there then removed). */
+    passkeys: "unavailable" | "ready" | "enrolled";
+  };
   readonly entra: Awaited<ReturnType<typeof createEntraEmulator>>;
 }
 
@@ -144,6 +167,7 @@ class DemoApp {
       else if (route === "POST /demo/restore") this.#setEntraState(visitor, "active");
       else if (route === "POST /demo/outage") this.#outage(visitor, form.get("down") === "1");
       else if (route === "POST /demo/service-token") await this.#serviceToken(visitor);
+      else if (route === "POST /passkey/enrol") return this.#enrol(res, visitor);
       else return notFound(res);
       return redirect(res, "/");
     }
@@ -155,7 +179,13 @@ class DemoApp {
     let visitor = cookie ? this.p.visitors.get(cookie) : undefined;
     if (cookie && visitor) return [cookie, visitor];
     const id = randomUUID();
-    visitor = { session: undefined, pending: undefined, notice: undefined, alternatives: [] };
+    visitor = {
+      session: undefined,
+      pending: undefined,
+      enrolling: false,
+      notice: undefined,
+      alternatives: [],
+    };
     this.p.visitors.set(id, visitor);
     res.setHeader("set-cookie", `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`);
     return [id, visitor];
@@ -177,8 +207,11 @@ class DemoApp {
       alternatives: visitor.alternatives,
       accounts: [
         { where: "Microsoft Entra ID (emulator)", ...world.ada },
-        { where: `EU spare (${spare.label})`, ...world.adaAtSpare },
+        controls.passkeys === "enrolled"
+          ? { where: `EU spare (${spare.label})`, username: world.adaAtSpare.username, password: undefined }
+          : { where: `EU spare (${spare.label})`, ...world.adaAtSpare },
       ],
+      passkeys: controls.passkeys,
       entraState: controls.entraState,
       entraReachable: controls.entraReachable,
       spareLabel: spare.label,
@@ -200,15 +233,47 @@ class DemoApp {
     }
   }
 
+  /**
+   * "Enrol a passkey at the spare": a sign-in at the spare for Ada, carrying Keycloak's application-initiated
+   * action; Keycloak authenticates her (its login form) and shows its "Passkey Registration" page, where the
+   * browser's own WebAuthn creates the passkey.
+   */
+  async #enrol(res: ServerResponse, visitor: Visitor): Promise<void> {
+    if (this.p.controls.passkeys === "unavailable") {
+      visitor.notice = "The spare does not offer passkeys in this run (see the terminal).";
+      return redirect(res, "/");
+    }
+    try {
+      const request = await this.p.identity.beginLogin({
+        provider: "eu",
+        loginHint: this.p.world.adaAtSpare.username,
+      });
+      request.url.searchParams.set("kc_action", PASSKEY_ACTION);
+      visitor.pending = request.state;
+      visitor.enrolling = true;
+      this.p.narrator.say(
+        `passkey registration starts at ${request.state.provider} (kc_action=${PASSKEY_ACTION})`,
+      );
+      redirect(res, request.url.href);
+    } catch (err) {
+      visitor.notice = `The passkey registration could not start: ${describe(err)}`;
+      redirect(res, "/");
+    }
+  }
+
   async #callback(req: IncomingMessage, res: ServerResponse, visitor: Visitor): Promise<void> {
     const pending = visitor.pending;
+    const enrolling = visitor.enrolling;
     visitor.pending = undefined;
+    visitor.enrolling = false;
     if (!pending) {
       visitor.notice = "That sign-in was not started here (or was already used).";
       return redirect(res, "/");
     }
+    const callbackUrl = `${this.p.origin}${req.url ?? "/"}`;
+    if (enrolling) return this.#enrolled(res, visitor, callbackUrl, pending);
     try {
-      const session = await this.p.identity.completeLogin(`${this.p.origin}${req.url ?? "/"}`, pending);
+      const session = await this.p.identity.completeLogin(callbackUrl, pending);
       visitor.session = session;
       visitor.alternatives = [];
       const known = this.p.files.has(session.appUserId);
@@ -220,6 +285,42 @@ class DemoApp {
     } catch (err) {
       visitor.notice = `Sign-in failed: ${describe(err)}`;
     }
+    redirect(res, "/");
+  }
+
+  /**
+   * Back from the registration: the code completes a sign-in at the spare like any other (the link claim makes
+   * it the same app user), and `kc_action_status` says how the registration went. The app keeps the session
+   * Ada had (Entra's), so the story can go on there. After a registration her password at the spare is removed:
+   * the mirror never creates one, and her next sign-in there must be the passkey's alone.
+   */
+  async #enrolled(
+    res: ServerResponse,
+    visitor: Visitor,
+    callbackUrl: string,
+    pending: IdentityLoginState,
+  ): Promise<void> {
+    const status = new URL(callbackUrl).searchParams.get("kc_action_status") ?? "missing";
+    try {
+      const session = await this.p.identity.completeLogin(callbackUrl, pending);
+      const same = visitor.session === undefined || visitor.session.appUserId === session.appUserId;
+      visitor.session ??= session;
+      if (status !== "success") {
+        visitor.notice = `No passkey was registered at the spare (kc_action_status=${status}).`;
+      } else if (!same) {
+        visitor.notice = `The spare registered a passkey for another app user (${session.appUserId}).`;
+      } else {
+        const username = this.p.world.adaAtSpare.username;
+        const removed = await this.p.spare.removePassword(username);
+        // The registration signed her in at the spare; its SSO cookie must not stand in for the passkey later.
+        await this.p.spare.signOut(username);
+        this.p.controls.passkeys = "enrolled";
+        visitor.notice = `A passkey was registered at the spare for this app user (kc_action_status=success)${removed ? "; her password there was removed: from now on she signs in at the spare with the passkey alone" : ""}.`;
+      }
+    } catch (err) {
+      visitor.notice = `The passkey registration failed: ${describe(err)} (kc_action_status=${status})`;
+    }
+    this.p.narrator.say(visitor.notice);
     redirect(res, "/");
   }
 

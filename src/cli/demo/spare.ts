@@ -26,5 +26,21 @@ export interface Spare {
   readonly linkClaim: string;
   /** Creates the person as the mirror would (no password copied: the demo sets one for the story). */
   addPerson(person: DemoPerson): Promise<void>;
+  /**
+   * Makes the realm ready for passkeys (the WebAuthn passwordless policy and the
+   * `webauthn-register-passwordless` action), idempotently. No e-mail is needed: the demo registers through
+   * `kc_action`, not through Keycloak's execute-actions e-mail.
+   */
+  preparePasskeys(): Promise<void>;
+  /**
+   * Removes the person's password at the spare (the one the demo set so she could reach the registration
+   * page), so that a later sign-in there is by passkey alone. Resolves false when there was none.
+   */
+  removePassword(username: string): Promise<boolean>;
+  /**
+   * Ends the person's sessions at the spare (the registration signed her in there): without it the browser's
+   * SSO cookie would sign her in again without asking for anything, passkey included.
+   */
+  signOut(username: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * about the realm, the client or the redirect URI are pages (nobody to
  * redirect to safely); the rest go back to the client as `?error=` with
  * `state` and `iss` (RFC 9207). Then the SSO cookie is honoured, or the
- * login form is shown.
+ * login form is shown; with `kc_action`, the action follows (kc-action.ts).
  */
 import { randomUUID } from "node:crypto";
 import { type Core, realmUrl } from "./core.js";
@@ -18,7 +18,7 @@ import {
   type RequestContext,
   redirect,
 } from "./http.js";
-import { completeBrowserLogin, loginFormReply } from "./login-actions.js";
+import { afterPassword, completeBrowserLogin, loginFormReply } from "./login-actions.js";
 import type { ClientRecord, RealmRecord } from "./model.js";
 import { errorPage } from "./pages.js";
 import { grantedScope } from "./scopes.js";
@@ -78,6 +78,7 @@ export async function authorizeReply(core: Core, ctx: RequestContext, realm: Rea
     nonce: param(ctx, "nonce"),
     responseMode,
     loginHint: param(ctx, "login_hint"),
+    kcAction: param(ctx, "kc_action"),
     deviceCode: undefined,
   } as const;
   let request: AuthRequest = { ...base, scope: "", codeChallenge: undefined };
@@ -93,15 +94,30 @@ export async function authorizeReply(core: Core, ctx: RequestContext, realm: Rea
   }
   const prompt = param(ctx, "prompt");
   const sso = prompt === "login" ? undefined : ssoSession(core, ctx, realm);
-  if (sso) return completeBrowserLogin(core, realm, request, sso.session, "0");
-  if (prompt === "none")
+  if (sso && request.kcAction === undefined)
+    return completeBrowserLogin(core, realm, request, sso.session, "0");
+  if (!sso && prompt === "none")
     return errorRedirect(core, realm, request, new OAuthProblem(400, "login_required", undefined));
+  if (prompt === "none" && request.kcAction !== undefined) {
+    // [guess] OpenID Connect Core §3.1.2.6: an action needs a page, which prompt=none forbids.
+    return errorRedirect(core, realm, request, new OAuthProblem(400, "interaction_required", undefined));
+  }
   const browserId = ctx.cookies.get(AUTH_SESSION_COOKIE) ?? randomUUID();
   const login = core.sessions.beginLogin(request, browserId, core.now() + LOGIN_LIFESPAN_MS);
   const realmPath = new URL(realmUrl(core, realm.name)).pathname;
-  return loginFormReply(core, realm, login, 200, undefined, [
-    cookie(AUTH_SESSION_COOKIE, browserId, realmPath),
-  ]);
+  const cookies = [cookie(AUTH_SESSION_COOKIE, browserId, realmPath)];
+  if (sso) {
+    // An application-initiated action (`kc_action`) in a browser already signed in: straight to the action.
+    login.userId = sso.user.id;
+    return withCookies(afterPassword(core, realm, login, sso.user), cookies);
+  }
+  return loginFormReply(core, realm, login, 200, undefined, cookies);
+}
+
+function withCookies(reply: Reply, cookies: readonly string[]): Reply {
+  const set = reply.headers["Set-Cookie"];
+  const existing = set === undefined ? [] : typeof set === "string" ? [set] : set;
+  return { ...reply, headers: { ...reply.headers, "Set-Cookie": [...cookies, ...existing] } };
 }
 
 /** The checks that answer through the client's redirect URI; returns the granted scope. [guess] wordings. */

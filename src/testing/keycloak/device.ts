@@ -91,6 +91,7 @@ export function devicePageReply(core: Core, ctx: RequestContext, realm: RealmRec
       codeChallenge: undefined,
       responseMode: "query",
       loginHint: undefined,
+      kcAction: undefined,
       deviceCode: flow.deviceCode,
     },
     browserId,

@@ -29,6 +29,7 @@ import { SessionStore } from "./sessions.js";
 import type {
   KeycloakBruteForceStatus,
   KeycloakClientOptions,
+  KeycloakCredential,
   KeycloakEmulatorOptions,
   KeycloakFault,
   KeycloakImportedRealm,
@@ -38,6 +39,7 @@ import type {
   KeycloakUser,
   KeycloakUserOptions,
 } from "./types.js";
+import { Challenges } from "./webauthn/challenges.js";
 
 /**
  * A running emulator. Create it with {@link createKeycloakEmulator}.
@@ -148,6 +150,25 @@ export interface KeycloakEmulator {
   setRequiredActions(realm: string, user: string, actions: readonly string[]): void;
 
   /**
+   * `GET /users/{id}/credentials`: the user's password (if any) and passkeys (`webauthn-passwordless`,
+   * registered through `kc_action=webauthn-register-passwordless` in a realm with `passkeys`).
+   *
+   * @example
+   * expect(kc.credentials("acme", "ada").map((c) => c.type)).toEqual(["password", "webauthn-passwordless"]);
+   */
+  credentials(realm: string, user: string): KeycloakCredential[];
+
+  /**
+   * `DELETE /users/{id}/credentials/{credentialId}`: a password removed leaves the login form refusing the user;
+   * a passkey removed can no longer sign in. False when the user has no such credential.
+   *
+   * @example
+   * const password = kc.credentials("acme", "ada").find((c) => c.type === "password");
+   * if (password) kc.removeCredential("acme", "ada", password.id);
+   */
+  removeCredential(realm: string, user: string, credentialId: string): boolean;
+
+  /**
    * A disabled client is `401 invalid_client` at the token endpoint and "Login requester not enabled" at login.
    *
    * @example
@@ -236,8 +257,14 @@ export async function createKeycloakEmulator(
   const faults = new FaultPlan();
   const requests: KeycloakRequest[] = [];
   const server = await startServer(options.port ?? 0, faults, requests);
-  const url = `http://127.0.0.1:${server.port}`;
-  const core: Core = { url, realms: new Map(), sessions: new SessionStore(), now };
+  const url = `http://${options.hostname ?? "127.0.0.1"}:${server.port}`;
+  const core: Core = {
+    url,
+    realms: new Map(),
+    sessions: new SessionStore(),
+    now,
+    challenges: new Challenges(),
+  };
   server.serve(core);
 
   const realmOf = (name: string, what: string): RealmRecord => {
@@ -345,6 +372,33 @@ export async function createKeycloakEmulator(
     },
     setRequiredActions(realm, user, actions) {
       userOf(realm, user, "setRequiredActions").requiredActions = [...actions];
+    },
+    credentials(realm, user) {
+      const record = userOf(realm, user, "credentials");
+      const password: KeycloakCredential[] =
+        record.password === undefined ? [] : [{ type: "password", ...record.passwordCredential }];
+      return [
+        ...password,
+        ...record.passkeys.map(
+          (p): KeycloakCredential => ({
+            id: p.id,
+            type: "webauthn-passwordless",
+            userLabel: p.label,
+            createdDate: p.createdDate,
+          }),
+        ),
+      ];
+    },
+    removeCredential(realm, user, credentialId) {
+      const record = userOf(realm, user, "removeCredential");
+      if (record.password !== undefined && record.passwordCredential.id === credentialId) {
+        record.password = undefined;
+        return true;
+      }
+      const index = record.passkeys.findIndex((p) => p.id === credentialId);
+      if (index < 0) return false;
+      record.passkeys.splice(index, 1);
+      return true;
     },
     setClientEnabled(realm, clientId, enabled) {
       clientOf(realm, clientId, "setClientEnabled").enabled = enabled;

@@ -10,19 +10,30 @@ import { AUTH_SESSION_COOKIE, clientRedirect } from "./authorize.js";
 import { isLocked } from "./brute-force.js";
 import { type Core, realmUrl } from "./core.js";
 import { html, type Reply, type RequestContext, redirect } from "./http.js";
+import { applicationInitiatedAction } from "./kc-action.js";
 import { pendingRequiredActions, type RealmRecord, type UserRecord } from "./model.js";
 import { consentPage, errorPage, infoPage, loginPage, MESSAGES, requiredActionPage } from "./pages.js";
+import { passkeyLoginSection } from "./passkey-pages.js";
 import type { AuthRequest, LoginTransaction, UserSession } from "./sessions.js";
 import { ssoCookies, ssoSession } from "./sso.js";
 import { checkLoginForm } from "./user-checks.js";
 
 type Step = "authenticate" | "required-action" | "consent";
 
-/** `login-actions/<step>?session_code=…&execution=…&client_id=…&tab_id=…` — the shape of Keycloak's form actions. */
-function actionUrl(core: Core, realm: RealmRecord, login: LoginTransaction, step: Step): string {
+/**
+ * `login-actions/<step>?session_code=…&execution=…&client_id=…&tab_id=…` — the shape of Keycloak's form actions;
+ * `execution` names a required action (`webauthn-register-passwordless`), else a random authenticator id.
+ */
+export function actionUrl(
+  core: Core,
+  realm: RealmRecord,
+  login: LoginTransaction,
+  step: Step,
+  execution: string = randomUUID(),
+): string {
   const query = new URLSearchParams({
     session_code: randomBytes(32).toString("base64url"),
-    execution: randomUUID(),
+    execution,
     client_id: login.request.clientId,
     tab_id: login.tabId,
   });
@@ -43,12 +54,13 @@ export function loginFormReply(
     action: actionUrl(core, realm, login, "authenticate"),
     username,
     ...(message === undefined ? {} : { message }),
+    ...(realm.passkeys ? { passkey: passkeyLoginSection(core, realm, login) } : {}),
   });
   return html(status, page, cookies);
 }
 
 /** The login of this request, if its tab and cookie match; otherwise the page to show instead. */
-function loginOf(core: Core, ctx: RequestContext, realm: RealmRecord): LoginTransaction | Reply {
+export function loginOf(core: Core, ctx: RequestContext, realm: RealmRecord): LoginTransaction | Reply {
   if (!realm.enabled) return html(403, errorPage(realm.name, "Realm not enabled"));
   const tabId = ctx.url.searchParams.get("tab_id") ?? "";
   const login = core.sessions.login(tabId, core.now());
@@ -135,8 +147,13 @@ export function consentReply(core: Core, ctx: RequestContext, realm: RealmRecord
   return redirect(`${realmUrl(core, realm.name)}/device/status`, ssoCookies(core, realm, session));
 }
 
-/** The right password was given: required actions, device consent, or done. */
-function afterPassword(core: Core, realm: RealmRecord, login: LoginTransaction, user: UserRecord): Reply {
+/** The person is authenticated (password or passkey): required actions, `kc_action`, device consent, or done. */
+export function afterPassword(
+  core: Core,
+  realm: RealmRecord,
+  login: LoginTransaction,
+  user: UserRecord,
+): Reply {
   if (!user.enabled || isLocked(realm, user, core.now())) {
     const message = user.enabled ? MESSAGES.invalidUser : MESSAGES.accountDisabled;
     login.userId = undefined;
@@ -149,6 +166,7 @@ function afterPassword(core: Core, realm: RealmRecord, login: LoginTransaction, 
       requiredActionPage(realm.name, action, actionUrl(core, realm, login, "required-action")),
     );
   }
+  if (login.request.kcAction !== undefined) return applicationInitiatedAction(core, realm, login, user);
   if (login.request.deviceCode !== undefined) {
     const scopes = login.request.scope.split(" ").filter(Boolean);
     return html(
@@ -171,6 +189,7 @@ export function completeBrowserLogin(
   request: AuthRequest,
   session: UserSession,
   acr: "0" | "1",
+  extra: readonly [string, string][] = [],
 ): Reply {
   const client = realm.clients.get(request.clientId);
   if (!client) return html(400, errorPage(realm.name, "Client not found."));
@@ -187,6 +206,7 @@ export function completeBrowserLogin(
   );
   const pairs: [string, string][] = [];
   if (request.state !== undefined) pairs.push(["state", request.state]);
-  pairs.push(["session_state", session.id], ["iss", realmUrl(core, realm.name)], ["code", code]);
+  // [guess] where `kc_action_status`/`kc_action` go among the others: before the code.
+  pairs.push(["session_state", session.id], ["iss", realmUrl(core, realm.name)], ...extra, ["code", code]);
   return redirect(clientRedirect(request, pairs), ssoCookies(core, realm, session));
 }

@@ -13,6 +13,7 @@ import type {
   KeycloakRealmOptions,
   KeycloakUserOptions,
 } from "./types.js";
+import type { CoseAlgorithm, PublicJwk } from "./webauthn/cose.js";
 
 export type BruteForceSettings = Required<KeycloakBruteForceOptions>;
 
@@ -38,6 +39,8 @@ export interface RealmRecord {
   readonly deviceCodeLifespan: number;
   readonly devicePollingInterval: number;
   readonly bruteForce: BruteForceSettings | undefined;
+  /** `webAuthnPolicyPasswordlessPasskeysEnabled`: the login page offers passkeys, `kc_action` registers one. */
+  readonly passkeys: boolean;
   /** Realm not-before, epoch seconds: older refresh tokens are "Stale token". */
   notBefore: number;
   readonly roles: Set<string>;
@@ -78,6 +81,10 @@ export interface UserRecord {
   readonly id: string;
   readonly username: string;
   password: string | undefined;
+  /** The password's credential id and creation time, as `GET /users/{id}/credentials` lists it. */
+  readonly passwordCredential: { readonly id: string; readonly createdDate: number };
+  /** Credentials of type `webauthn-passwordless` (docs/reference/keycloak.md §5.8). */
+  readonly passkeys: PasskeyRecord[];
   email: string | undefined;
   emailVerified: boolean;
   firstName: string | undefined;
@@ -93,6 +100,20 @@ export interface UserRecord {
   /** User not-before, epoch seconds (moved by an admin logout). */
   notBefore: number;
   failures: FailureRecord;
+}
+
+/** A registered passkey: what the relying party keeps (W3C WebAuthn Level 3 §7.1 step 27). */
+export interface PasskeyRecord {
+  /** The credential's id in Keycloak's credential list (not the WebAuthn credential id). */
+  readonly id: string;
+  /** The WebAuthn credential id, base64url. */
+  readonly credentialId: string;
+  readonly publicKey: PublicJwk;
+  readonly alg: CoseAlgorithm;
+  signCount: number;
+  readonly label: string;
+  /** Epoch ms. */
+  readonly createdDate: number;
 }
 
 export const defaultRolesOf = (realm: string): string => `default-roles-${realm}`;
@@ -111,6 +132,7 @@ export function createRealmRecord(options: KeycloakRealmOptions, keys: Promise<R
     deviceCodeLifespan: options.deviceCodeLifespan ?? 600,
     devicePollingInterval: options.devicePollingInterval ?? 5,
     bruteForce: options.bruteForce ? { ...BRUTE_FORCE_DEFAULTS, ...options.bruteForce } : undefined,
+    passkeys: options.passkeys ?? false,
     notBefore: 0,
     roles: new Set([
       "offline_access",
@@ -175,6 +197,9 @@ export function createUserRecord(
     id: options.id ?? randomUUID(),
     username,
     password: options.password,
+    // [guess] createdDate: the wall clock, not the emulator's (a user record is made without one).
+    passwordCredential: { id: randomUUID(), createdDate: Date.now() },
+    passkeys: [],
     email: options.email?.toLowerCase(),
     emailVerified: options.emailVerified ?? options.email !== undefined,
     firstName: options.firstName,

@@ -21,9 +21,12 @@ export const MESSAGES = {
   expiredAction: "Action expired. Please continue with login now.",
   passwordMismatch: "Passwords don't match.",
   missingPassword: "Please specify password.",
+  passkeyFailed: "Failed to authenticate by the Passkey.",
+  passkeyInvalid: "Passkey authentication result is invalid.",
+  passkeyUnknownUser: "Unknown user authenticated by the Passkey.",
 } as const;
 
-function layout(realm: string, title: string, main: string): string {
+export function layout(realm: string, title: string, main: string): string {
   return `<!DOCTYPE html>
 <html lang="en" dir="ltr"><head><meta charset="utf-8"><meta name="robots" content="noindex, nofollow"><title>${escapeHtml(title)}</title></head>
 <body id="keycloak-bg" class="">
@@ -47,6 +50,8 @@ export interface LoginPageModel {
   readonly action: string;
   readonly username: string;
   readonly message?: string;
+  /** The "Sign in with Passkey" part (passkey-pages.ts), when the realm has passkeys. */
+  readonly passkey?: string;
 }
 
 export function loginPage(model: LoginPageModel): string {
@@ -62,7 +67,8 @@ ${feedback(model.message)}
 <input id="password" name="password" value="" type="password" autocomplete="current-password">
 ${hidden("credentialId", "")}
 <button class="pf-v5-c-button pf-m-primary pf-m-block" name="login" id="kc-login" type="submit">Sign In</button>
-</form>`,
+</form>
+${model.passkey ?? ""}`,
   );
 }
 

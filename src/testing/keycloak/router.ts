@@ -14,6 +14,9 @@ import { jwksOf } from "./keys.js";
 import { authenticateReply, consentReply, requiredActionReply, showStepReply } from "./login-actions.js";
 import { logoutReply } from "./logout.js";
 import type { RealmRecord } from "./model.js";
+import { isPasskeyForm, passkeyLoginReply } from "./passkey-login.js";
+import { PASSKEY_ACTION } from "./passkey-pages.js";
+import { passkeyRegistrationReply } from "./passkey-registration.js";
 import { realmInfo } from "./realm-info.js";
 import { tokenReply } from "./token-endpoint.js";
 import { userinfoReply } from "./userinfo.js";
@@ -48,8 +51,24 @@ const ROUTES: Readonly<Record<string, RealmRoute>> = {
   [`${OIDC}/revoke`]: { kind: "other", handle: revocationReply },
   [`${OIDC}/userinfo`]: { kind: "other", handle: userinfoReply },
   [`${OIDC}/logout`]: { kind: "other", handle: logoutReply },
-  "login-actions/authenticate": { kind: "authorize", handle: postOr(authenticateReply, showStepReply) },
-  "login-actions/required-action": { kind: "authorize", handle: postOr(requiredActionReply, showStepReply) },
+  "login-actions/authenticate": {
+    kind: "authorize",
+    handle: postOr(
+      (core, ctx, realm) =>
+        isPasskeyForm(ctx) ? passkeyLoginReply(core, ctx, realm) : authenticateReply(core, ctx, realm),
+      showStepReply,
+    ),
+  },
+  "login-actions/required-action": {
+    kind: "authorize",
+    handle: postOr(
+      (core, ctx, realm) =>
+        ctx.url.searchParams.get("execution") === PASSKEY_ACTION
+          ? passkeyRegistrationReply(core, ctx, realm)
+          : requiredActionReply(core, ctx, realm),
+      showStepReply,
+    ),
+  },
   "login-actions/consent": { kind: "authorize", handle: postOr(consentReply, showStepReply) },
   device: { kind: "authorize", handle: devicePageReply },
   "device/status": { kind: "authorize", handle: deviceStatusReply },

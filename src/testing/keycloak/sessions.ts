@@ -31,6 +31,8 @@ export interface AuthRequest {
   readonly codeChallenge: { readonly value: string; readonly method: "S256" | "plain" } | undefined;
   readonly responseMode: "query" | "fragment";
   readonly loginHint: string | undefined;
+  /** `kc_action`: an application-initiated action to run once the person is authenticated. */
+  readonly kcAction: string | undefined;
   /** Set for a device login: the flow being approved. */
   readonly deviceCode: string | undefined;
 }

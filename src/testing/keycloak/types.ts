@@ -51,6 +51,14 @@ export interface KeycloakRealmOptions {
   readonly deviceCodeLifespan?: number;
   /** Device-flow polling interval in seconds (`oauth2DevicePollingInterval`, default 5). */
   readonly devicePollingInterval?: number;
+  /**
+   * `webAuthnPolicyPasswordlessPasskeysEnabled` (docs/reference/keycloak.md §5.9), with the
+   * `webauthn-register-passwordless` action enabled: the login page offers "Sign in with Passkey", and an
+   * authorization request with `kc_action=webauthn-register-passwordless` registers one. The relying-party id
+   * is the issuer's hostname (an empty `webAuthnPolicyPasswordlessRpId`); browsers refuse IP addresses, so
+   * create the emulator with `hostname: "localhost"`. Default false.
+   */
+  readonly passkeys?: boolean;
   /** Off unless given (`bruteForceProtected: false` is Keycloak's default). */
   readonly bruteForce?: KeycloakBruteForceOptions | false;
   /** Realm roles that exist besides the built-ins (`offline_access`, `uma_authorization`, `default-roles-<realm>`). */
@@ -357,6 +365,28 @@ export interface KeycloakBruteForceStatus {
 export interface KeycloakEmulatorOptions {
   /** Port on 127.0.0.1; ephemeral when absent. */
   readonly port?: number;
+  /**
+   * The host name in the emulator's URL and issuers (Keycloak's `--hostname`), default `127.0.0.1`. It still
+   * listens on 127.0.0.1 only, so the name must resolve there: `localhost`, which passkeys need (WebAuthn
+   * refuses an IP address as relying-party id).
+   */
+  readonly hostname?: "127.0.0.1" | "localhost";
   /** The clock in epoch ms (default `Date.now`): tokens, codes, sessions and locks expire by it. */
   readonly now?: () => number;
+}
+
+/**
+ * One credential of a user, as `GET /admin/realms/{realm}/users/{id}/credentials` lists it (without its
+ * secret): a password, or a passkey (`webauthn-passwordless`, docs/reference/keycloak.md §5.8).
+ *
+ * @example
+ * expect(kc.credentials("acme", "ada").map((c) => c.type)).toEqual(["webauthn-passwordless"]);
+ */
+export interface KeycloakCredential {
+  readonly id: string;
+  readonly type: "password" | "webauthn-passwordless";
+  /** The label given at registration (a passkey's). */
+  readonly userLabel?: string;
+  /** Epoch ms. */
+  readonly createdDate: number;
 }
