@@ -47,6 +47,7 @@ export default defineConfig({
             "examples/testing/**/*.test.ts",
             "test/cli/**/*.test.ts",
             "test/integration/keycloak-lite/**/*.test.ts",
+            "test/integration/routing/**/*.test.ts",
           ],
           testTimeout: 30_000,
         },

@@ -10,6 +10,7 @@ import { EventBus, type IdentityEventName, type IdentityListener } from "./core/
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
 import type { Principal, Session, TokenSet } from "./core/types.js";
+import { GuardedStateStore } from "./identity/guarded-state.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
 import { loadTelemetry, noTelemetry, type Telemetry } from "./identity/telemetry.js";
 import { frozenPrincipal, VerifiedTokenCache } from "./identity/token-cache.js";
@@ -27,6 +28,7 @@ import type {
   VerifyOptions,
 } from "./providers/provider.js";
 import { AuthorityGate } from "./routing/authority.js";
+import type { Drill, DrillOptions } from "./routing/drills.js";
 import { type IdentityHealth, Router } from "./routing/router.js";
 import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
@@ -183,7 +185,14 @@ export class Identity {
     this.#providers = Object.freeze(order.map((id) => byId.get(id) as Provider));
     this.#providerById = new Map(this.#providers.map((p) => [p.id, p]));
     this.#links = options.links ?? new MemoryLinkStore();
-    this.#state = options.state ?? new MemoryStateStore({ now: this.#now });
+    // A shared store gets its own budget; memory in the meantime (guarded-state.ts).
+    this.#state = options.state
+      ? new GuardedStateStore(options.state, {
+          budgetMs: options.stateTimeoutMs,
+          events: this.#events,
+          now: this.#now,
+        })
+      : new MemoryStateStore({ now: this.#now });
     this.#memoryLinksWarning = options.links === undefined;
     this.#cache = options.tokenCache ? new VerifiedTokenCache(options.tokenCache, this.#now) : undefined;
     this.#linker = new Linker(this.#links, {
@@ -213,7 +222,9 @@ export class Identity {
       now: this.#now,
       accounts: linkedAccounts(this.#links, { claim: options.linking.claim }),
       authority: this.#authority,
+      health: options.routing.health,
     });
+    this.#router.startHealthChecks();
     this.#telemetryLoaded = options.telemetry
       ? loadTelemetry(this.#events).then((telemetry) => {
           this.#telemetry = telemetry;
@@ -368,6 +379,46 @@ export class Identity {
     });
   }
 
+  /**
+   * Starts a failover drill: `provider` is treated as down — routed around,
+   * its sessions refused with `provider_unavailable` (reason `drill`) and the
+   * alternatives — for a cohort of app users (a stable share by
+   * `cohort.percent`; everyone, the application's own calls included, when
+   * left out), without touching the provider. Kept in the StateStore, so
+   * every instance sharing it rehearses together; it ends by itself at
+   * `until` (at most 24 h ahead). Each instance emits `drill` when it starts
+   * and ends; `health()` shows it.
+   *
+   * @example
+   * // Rehearse the loss of Microsoft for 5 % of people for ten minutes, and watch the events.
+   * identity.on("failover", (e) => metrics.count("failover", e));
+   * await identity.drill({ provider: "entra", until: Date.now() + 10 * 60_000, cohort: { percent: 5 } });
+   */
+  drill(options: DrillOptions): Promise<Drill> {
+    return this.#router.drill(options);
+  }
+
+  /**
+   * Ends `provider`'s failover drill now.
+   *
+   * @example
+   * await identity.endDrill("entra");
+   */
+  endDrill(provider: string): Promise<void> {
+    return this.#router.endDrill(provider);
+  }
+
+  /**
+   * The failover drills in force (read from the StateStore: those started by
+   * other instances or by `idswitch drill` too).
+   *
+   * @example
+   * for (const d of await identity.drills()) log.info(`${d.provider} drilled for ${d.percent} % until ${new Date(d.until).toISOString()}`);
+   */
+  drills(): Promise<Drill[]> {
+    return this.#router.drills();
+  }
+
   /** RP-initiated logout at the provider that issued the session. */
   async logoutUrl(session: Session, options: LogoutUrlOptions = {}): Promise<URL> {
     return this.#router.provider(session.provider).logoutUrl(session, options);
@@ -419,7 +470,7 @@ export class Identity {
   async close(): Promise<void> {
     for (const off of this.#unsubscribe.splice(0)) off();
     await (await this.#sharedBreakers)();
-    await this.#router.settle();
+    await this.#router.close();
     this.#cache?.clear();
     this.#events.clear();
   }

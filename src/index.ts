@@ -41,7 +41,15 @@ export type { IdentityEventName, IdentityEvents, IdentityListener } from "./core
 export { MemoryStateStore, type MemoryStateStoreOptions } from "./core/memory-state-store.js";
 export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.js";
 export type { SetOptions, StateStore, StateValue } from "./core/state-store.js";
-export type { Claims, Principal, ProviderHealth, ProviderStatus, Session, TokenSet } from "./core/types.js";
+export type {
+  Claims,
+  Principal,
+  ProbeSurface,
+  ProviderHealth,
+  ProviderStatus,
+  Session,
+  TokenSet,
+} from "./core/types.js";
 export type { IdentityOptions, IdentityOptionsInput } from "./identity/options.js";
 export {
   createIdentity,
@@ -92,4 +100,6 @@ export type {
   VerifyOptions,
 } from "./providers/provider.js";
 export type { BreakerOptions, BreakerState } from "./routing/breaker.js";
+export type { Drill, DrillOptions } from "./routing/drills.js";
+export type { HealthCheckOptions, ProbeResult } from "./routing/prober.js";
 export type { SuspensionMark } from "./routing/suspensions.js";

@@ -6,6 +6,7 @@
  */
 import { demoCommand } from "./demo/command.js";
 import { runDoctor } from "./doctor.js";
+import { runDrill } from "./drill.js";
 import type { CommandIo } from "./io.js";
 import { runMirror } from "./mirror.js";
 import { runOnboard } from "./onboard.js";
@@ -17,6 +18,8 @@ Commands:
   demo        play the failover story on this machine (Entra ID emulator + an EU Keycloak);
               --open keeps the demo app running to click through it in a browser
   doctor      validate the configuration and probe every provider
+  drill       rehearse the loss of a provider: treat it as down for a share of app users, for some minutes,
+              on every app instance sharing the Redis or PostgreSQL store (--status, --end)
   mirror      copy Entra users, groups and app roles into Keycloak: mirror plan | mirror apply
   onboard     e-mail mirrored people without a credential at Keycloak a link to register a passkey:
               onboard plan | onboard send (in batches, rate-limited, with reminders)
@@ -25,7 +28,7 @@ Commands:
 
 "idswitch <command> --help" shows a command's options.
 
-Configuration (doctor, mirror, onboard, readiness): --config <file>; else the JSON in IDSWITCH_CONFIG; else
+Configuration (doctor, drill, mirror, onboard, readiness): --config <file>; else the JSON in IDSWITCH_CONFIG; else
 the file named by IDSWITCH_CONFIG_FILE; else ./idswitch.config.json. IDSWITCH__<path> variables ("__" between keys,
 numbers index lists, e.g. IDSWITCH__routing__order__0=eu) override it key by key, or configure alone.
 Secrets are never written there: { "env": "NAME" } names the variable that holds each one.
@@ -45,6 +48,7 @@ export async function main(argv: readonly string[], io: Omit<CommandIo, "args">)
     return command === undefined ? 2 : 0;
   }
   if (command === "doctor") return runDoctor({ args, env: io.env, write: io.write });
+  if (command === "drill") return runDrill({ ...io, args });
   if (command === "mirror") return runMirror({ ...io, args });
   if (command === "onboard") return runOnboard({ ...io, args });
   if (command === "readiness") return runReadiness({ ...io, args });

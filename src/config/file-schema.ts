@@ -79,6 +79,12 @@ export const configFileSchema = z.strictObject({
           openMs: z.number().optional(),
         })
         .optional(),
+      health: z
+        .union([
+          z.literal(false),
+          z.strictObject({ intervalMs: z.number().optional(), timeoutMs: z.number().optional() }),
+        ])
+        .optional(),
       userSuspensionSeconds: z.number().optional(),
       providerSuspensionSeconds: z.number().optional(),
       authority: z.array(z.string()).optional(),

@@ -47,6 +47,16 @@ export interface IdentityEvents {
     readonly added: readonly string[];
     readonly removed: readonly string[];
   };
+  /**
+   * A failover drill started or ended (`identity.drill`, `idswitch drill`):
+   * the provider is treated as down for `percent` of app users until `until`.
+   */
+  drill: {
+    readonly provider: string;
+    readonly state: "started" | "ended";
+    readonly percent: number;
+    readonly until: number;
+  };
   /** Something works, but not as it should (stale keys in use, an in-memory link store). */
   warning: { readonly provider: string | undefined; readonly reason: string; readonly message: string };
 }

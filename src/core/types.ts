@@ -96,6 +96,18 @@ export interface Session {
 export type ProviderStatus = "up" | "down";
 
 /**
+ * The part of a provider a call or a probe exercised. A provider can be half
+ * down: discovery answers while the token endpoint hangs (a common shape of
+ * real incidents), so a breaker opened by the token endpoint is closed only
+ * by a probe that reached the token endpoint.
+ *
+ * @example
+ * // What the background health checks probe, each on its own:
+ * const surfaces: ProbeSurface[] = ["discovery", "keys", "token"];
+ */
+export type ProbeSurface = "discovery" | "keys" | "token";
+
+/**
  * A provider's answer to a cheap health probe (its discovery document).
  *
  * @example
@@ -110,6 +122,8 @@ export interface ProviderHealth {
   readonly checkedAt: number;
   /** Why the provider is down, as an error code. */
   readonly error?: string;
+  /** What the probe reached; `discovery` when absent (the `health()` probe). */
+  readonly surface?: ProbeSurface;
 }
 
 /**

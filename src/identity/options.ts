@@ -56,6 +56,24 @@ export const identityOptionsSchema = z
          */
         onSuspension: z.enum(["offer", "failover", "deny"]).default("offer"),
         breaker: breakerSchema.default({}),
+        /**
+         * Background health checks of discovery, keys and the token endpoint
+         * (client credentials with the provider's probe scope, where the app
+         * has credentials), so a probe finds an outage before a caller does
+         * and closes a breaker only once what failed answers again. `false`:
+         * only the probe a half-open breaker asks for.
+         */
+        health: z
+          .union([
+            z.literal(false),
+            z.strictObject({
+              /** Between two rounds, ±20 % jitter. */
+              intervalMs: wholeNumber().min(1_000).max(3_600_000).default(30_000),
+              /** A probe not answered by then is a failure (and is tried once more before it counts). */
+              timeoutMs: wholeNumber().min(100).max(60_000).default(2_000),
+            }),
+          ])
+          .default({ intervalMs: 30_000, timeoutMs: 2_000 }),
         /** How long a person's suspension at a provider is remembered. */
         userSuspensionSeconds: positiveSeconds(7 * 24 * 3600).default(3600),
         /** How long the application's own suspension at a provider (client, tenant) is remembered. */
@@ -76,6 +94,7 @@ export const identityOptionsSchema = z
       .default({
         onSuspension: "offer",
         breaker: {},
+        health: { intervalMs: 30_000, timeoutMs: 2_000 },
         userSuspensionSeconds: 3600,
         providerSuspensionSeconds: 300,
         authority: [],
@@ -89,6 +108,12 @@ export const identityOptionsSchema = z
     ).optional(),
     /** Suspension marks, logins in flight. In memory when omitted; Redis to share between instances. */
     state: stateStoreSchema.optional(),
+    /**
+     * The budget of one call to `state`, shorter than a provider's: a store
+     * that misses it is served by process memory for a few seconds (a
+     * `warning` event says so), so a Redis outage does not hold sign-ins.
+     */
+    stateTimeoutMs: wholeNumber().min(10).max(10_000).default(250),
     linking: z
       .strictObject({
         /**
@@ -242,6 +267,7 @@ export type IdentityOptionsInput = z.input<typeof identityOptionsSchema>;
  * const routing: IdentityOptions["routing"] = {
  *   onSuspension: "offer",
  *   breaker: {},
+ *   health: { intervalMs: 30_000, timeoutMs: 2_000 },
  *   userSuspensionSeconds: 3600,
  *   providerSuspensionSeconds: 300,
  *   authority: [],

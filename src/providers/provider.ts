@@ -290,6 +290,14 @@ export interface Provider {
   /** A cheap probe: the discovery document. */
   health(): Promise<ProviderHealth>;
   /**
+   * Probes one surface for the background health checks: `keys` fetches the
+   * key set now; `token` asks the token endpoint for client credentials
+   * (with the provider's probe scope). Resolves undefined for a surface this
+   * provider cannot probe (a public client has no credentials for `token`);
+   * `discovery` is {@link Provider.health}.
+   */
+  probe?(surface: "keys" | "token"): Promise<ProviderHealth | undefined>;
+  /**
    * Gives the provider a StateStore for last-known-good discovery documents
    * and key sets (the facade attaches its own before first use).
    */

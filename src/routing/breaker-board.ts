@@ -7,7 +7,7 @@
 import type { ErrorCode } from "../core/errors.js";
 import type { EventBus } from "../core/events.js";
 import type { StateStore } from "../core/state-store.js";
-import { type BreakerOptions, type BreakerState, CircuitBreaker } from "./breaker.js";
+import { type BreakerOptions, type BreakerState, CircuitBreaker, type ProbeSurface } from "./breaker.js";
 
 export interface BreakerBoardOptions {
   readonly providers: readonly string[];
@@ -44,19 +44,45 @@ export class BreakerBoard {
     return breaker.wantsProbe() ? "probe" : "refused";
   }
 
-  /** The provider answered (even "no": a denial is an answer, so it is up). */
+  /** The surfaces a probe must still reach before `id`'s breaker closes (empty while closed). */
+  failedSurfaces(id: string): readonly ProbeSurface[] {
+    return this.#breaker(id).failedSurfaces;
+  }
+
+  /** Epoch ms when `id`'s open breaker turns half-open; undefined while it is not open. */
+  halfOpensAt(id: string): number | undefined {
+    return this.#breaker(id).halfOpensAt();
+  }
+
+  /**
+   * A live call answered (even "no": a denial is an answer). It never closes
+   * an open breaker: only a probe does.
+   */
   succeeded(id: string): void {
-    if (this.#breaker(id).recordSuccess()) {
+    this.#breaker(id).recordSuccess();
+  }
+
+  /** A probe of `surface` answered: the breaker closes once every surface that failed is proved. */
+  probed(id: string, surface: ProbeSurface, standsInFor: readonly ProbeSurface[] = []): void {
+    if (this.#breaker(id).recordProbeSuccess(surface, standsInFor)) {
       this.#events.emit("provider-up", { provider: id });
-      this.#share(id, "closed");
+      this.#share(id, "closed", []);
     }
   }
 
-  /** The provider did not answer, or answered 5xx/429. */
-  failed(id: string, code: ErrorCode, reason: string | undefined): void {
-    if (this.#breaker(id).recordFailure()) {
+  /** A probe of `surface` found the provider out (confirmed): a closed breaker opens at once. */
+  probeFailed(id: string, code: ErrorCode, surface: ProbeSurface): void {
+    if (this.#breaker(id).recordProbeFailure(surface)) {
+      this.#events.emit("provider-down", { provider: id, code, reason: `probe_${surface}` });
+      this.#share(id, "open", [surface]);
+    }
+  }
+
+  /** The provider did not answer on `surface`, or answered 5xx/429. */
+  failed(id: string, code: ErrorCode, reason: string | undefined, surface: ProbeSurface = "token"): void {
+    if (this.#breaker(id).recordFailure(surface)) {
       this.#events.emit("provider-down", { provider: id, code, reason });
-      this.#share(id, "open");
+      this.#share(id, "open", [surface]);
     }
   }
 
@@ -70,7 +96,7 @@ export class BreakerBoard {
     return subscribe(BREAKER_CHANNEL, (message) => {
       const change = parseBreakerChange(message);
       if (!change || change.from === this.#instance || !this.#breakers.has(change.provider)) return;
-      if (!this.#breaker(change.provider).adopt(change.state)) return;
+      if (!this.#breaker(change.provider).adopt(change.state, change.surfaces)) return;
       if (change.state === "open") {
         this.#events.emit("provider-down", {
           provider: change.provider,
@@ -83,8 +109,8 @@ export class BreakerBoard {
     });
   }
 
-  #share(provider: string, state: "open" | "closed"): void {
-    const message = JSON.stringify({ provider, state, from: this.#instance });
+  #share(provider: string, state: "open" | "closed", surfaces: readonly ProbeSurface[]): void {
+    const message = JSON.stringify({ provider, state, surfaces, from: this.#instance });
     // Best effort: a store that cannot publish leaves each instance to find out by itself.
     void this.#state.publish?.(BREAKER_CHANNEL, message).catch(() => {});
   }
@@ -101,8 +127,12 @@ const BREAKER_CHANNEL = "idswitch:breakers";
 interface BreakerChange {
   readonly provider: string;
   readonly state: "open" | "closed";
+  /** For `open`: what failed (messages of older instances carry none: the token endpoint is assumed). */
+  readonly surfaces?: readonly ProbeSurface[];
   readonly from: string;
 }
+
+const SURFACES: ReadonlySet<unknown> = new Set<ProbeSurface>(["discovery", "keys", "token"]);
 
 function parseBreakerChange(message: string): BreakerChange | undefined {
   try {
@@ -111,7 +141,9 @@ function parseBreakerChange(message: string): BreakerChange | undefined {
       typeof value.provider === "string" &&
       (value.state === "open" || value.state === "closed") &&
       typeof value.from === "string";
-    return valid ? (value as BreakerChange) : undefined;
+    if (!valid) return undefined;
+    const surfaces = Array.isArray(value.surfaces) ? value.surfaces.filter((s) => SURFACES.has(s)) : [];
+    return { ...(value as BreakerChange), surfaces: surfaces.length > 0 ? surfaces : ["token"] };
   } catch {
     return undefined;
   }

@@ -11,6 +11,8 @@
  * user, wrong password) is up: a denial must never move traffic.
  */
 
+import type { ProbeSurface } from "../core/types.js";
+
 /**
  * Where a provider's circuit breaker stands: `open` keeps traffic away from it.
  *
@@ -39,8 +41,12 @@ export interface BreakerOptions {
   readonly openMs?: number | undefined;
 }
 
+export type { ProbeSurface };
+
 export interface BreakerSnapshot {
   readonly state: BreakerState;
+  /** While not closed: the surfaces whose failures opened it, each to be proved by a probe. */
+  readonly failedSurfaces: readonly ProbeSurface[];
   /** Epoch ms when the breaker last opened. */
   readonly openedAt: number | undefined;
   readonly consecutiveFailures: number;
@@ -64,10 +70,13 @@ export class CircuitBreaker {
   #openedAt: number | undefined;
   #consecutive = 0;
   #window: Outcome[] = [];
+  /** While not closed: what failed, and what a probe must reach before the breaker closes. */
+  readonly #failed = new Set<ProbeSurface>();
   /**
-   * Just closed by a probe of a cheap endpoint (discovery), which can answer
-   * while the endpoint that failed (the token endpoint) still does not: the
-   * first real failure re-opens at once instead of after the usual count.
+   * Just closed by a probe that stood in for the surface that failed (a
+   * public client cannot probe its token endpoint, so discovery speaks for
+   * it), or by another instance's word: the first real failure re-opens at
+   * once instead of after the usual count.
    */
   #probation = false;
 
@@ -85,12 +94,27 @@ export class CircuitBreaker {
   }
 
   snapshot(): BreakerSnapshot {
-    return { state: this.#state, openedAt: this.#openedAt, consecutiveFailures: this.#consecutive };
+    return {
+      state: this.#state,
+      failedSurfaces: [...this.#failed],
+      openedAt: this.#openedAt,
+      consecutiveFailures: this.#consecutive,
+    };
+  }
+
+  /** The surfaces a probe must reach before this breaker closes (empty while closed). */
+  get failedSurfaces(): readonly ProbeSurface[] {
+    return [...this.#failed];
   }
 
   /** May live traffic go to this provider? Closed only: open and half-open wait for a probe. */
   allowsTraffic(): boolean {
     return this.#state === "closed";
+  }
+
+  /** Epoch ms when an open breaker turns half-open (a probe may then close it); undefined otherwise. */
+  halfOpensAt(): number | undefined {
+    return this.#state === "open" ? (this.#openedAt ?? 0) + this.#openMs : undefined;
   }
 
   /**
@@ -104,51 +128,88 @@ export class CircuitBreaker {
     return this.#state === "half-open";
   }
 
-  /** Returns true if this success changed the state (the breaker closed). */
-  recordSuccess(): boolean {
+  /**
+   * A live call answered. It resets the failure count of a closed breaker
+   * and nothing more: live traffic is never a probe, so a call that happened
+   * to get through (or never needed the network) cannot close an open one.
+   */
+  recordSuccess(): void {
+    if (this.#state !== "closed") return;
     this.#consecutive = 0;
+    this.#probation = false;
     this.#remember(true);
+  }
+
+  /**
+   * A probe of `surface` answered. Returns true if the breaker closed: every
+   * surface that failed has now been proved by a probe (a probe that could
+   * only reach discovery stands in for the token endpoint when the provider
+   * has no way to probe it, and then leaves the breaker on probation).
+   */
+  recordProbeSuccess(surface: ProbeSurface, standsInFor: readonly ProbeSurface[] = []): boolean {
     if (this.#state === "closed") {
-      this.#probation = false;
+      this.recordSuccess();
       return false;
     }
+    this.#failed.delete(surface);
+    for (const other of standsInFor) this.#failed.delete(other);
+    if (this.#failed.size > 0) return false;
     this.#state = "closed";
     this.#openedAt = undefined;
+    this.#consecutive = 0;
     this.#window = [];
-    this.#probation = true;
+    this.#probation = standsInFor.length > 0;
     return true;
   }
 
-  /** Returns true if this failure opened a closed breaker (a failed probe re-opens quietly). */
-  recordFailure(): boolean {
-    this.#consecutive += 1;
-    this.#remember(false);
-    if (this.#state === "half-open") {
-      this.#open();
+  /**
+   * A call or probe of `surface` found the provider out. Returns true if
+   * this failure opened a closed breaker (a failed probe re-opens quietly).
+   */
+  recordFailure(surface: ProbeSurface = "token"): boolean {
+    if (this.#state !== "closed") {
+      this.#failed.add(surface);
+      if (this.#state === "half-open") this.#open();
       return false;
     }
-    if (this.#state === "open") return false;
+    this.#consecutive += 1;
+    this.#remember(false);
     if (this.#probation) {
       this.#probation = false;
-      return this.#open();
+      return this.#open(surface);
     }
     const failures = this.#window.filter((o) => !o.ok).length;
     const tripped =
       this.#consecutive >= this.#consecutiveLimit ||
       (this.#window.length >= this.#minimum && failures / this.#window.length >= this.#ratio);
-    return tripped ? this.#open() : false;
+    return tripped ? this.#open(surface) : false;
+  }
+
+  /**
+   * A probe of `surface` failed (confirmed by the prober). A closed breaker
+   * opens at once: a probe is a deliberate check with its own budget, and
+   * waiting for the usual count of failures would let callers find the
+   * outage first. Returns true if the breaker opened.
+   */
+  recordProbeFailure(surface: ProbeSurface): boolean {
+    if (this.#state !== "closed") return this.recordFailure(surface);
+    this.#consecutive += 1;
+    this.#remember(false);
+    this.#probation = false;
+    return this.#open(surface);
   }
 
   /**
    * Takes the state another app instance reported (breakers shared through
    * the StateStore). Returns true if the state changed.
    */
-  adopt(state: "open" | "closed"): boolean {
+  adopt(state: "open" | "closed", surfaces: readonly ProbeSurface[] = ["token"]): boolean {
     if (state === "open") {
       if (this.#state !== "closed") return false;
-      return this.#open();
+      return this.#open(...surfaces);
     }
     if (this.#state === "closed") return false;
+    this.#failed.clear();
     this.#state = "closed";
     this.#openedAt = undefined;
     this.#consecutive = 0;
@@ -157,7 +218,8 @@ export class CircuitBreaker {
     return true;
   }
 
-  #open(): boolean {
+  #open(...surfaces: ProbeSurface[]): boolean {
+    for (const surface of surfaces) this.#failed.add(surface);
     this.#state = "open";
     this.#openedAt = this.#now();
     return true;

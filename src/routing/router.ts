@@ -17,12 +17,14 @@
 import { AllProvidersFailedError, type ErrorCode, IdSwitchError, withAlternatives } from "../core/errors.js";
 import type { EventBus } from "../core/events.js";
 import type { StateStore } from "../core/state-store.js";
-import type { ProviderHealth } from "../core/types.js";
+import type { ProbeSurface, ProviderHealth } from "../core/types.js";
 import type { AccountDirectory } from "../links/accounts.js";
 import type { Provider } from "../providers/provider.js";
 import type { AuthorityGate } from "./authority.js";
 import type { BreakerOptions, BreakerState } from "./breaker.js";
 import { BreakerBoard } from "./breaker-board.js";
+import { type Drill, type DrillOptions, Drills } from "./drills.js";
+import { type HealthCheckOptions, type ProbeResult, Prober } from "./prober.js";
 import { PROVIDER_SUSPENSIONS, type SuspensionMark, Suspensions, USER_SUSPENSIONS } from "./suspensions.js";
 
 /**
@@ -47,6 +49,8 @@ export interface RouterOptions {
   readonly accounts: AccountDirectory;
   /** The organisation's own providers (`routing.authority`): their disables bind. */
   readonly authority: AuthorityGate;
+  /** Background health checks (`routing.health`); `false`: only the probes a half-open breaker asks for. */
+  readonly health: HealthCheckOptions | false;
 }
 
 /**
@@ -85,6 +89,12 @@ export interface IdentityHealth extends ProviderHealth {
   readonly suspended: string | undefined;
   /** Whether the StateStore (suspension marks, breakers shared between instances) answered. */
   readonly stateStore: "ok" | "unavailable";
+  /** While the breaker is not closed: what a probe must still reach before it closes. */
+  readonly failedSurfaces: readonly ProbeSurface[];
+  /** The background health checks' last round for this provider (empty before the first). */
+  readonly probes: readonly ProbeResult[];
+  /** A failover drill in force for this provider (`identity.drill`), if any. */
+  readonly drill: Drill | undefined;
 }
 
 /** What a failure does to the call in progress. */
@@ -100,7 +110,8 @@ export class Router {
   readonly #order: readonly string[];
   readonly #breakers: BreakerBoard;
   readonly #suspensions: Suspensions;
-  readonly #probes = new Map<string, Promise<void>>();
+  readonly #prober: Prober;
+  readonly #drills: Drills;
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -112,6 +123,43 @@ export class Router {
       { userTtlMs: options.userSuspensionMs, providerTtlMs: options.providerSuspensionMs },
       options.now,
     );
+    this.#drills = new Drills(options.state, options.events, options.now);
+    this.#prober = new Prober({
+      providers: options.providers,
+      board: this.#breakers,
+      state: options.state,
+      now: options.now,
+      health: options.health || { intervalMs: 30_000, timeoutMs: 2_000 },
+      book: (id, result, standsInFor) => this.#bookProbe(id, result, standsInFor),
+    });
+  }
+
+  /** Starts a failover drill: `provider` treated as down for a cohort, until it ends by itself. */
+  async drill(options: DrillOptions): Promise<Drill> {
+    this.provider(options.provider);
+    return this.#drills.start(options);
+  }
+
+  /** Ends `provider`'s drill now. */
+  async endDrill(provider: string): Promise<void> {
+    this.provider(provider);
+    return this.#drills.end(provider);
+  }
+
+  /** The drills in force, in routing order. */
+  async drills(): Promise<Drill[]> {
+    const drills = await Promise.all(this.#order.map((id) => this.#drills.of(id)));
+    return drills.filter((d) => d !== undefined);
+  }
+
+  /** Starts the background health checks (`routing.health`), if configured. */
+  startHealthChecks(): void {
+    if (this.#options.health) this.#prober.start();
+  }
+
+  /** Stops the health checks and waits for probes in flight. */
+  async close(): Promise<void> {
+    await this.#prober.stop();
   }
 
   /** Calls `run` on the provider(s) `call` may use, booking every outcome (see {@link ProviderCall}). */
@@ -123,7 +171,7 @@ export class Router {
         return this.#verifying(this.provider(call.provider), run);
       case "person":
         if (call.provider === undefined) return this.#routed(call.operation, call.appUserId, run);
-        return this.#bound(this.provider(call.provider), call.appUserId, run);
+        return this.#bound(call.operation, this.provider(call.provider), call.appUserId, run);
     }
   }
 
@@ -150,13 +198,25 @@ export class Router {
         // The state store is part of the picture: marks live there, and routing reads them.
         let stateStore: IdentityHealth["stateStore"] = "ok";
         let suspended: string | undefined;
+        let drill: Drill | undefined;
         try {
-          await this.#bookHealth(health);
+          await this.#bookProbe(id, probeResult(health), []);
           suspended = (await this.#suspensions.ofProvider(id))?.code;
+          drill = await this.#drills.of(id);
         } catch {
           stateStore = "unavailable";
         }
-        return { ...health, breaker: this.#breakers.state(id), suspended, stateStore };
+        // A guarded store answers from memory while the shared one is out: that is still "unavailable".
+        if ((this.#options.state as { readonly degraded?: boolean }).degraded) stateStore = "unavailable";
+        return {
+          ...health,
+          breaker: this.#breakers.state(id),
+          suspended,
+          stateStore,
+          failedSurfaces: this.#breakers.failedSurfaces(id),
+          probes: this.#prober.latest(id),
+          drill,
+        };
       }),
     );
   }
@@ -166,57 +226,76 @@ export class Router {
     return this.#breakers.listen();
   }
 
-  /** Waits for probes in flight (close, tests). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.#probes.values()]);
+  /** Runs one round of health checks now and waits for it (tests, `idswitch doctor`). */
+  probeRound(): Promise<void> {
+    return this.#prober.round();
   }
 
   /**
-   * Tries `run` on each eligible provider in order until one succeeds. A
-   * single provider's failure is thrown as it is; several become an
-   * `AllProvidersFailedError` listing each.
+   * Tries `run` on each eligible provider in order until one succeeds; each
+   * move to another provider is a `failover` event (also past a provider
+   * that was not tried: open breaker, suspension). A person's denial stops
+   * here and is thrown as it is. Otherwise, with more than one provider
+   * configured, the failure is an `AllProvidersFailedError` naming every
+   * provider, tried or not, in routing order; with one, its own error.
    */
   async #routed<T>(
     operation: string,
     appUserId: string | undefined,
     run: (provider: Provider) => Promise<T>,
   ): Promise<T> {
-    const { eligible, excluded } = await this.#sift(operation, appUserId);
+    const candidates = await this.#sift(operation, appUserId);
     const booking: Booking = { appUserId, movesOnAppSuspension: true };
-    const attempts: IdSwitchError[] = [];
-    for (const [index, provider] of eligible.entries()) {
-      const outcome = await this.#attempt(provider, run, booking);
+    const failures: IdSwitchError[] = [];
+    const tried: IdSwitchError[] = [];
+    let moving: IdSwitchError | undefined; // why the call left the provider in front
+    let from: string | undefined;
+    for (const { provider, excluded } of candidates) {
+      if (excluded) {
+        failures.push(excluded);
+        moving ??= excluded;
+        from ??= provider.id;
+        continue;
+      }
+      if (from !== undefined && moving) {
+        this.#options.events.emit("failover", { operation, from, to: provider.id, code: moving.code });
+      }
+      const outcome = await this.#attempt(operation, provider, run, booking);
       if (outcome.ok) return outcome.value;
       const { error } = outcome;
-      if (!outcome.movesOn)
-        throw attempts.length === 0 ? error : new AllProvidersFailedError([...attempts, error]);
-      attempts.push(error);
-      const next = eligible[index + 1];
-      if (next) {
-        this.#options.events.emit("failover", {
-          operation,
-          from: provider.id,
-          to: next.id,
-          code: error.code,
-        });
-      }
+      // A denial is the last word: thrown as it is, after any outages met on the way.
+      if (!outcome.movesOn) throw tried.length === 0 ? error : new AllProvidersFailedError([...tried, error]);
+      failures.push(error);
+      tried.push(error);
+      moving = error;
+      from = provider.id;
     }
-    if (attempts.length === 1 && attempts[0]) throw attempts[0];
-    // Nothing could be tried: say why each provider was out of the running.
-    throw new AllProvidersFailedError(attempts.length > 0 ? attempts : excluded);
+    if (this.#order.length === 1 && failures[0]) throw failures[0];
+    throw new AllProvidersFailedError(failures);
   }
 
   /**
    * A call bound to one provider for one person: its failure is booked
    * (breaker, marks), and a suspension or an outage names the alternatives,
-   * as `routing.onSuspension` says.
+   * as `routing.onSuspension` says. While the provider's breaker is not
+   * closed the call is refused at once (`provider_unavailable`, reason
+   * `breaker_open`) — except a callback, whose code is good nowhere else and
+   * whose browser has just been at the provider.
    */
   async #bound<T>(
+    operation: string,
     provider: Provider,
     appUserId: string | undefined,
     run: (provider: Provider) => Promise<T>,
   ): Promise<T> {
-    const outcome = await this.#attempt(provider, run, { appUserId, movesOnAppSuspension: false });
+    const refusal = COMPLETES_AT_PROVIDER.has(operation)
+      ? undefined
+      : this.#breakers.admission(provider.id) !== "allowed"
+        ? this.#breakerOpen(operation, provider.id)
+        : await this.#drilled(operation, provider.id, appUserId);
+    const outcome = refusal
+      ? { ok: false as const, error: refusal, movesOn: false }
+      : await this.#attempt(operation, provider, run, { appUserId, movesOnAppSuspension: false });
     if (outcome.ok) return outcome.value;
     const { error } = outcome;
     // A failure that came through the browser is not the provider's word: no way out is offered on it.
@@ -229,19 +308,55 @@ export class Router {
     throw withAlternatives(error, await this.#alternatives(provider.id, appUserId));
   }
 
-  /** One call of one provider, its outcome booked. */
+  /** The refusal of a call to a provider whose breaker is open (the half-open probe is started off the caller's path). */
+  #breakerOpen(operation: string, id: string): IdSwitchError {
+    if (this.#breakers.admission(id) === "probe")
+      void this.#prober.probeNow(this.provider(id)).catch(() => {});
+    return new IdSwitchError(
+      "provider_unavailable",
+      `${id}: not tried for ${operation} (its breaker is open)`,
+      {
+        provider: id,
+        reason: "breaker_open",
+        retryable: true,
+      },
+    );
+  }
+
+  /** The refusal of a call a failover drill covers (the provider is not asked), if one does. */
+  async #drilled(
+    operation: string,
+    id: string,
+    appUserId: string | undefined,
+  ): Promise<IdSwitchError | undefined> {
+    const drill = await this.#drills.of(id);
+    if (!drill || !this.#drills.covers(drill, appUserId)) return undefined;
+    return new IdSwitchError("provider_unavailable", `${id}: not tried for ${operation} (a failover drill)`, {
+      provider: id,
+      reason: "drill",
+      retryable: true,
+    });
+  }
+
+  /** One call of one provider, its outcome booked against the surface `operation` exercises. */
   async #attempt<T>(
+    operation: string,
     provider: Provider,
     run: (provider: Provider) => Promise<T>,
     booking: Booking,
   ): Promise<{ ok: true; value: T } | { ok: false; error: IdSwitchError; movesOn: boolean }> {
     try {
       const value = await run(provider);
-      this.#breakers.succeeded(provider.id);
+      // A sign-in URL is built from cached metadata: its success says nothing of the provider.
+      if (!BUILT_LOCALLY.has(operation)) this.#breakers.succeeded(provider.id);
       return { ok: true, value };
     } catch (err) {
       const error = this.#classify(provider, err);
-      return { ok: false, error, movesOn: await this.#book(provider.id, error, booking) };
+      return {
+        ok: false,
+        error,
+        movesOn: await this.#book(provider.id, error, booking, surfaceOf(operation)),
+      };
     }
   }
 
@@ -255,50 +370,51 @@ export class Router {
       return await run(provider);
     } catch (err) {
       const error = this.#classify(provider, err);
-      if (error.code === "provider_unavailable") this.#breakers.failed(provider.id, error.code, error.reason);
+      if (error.code === "provider_unavailable")
+        this.#breakers.failed(provider.id, error.code, error.reason, "keys");
       throw error;
     }
   }
 
   /**
-   * The providers a routed call may try, most preferred first: the person's
-   * last good provider, then the configured order; minus providers whose
-   * breaker is open, that suspended the application, or — under
-   * `onSuspension: "failover"` — that suspended this person. And why each
-   * other one is out of the running.
+   * The providers a routed call considers, most preferred first: the
+   * person's last good provider, then the configured order. Each is either
+   * eligible or `excluded` with the reason: its breaker is open, it
+   * suspended the application, or — under `onSuspension: "failover"` — it
+   * suspended this person.
    */
   async #sift(
     operation: string,
     appUserId: string | undefined,
-  ): Promise<{ eligible: Provider[]; excluded: IdSwitchError[] }> {
+  ): Promise<Array<{ provider: Provider; excluded?: IdSwitchError }>> {
     const preferred = appUserId ? await this.#lastGood(appUserId) : undefined;
     const ids = [...new Set([...(preferred ? [preferred] : []), ...this.#order])];
-    const eligible: Provider[] = [];
-    const excluded: IdSwitchError[] = [];
-    const skip = (id: string, code: ErrorCode, why: string) =>
-      excluded.push(
-        new IdSwitchError(code, `${id}: not tried for ${operation} (${why})`, {
-          provider: id,
-          reason: "not_tried",
-        }),
-      );
+    const candidates: Array<{ provider: Provider; excluded?: IdSwitchError }> = [];
+    const notTried = (id: string, code: ErrorCode, why: string) =>
+      new IdSwitchError(code, `${id}: not tried for ${operation} (${why})`, {
+        provider: id,
+        reason: "not_tried",
+      });
     for (const id of ids) {
       const provider = this.#providers.get(id);
       if (!provider) continue;
-      const admission = this.#breakers.admission(id);
-      if (admission !== "allowed") {
-        // Half-open: a cheap probe (discovery) decides, off the caller's path.
-        if (admission === "probe") void this.#probe(id).catch(() => {});
-        skip(id, "provider_unavailable", "its breaker is open");
+      if (this.#breakers.admission(id) !== "allowed") {
+        this.#breakerOpen(operation, id); // starts the probe a half-open breaker wants
+        candidates.push({ provider, excluded: notTried(id, "provider_unavailable", "its breaker is open") });
+        continue;
+      }
+      const drilled = await this.#drilled(operation, id, appUserId);
+      if (drilled) {
+        candidates.push({ provider, excluded: drilled });
         continue;
       }
       const appMark = await this.#suspensions.ofProvider(id);
       const personMark = appMark ? undefined : await this.#suspendedForPerson(appUserId, id);
       const mark = appMark ?? personMark;
-      if (mark) skip(id, mark.code, appMark ? "it suspended the application" : "it suspended this person");
-      else eligible.push(provider);
+      const why = appMark ? "it suspended the application" : "it suspended this person";
+      candidates.push(mark ? { provider, excluded: notTried(id, mark.code, why) } : { provider });
     }
-    return { eligible, excluded };
+    return candidates;
   }
 
   /** Where a person refused or stranded at `exclude` may sign in instead. */
@@ -331,12 +447,12 @@ export class Router {
    * Books a failure: outages go to the breaker, suspensions become marks.
    * Returns whether the call may move to the next provider.
    */
-  async #book(id: string, error: IdSwitchError, booking: Booking): Promise<boolean> {
+  async #book(id: string, error: IdSwitchError, booking: Booking, surface: ProbeSurface): Promise<boolean> {
     // Only the provider's own voice is evidence: an error brought by the browser, or our own
     // verdict on what was received (a bad state, a bad token), says nothing about the provider.
     if (error.frontChannel || error.code === "token_invalid") return false;
     if (error.code === "provider_unavailable") {
-      this.#breakers.failed(id, error.code, error.reason);
+      this.#breakers.failed(id, error.code, error.reason, surface);
       return true;
     }
     // Anything else is the provider answering: it is up.
@@ -353,26 +469,17 @@ export class Router {
     return false;
   }
 
-  /** Probes one provider now (single-flight) and books the outcome. */
-  #probe(id: string): Promise<void> {
-    const running = this.#probes.get(id);
-    if (running) return running;
-    const probe = this.provider(id)
-      .health()
-      .then((health) => this.#bookHealth(health))
-      .finally(() => this.#probes.delete(id));
-    this.#probes.set(id, probe);
-    return probe;
-  }
-
-  /** Books a health probe's outcome: up closes the breaker; an outage feeds it; a suspension marks it. */
-  async #bookHealth(health: ProviderHealth): Promise<void> {
-    const id = health.provider;
-    if (health.status === "up") return this.#breakers.succeeded(id);
-    const code = probeCode(health.error);
-    if (code === "provider_unavailable") return this.#breakers.failed(id, code, "probe");
+  /**
+   * Books a probe's outcome: up proves its surface (and those it stands in
+   * for) to the breaker; an outage opens it; the application's own
+   * suspension becomes a mark.
+   */
+  async #bookProbe(id: string, result: ProbeResult, standsInFor: readonly ProbeSurface[]): Promise<void> {
+    if (result.status === "up") return this.#breakers.probed(id, result.surface, standsInFor);
+    const code = probeCode(result.error);
+    if (code === "provider_unavailable") return this.#breakers.probeFailed(id, code, result.surface);
     const error = new IdSwitchError(code, `${id}: health probe failed`, { provider: id, reason: "probe" });
-    await this.#book(id, error, { appUserId: undefined, movesOnAppSuspension: true });
+    await this.#book(id, error, { appUserId: undefined, movesOnAppSuspension: true }, result.surface);
   }
 
   async #suspendedForPerson(appUserId: string | undefined, id: string): Promise<SuspensionMark | undefined> {
@@ -404,6 +511,29 @@ const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
   "session_revoked",
   "provider_unavailable",
 ]);
+
+/** Calls that complete at the provider where they began: a callback's code or a device code is good nowhere else. */
+const COMPLETES_AT_PROVIDER: ReadonlySet<string> = new Set(["completeLogin", "completeDeviceLogin"]);
+
+/** Calls whose success needs no answer from the provider (the sign-in URL comes from cached metadata). */
+const BUILT_LOCALLY: ReadonlySet<string> = new Set(["beginLogin"]);
+
+/** What a call exercises at the provider: a failure there is what a probe must see answered again. */
+function surfaceOf(operation: string): ProbeSurface {
+  if (operation === "beginLogin") return "discovery";
+  if (operation === "verifyAccessToken") return "keys";
+  return "token";
+}
+
+function probeResult(health: ProviderHealth): ProbeResult {
+  return {
+    surface: health.surface ?? "discovery",
+    status: health.status === "up" ? "up" : "down",
+    checkedAt: health.checkedAt,
+    latencyMs: health.latencyMs,
+    ...(health.error === undefined ? {} : { error: health.error }),
+  };
+}
 
 function lastGoodKey(appUserId: string): string {
   return `idswitch:last-provider:${appUserId}`;

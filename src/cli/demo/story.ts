@@ -191,7 +191,7 @@ async function outageChapter(narrator: Narrator, world: World, entra: EntraEmula
   const during = await narrator.step("Entra ID refuses connections: the token comes from the spare", () =>
     daemons.clientCredentials({ scope }),
   );
-  narrator.say(`issuer ${issuerOf(during)} · ${events.join(", ")}`);
+  narrator.say(`issuer ${issuerOf(during)} · ${tally(events)}`);
   if (issuerOf(during) === issuerOf(before)) throw new Error("the token should have come from the spare");
   await narrator.step("The breaker is open: the next token costs no wait on Entra ID", () =>
     daemons.clientCredentials({ scope }),
@@ -208,8 +208,19 @@ async function outageChapter(narrator: Narrator, world: World, entra: EntraEmula
       throw new Error("traffic did not return to Entra ID");
     },
   );
-  narrator.say(`issuer ${issuerOf(back)} · ${events.join(", ")}`);
+  narrator.say(`issuer ${issuerOf(back)} · ${tally(events)}`);
   await daemons.close();
+}
+
+/** Events in order, a run of the same one told once with its count: every call that moved is a failover event. */
+function tally(events: readonly string[]): string {
+  const runs: Array<{ event: string; count: number }> = [];
+  for (const event of events) {
+    const last = runs.at(-1);
+    if (last?.event === event) last.count += 1;
+    else runs.push({ event, count: 1 });
+  }
+  return runs.map((r) => (r.count > 1 ? `${r.event} ×${r.count}` : r.event)).join(", ");
 }
 
 async function signIn(

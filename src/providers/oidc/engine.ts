@@ -479,6 +479,30 @@ export class OidcProvider implements Provider {
   }
 
   /**
+   * Probes the key set or the token endpoint for the background health
+   * checks. An answer that refuses the probe is still an answer (the
+   * endpoint is up); only the application's own suspension and outages
+   * report the provider down.
+   */
+  async probe(surface: "keys" | "token"): Promise<ProviderHealth | undefined> {
+    if (surface === "token" && !this.options.clientSecret && !this.#rules.clientAuthentication)
+      return undefined;
+    const started = this.runtime.now();
+    let error: string | undefined;
+    try {
+      if (surface === "keys") await (await this.#discovered()).keys.reload();
+      else await this.clientCredentials(this.#rules.probeScope ? { scope: this.#rules.probeScope } : {});
+    } catch (err) {
+      const code = this.classifyError(err).code;
+      const down =
+        code === "provider_unavailable" || code === "client_suspended" || code === "tenant_unavailable";
+      if (down) error = code;
+    }
+    const probe = { provider: this.id, surface, latencyMs: this.runtime.now() - started, checkedAt: started };
+    return error === undefined ? { ...probe, status: "up" } : { ...probe, status: "down", error };
+  }
+
+  /**
    * Every token this provider accepts goes through here: signature and claims
    * (foreign issuers and disallowed algorithms are refused before the keys —
    * a network call — are asked for), then the provider's own check with the

@@ -52,7 +52,12 @@ describe("Entra ID down: client credentials move to Keycloak", () => {
         expect(seen).toBeGreaterThan(before);
         await identity.clientCredentials({ scope: scope() });
         expect(world.entra.requests.length).toBe(seen);
-        expect(failovers).toHaveLength(1);
+        // It moved too, past the open breaker: every operation that moved is a failover event.
+        expect(failovers).toEqual([
+          { operation: "clientCredentials", from: "entra", to: "eu", code: "provider_unavailable" },
+          { operation: "clientCredentials", from: "entra", to: "eu", code: "provider_unavailable" },
+        ]);
+        expect(down).toHaveLength(1);
       } finally {
         world.entra.clearFaults();
         await identity.close();
@@ -154,9 +159,10 @@ describe("the real Keycloak stopped and resumed mid-test", () => {
     } finally {
       process.kill(-pid, "SIGCONT");
     }
-    expect(events).toEqual(["down eu", "failover eu->entra"]);
+    expect(events).toEqual(["down eu", "failover eu->entra", "failover eu->entra"]);
 
-    // Once the open period is over, a call triggers a probe; when it succeeds, traffic returns.
+    // Once the open period is over, a call triggers a probe of the token endpoint (what failed);
+    // when it succeeds, traffic returns.
     await expect
       .poll(
         async () => {
@@ -166,7 +172,48 @@ describe("the real Keycloak stopped and resumed mid-test", () => {
         { timeout: 20_000, interval: 300 },
       )
       .toMatch(/\/realms\/idswitch$/);
-    expect(events).toEqual(["down eu", "failover eu->entra", "up eu"]);
+    expect(events.filter((e) => !e.startsWith("failover"))).toEqual(["down eu", "up eu"]);
+    expect(events.at(-1)).toBe("up eu"); // no call moved after the probe closed the breaker
     await identity.close();
+  });
+
+  it("a background probe finds the frozen Keycloak before any caller does, and the first call goes straight to Entra ID", async () => {
+    const pid = inject("keycloakPid");
+    if (pid === null)
+      throw new Error("the Keycloak pid is unknown: set KEYCLOAK_PID when reusing KEYCLOAK_URL");
+    const identity = daemonIdentity(world, {
+      order: ["eu", "entra"],
+      timeoutMs: 1_500,
+      extra: {
+        routing: {
+          order: ["eu", "entra"],
+          breaker: { openMs: 60_000 },
+          health: { intervalMs: 1_000, timeoutMs: 400 },
+        },
+      },
+    });
+    const events: string[] = [];
+    identity.on("provider-down", (e) => events.push(`down ${e.provider} ${e.reason}`));
+    identity.on("failover", (e) => events.push(`failover ${e.from}->${e.to} ${e.operation}`));
+    const issuerOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()).iss;
+    expect(issuerOf((await identity.clientCredentials({ scope: scope() })).accessToken)).toMatch(
+      /\/realms\/idswitch$/,
+    );
+
+    await freezeProcessGroup(pid);
+    try {
+      await expect.poll(() => events.length, { timeout: 10_000, interval: 100 }).toBe(1);
+      expect(events[0]).toMatch(/^down eu probe_(discovery|keys|token)$/);
+      const first = await identity.clientCredentials({ scope: scope() });
+      expect(issuerOf(first.accessToken)).toContain(world.tenantId);
+      // Moved past eu's open breaker: eu was never asked, so the call waited for nothing there.
+      expect(events).toEqual([events[0], "failover eu->entra clientCredentials"]);
+      const [eu] = await identity.health();
+      expect(eu?.failedSurfaces.length).toBeGreaterThan(0);
+    } finally {
+      process.kill(-pid, "SIGCONT");
+      await identity.close();
+    }
   });
 });

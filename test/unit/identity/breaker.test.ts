@@ -41,43 +41,83 @@ describe("CircuitBreaker", () => {
 
   it("turns half-open after the open period; a probe's success closes it, a failure re-opens it quietly", () => {
     const { breaker, clock } = breakerAt({ consecutiveFailures: 1, openMs: 5_000 });
-    breaker.recordFailure();
+    breaker.recordFailure("token");
     expect(breaker.wantsProbe()).toBe(false);
     clock.now += 5_000;
     expect(breaker.wantsProbe()).toBe(true);
     expect(breaker.state).toBe("half-open");
     expect(breaker.allowsTraffic()).toBe(false);
-    expect(breaker.recordFailure()).toBe(false); // not a new "down"
+    expect(breaker.recordFailure("token")).toBe(false); // not a new "down"
     expect(breaker.state).toBe("open");
     clock.now += 5_000;
     expect(breaker.wantsProbe()).toBe(true);
-    expect(breaker.recordSuccess()).toBe(true);
+    expect(breaker.recordProbeSuccess("token")).toBe(true);
     expect(breaker.state).toBe("closed");
-    expect(breaker.recordSuccess()).toBe(false); // already closed: no new "up"
+    expect(breaker.recordProbeSuccess("token")).toBe(false); // already closed: no new "up"
   });
 
-  it("after a probe closes it, the first real failure re-opens it at once (the probe only saw discovery)", () => {
-    const { breaker, clock } = breakerAt({ consecutiveFailures: 3, openMs: 1_000 });
-    breaker.recordFailure();
-    breaker.recordFailure();
-    breaker.recordFailure();
+  it("a breaker opened by the token endpoint is not closed by a discovery probe (partial outage)", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 1, openMs: 1_000 });
+    breaker.recordFailure("token");
     clock.now += 1_000;
     expect(breaker.wantsProbe()).toBe(true);
-    breaker.recordSuccess(); // the discovery probe
+    expect(breaker.recordProbeSuccess("discovery")).toBe(false);
+    expect(breaker.state).toBe("half-open");
+    expect(breaker.failedSurfaces).toEqual(["token"]);
+    expect(breaker.recordProbeSuccess("token")).toBe(true);
+    expect(breaker.failedSurfaces).toEqual([]);
+  });
+
+  it("every surface that failed while open must be proved before it closes", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 1, openMs: 1_000 });
+    breaker.recordFailure("keys");
+    breaker.recordFailure("token"); // while open: remembered, no new "down"
+    clock.now += 1_000;
+    breaker.wantsProbe();
+    expect(breaker.recordProbeSuccess("token")).toBe(false);
+    expect(breaker.recordProbeSuccess("keys")).toBe(true);
+  });
+
+  it("live traffic never closes it: a success while open or half-open changes nothing", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 1, openMs: 1_000 });
+    breaker.recordFailure("token");
+    breaker.recordSuccess();
+    expect(breaker.state).toBe("open");
+    clock.now += 1_000;
+    breaker.wantsProbe();
+    breaker.recordSuccess();
+    expect(breaker.state).toBe("half-open");
+  });
+
+  it("a confirmed probe failure opens a closed breaker at once, without the usual count", () => {
+    const { breaker } = breakerAt({ consecutiveFailures: 3 });
+    expect(breaker.recordProbeFailure("token")).toBe(true);
+    expect(breaker.state).toBe("open");
+    expect(breaker.failedSurfaces).toEqual(["token"]);
+  });
+
+  it("closed by a discovery probe standing in for the token endpoint: the first real failure re-opens it at once", () => {
+    const { breaker, clock } = breakerAt({ consecutiveFailures: 3, openMs: 1_000 });
+    breaker.recordFailure("token");
+    breaker.recordFailure("token");
+    breaker.recordFailure("token");
+    clock.now += 1_000;
+    expect(breaker.wantsProbe()).toBe(true);
+    expect(breaker.recordProbeSuccess("discovery", ["token"])).toBe(true); // a public client: no token probe
     expect(breaker.state).toBe("closed");
-    expect(breaker.recordFailure()).toBe(true); // the token endpoint is still down
+    expect(breaker.recordFailure("token")).toBe(true); // the token endpoint is still down
     expect(breaker.state).toBe("open");
   });
 
-  it("a real success after the probe ends the probation", () => {
+  it("a real success after a stand-in probe ends the probation", () => {
     const { breaker, clock } = breakerAt({ consecutiveFailures: 2, openMs: 1_000 });
-    breaker.recordFailure();
-    breaker.recordFailure();
+    breaker.recordFailure("token");
+    breaker.recordFailure("token");
     clock.now += 1_000;
     breaker.wantsProbe();
-    breaker.recordSuccess(); // probe
+    breaker.recordProbeSuccess("discovery", ["token"]);
     breaker.recordSuccess(); // a real call
-    expect(breaker.recordFailure()).toBe(false);
+    expect(breaker.recordFailure("token")).toBe(false);
     expect(breaker.state).toBe("closed");
   });
 });

@@ -79,6 +79,21 @@ describe("createIdentity configuration", () => {
     expect(configError({ providers: [eu(), twin] }).issues?.[0]?.message).toMatch(/same issuer/);
   });
 
+  it("routing.health: false, or an interval and a probe budget within bounds, each named by its path", () => {
+    const err = configError({
+      providers: [eu()],
+      routing: { health: { intervalMs: 10, timeoutMs: 100_000 } },
+    });
+    expect(err.issues?.map((i) => i.path).sort()).toEqual([
+      "routing.health.intervalMs",
+      "routing.health.timeoutMs",
+    ]);
+    expect(configError({ providers: [eu()], routing: { health: true } }).issues?.[0]?.path).toBe(
+      "routing.health",
+    );
+    expect(() => createIdentity({ providers: [eu()], routing: { health: false } }).close()).not.toThrow();
+  });
+
   it("refuses no providers at all", () => {
     expect(configError({ providers: [] }).issues?.[0]?.path).toBe("providers");
   });
