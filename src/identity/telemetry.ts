@@ -25,6 +25,7 @@ const COUNTED_EVENTS: readonly IdentityEventName[] = [
   "account-suspended",
   "link-created",
   "key-rotated",
+  "drill",
   "warning",
 ];
 
