@@ -223,6 +223,7 @@ export class Identity {
       accounts: linkedAccounts(this.#links, { claim: options.linking.claim }),
       authority: this.#authority,
       health: options.routing.health,
+      hedge: options.routing.hedge,
     });
     this.#router.startHealthChecks();
     this.#telemetryLoaded = options.telemetry
@@ -345,8 +346,12 @@ export class Identity {
   /** Tokens for the application itself, from the first provider that is up and has not suspended it. */
   async clientCredentials(options: IdentityClientCredentialsOptions = {}): Promise<TokenSet> {
     return this.#traced("clientCredentials", async () => {
-      return this.#router.call({ operation: "clientCredentials", for: "app" }, (p) =>
-        p.clientCredentials({ scope: pick(options.scope, p.id), resource: pick(options.resource, p.id) }),
+      return this.#router.call({ operation: "clientCredentials", for: "app" }, (p, signal) =>
+        p.clientCredentials({
+          scope: pick(options.scope, p.id),
+          resource: pick(options.resource, p.id),
+          signal,
+        }),
       );
     });
   }

@@ -101,5 +101,6 @@ export type {
 } from "./providers/provider.js";
 export type { BreakerOptions, BreakerState } from "./routing/breaker.js";
 export type { Drill, DrillOptions } from "./routing/drills.js";
+export type { HedgeOptions } from "./routing/hedge.js";
 export type { HealthCheckOptions, ProbeResult } from "./routing/prober.js";
 export type { SuspensionMark } from "./routing/suspensions.js";

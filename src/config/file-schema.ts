@@ -85,6 +85,7 @@ export const configFileSchema = z.strictObject({
           z.strictObject({ intervalMs: z.number().optional(), timeoutMs: z.number().optional() }),
         ])
         .optional(),
+      hedge: z.strictObject({ afterMs: z.union([z.literal("auto"), z.number()]).optional() }).optional(),
       userSuspensionSeconds: z.number().optional(),
       providerSuspensionSeconds: z.number().optional(),
       authority: z.array(z.string()).optional(),

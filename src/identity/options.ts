@@ -74,7 +74,18 @@ export const identityOptionsSchema = z
             }),
           ])
           .default({ intervalMs: 30_000, timeoutMs: 2_000 }),
-        /** How long a person's suspension at a provider is remembered. */
+        /**
+         * Hedged client credentials: when the provider in front has not
+         * answered within `afterMs` (or `"auto"`: twice its recent p99,
+         * 100–2,000 ms), the next provider is asked too; the first good
+         * answer wins and the other request is aborted. Off when left out.
+         */
+        hedge: z
+          .strictObject({
+            afterMs: z.union([z.literal("auto"), wholeNumber().min(10).max(60_000)]).default("auto"),
+          })
+          .optional(),
+        /** How long a person's at a provider is remembered. */
         userSuspensionSeconds: positiveSeconds(7 * 24 * 3600).default(3600),
         /** How long the application's own suspension at a provider (client, tenant) is remembered. */
         providerSuspensionSeconds: positiveSeconds(24 * 3600).default(300),

@@ -85,6 +85,8 @@ export interface ClientCredentialsOptions {
   scope?: string | undefined;
   /** RFC 8707 resource indicator. */
   resource?: string | undefined;
+  /** Ends the request (routing's hedge aborts the request that lost); the call then fails. */
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -24,6 +24,7 @@ import type { AuthorityGate } from "./authority.js";
 import type { BreakerOptions, BreakerState } from "./breaker.js";
 import { BreakerBoard } from "./breaker-board.js";
 import { type Drill, type DrillOptions, Drills } from "./drills.js";
+import { HedgeDelays, type HedgeOptions } from "./hedge.js";
 import { type HealthCheckOptions, type ProbeResult, Prober } from "./prober.js";
 import { PROVIDER_SUSPENSIONS, type SuspensionMark, Suspensions, USER_SUSPENSIONS } from "./suspensions.js";
 
@@ -51,6 +52,8 @@ export interface RouterOptions {
   readonly authority: AuthorityGate;
   /** Background health checks (`routing.health`); `false`: only the probes a half-open breaker asks for. */
   readonly health: HealthCheckOptions | false;
+  /** Hedged client credentials (`routing.hedge`); off when undefined. */
+  readonly hedge?: HedgeOptions | undefined;
 }
 
 /**
@@ -97,6 +100,19 @@ export interface IdentityHealth extends ProviderHealth {
   readonly drill: Drill | undefined;
 }
 
+/** A call's work at one provider; `signal` ends it when routing no longer waits for it (a hedge that lost). */
+type Run<T> = (provider: Provider, signal?: AbortSignal) => Promise<T>;
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: IdSwitchError; movesOn: boolean };
+
+/** One request of a hedged call: abandoned (and aborted) once the other answered. */
+interface Launched<T> {
+  readonly provider: Provider;
+  readonly controller: AbortController;
+  abandoned: boolean;
+  readonly settled: Promise<{ provider: Provider; outcome: Outcome<T> }>;
+}
+
 /** What a failure does to the call in progress. */
 interface Booking {
   readonly appUserId: string | undefined;
@@ -112,6 +128,7 @@ export class Router {
   readonly #suspensions: Suspensions;
   readonly #prober: Prober;
   readonly #drills: Drills;
+  readonly #hedge: HedgeDelays | undefined;
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -124,6 +141,7 @@ export class Router {
       options.now,
     );
     this.#drills = new Drills(options.state, options.events, options.now);
+    this.#hedge = options.hedge ? new HedgeDelays(options.hedge) : undefined;
     this.#prober = new Prober({
       providers: options.providers,
       board: this.#breakers,
@@ -163,7 +181,7 @@ export class Router {
   }
 
   /** Calls `run` on the provider(s) `call` may use, booking every outcome (see {@link ProviderCall}). */
-  async call<T>(call: ProviderCall, run: (provider: Provider) => Promise<T>): Promise<T> {
+  async call<T>(call: ProviderCall, run: Run<T>): Promise<T> {
     switch (call.for) {
       case "app":
         return this.#routed(call.operation, undefined, run);
@@ -239,18 +257,16 @@ export class Router {
    * configured, the failure is an `AllProvidersFailedError` naming every
    * provider, tried or not, in routing order; with one, its own error.
    */
-  async #routed<T>(
-    operation: string,
-    appUserId: string | undefined,
-    run: (provider: Provider) => Promise<T>,
-  ): Promise<T> {
+  async #routed<T>(operation: string, appUserId: string | undefined, run: Run<T>): Promise<T> {
     const candidates = await this.#sift(operation, appUserId);
     const booking: Booking = { appUserId, movesOnAppSuspension: true };
     const failures: IdSwitchError[] = [];
     const tried: IdSwitchError[] = [];
     let moving: IdSwitchError | undefined; // why the call left the provider in front
     let from: string | undefined;
-    for (const { provider, excluded } of candidates) {
+    const hedging = this.#hedge && HEDGED.has(operation);
+    for (let index = 0; index < candidates.length; index++) {
+      const { provider, excluded } = candidates[index] as (typeof candidates)[number];
       if (excluded) {
         failures.push(excluded);
         moving ??= excluded;
@@ -260,18 +276,100 @@ export class Router {
       if (from !== undefined && moving) {
         this.#options.events.emit("failover", { operation, from, to: provider.id, code: moving.code });
       }
-      const outcome = await this.#attempt(operation, provider, run, booking);
-      if (outcome.ok) return outcome.value;
-      const { error } = outcome;
-      // A denial is the last word: thrown as it is, after any outages met on the way.
-      if (!outcome.movesOn) throw tried.length === 0 ? error : new AllProvidersFailedError([...tried, error]);
-      failures.push(error);
-      tried.push(error);
-      moving = error;
-      from = provider.id;
+      const backupAt = hedging ? candidates.findIndex((c, i) => i > index && !c.excluded) : -1;
+      const backup = backupAt >= 0 ? candidates[backupAt]?.provider : undefined;
+      const { settled, backupTried } = backup
+        ? await this.#hedged(operation, provider, backup, run, booking)
+        : {
+            settled: [{ provider, outcome: await this.#attempt(operation, provider, run, booking) }],
+            backupTried: false,
+          };
+      for (const { provider: at, outcome } of settled) {
+        if (outcome.ok) return outcome.value;
+        const { error } = outcome;
+        // A denial is the last word: thrown as it is, after any outages met on the way.
+        if (!outcome.movesOn)
+          throw tried.length === 0 ? error : new AllProvidersFailedError([...tried, error]);
+        failures.push(error);
+        tried.push(error);
+        moving = error;
+        from = at.id;
+      }
+      if (backupTried) index = backupAt; // tried alongside: not again
     }
     if (this.#order.length === 1 && failures[0]) throw failures[0];
     throw new AllProvidersFailedError(failures);
+  }
+
+  /**
+   * `primary`, and `backup` as well once `primary` is slower than its hedge
+   * delay: the first good answer wins and the other request is aborted (its
+   * outcome is not booked); a hedge that wins counts as a failure of the
+   * slow provider, so a provider that keeps losing opens its breaker. A
+   * denial by either is the answer. Returns the outcomes that decided, in
+   * the order they settled: one success, or the failures.
+   */
+  async #hedged<T>(
+    operation: string,
+    primary: Provider,
+    backup: Provider,
+    run: Run<T>,
+    booking: Booking,
+  ): Promise<{ settled: Array<{ provider: Provider; outcome: Outcome<T> }>; backupTried: boolean }> {
+    const hedge = this.#hedge as HedgeDelays;
+    const launch = (provider: Provider): Launched<T> => {
+      const controller = new AbortController();
+      const started = this.#options.now();
+      const launched = { abandoned: false };
+      const settled = this.#attempt(
+        operation,
+        provider,
+        run,
+        booking,
+        controller.signal,
+        () => launched.abandoned,
+      ).then((outcome) => {
+        if (outcome.ok) hedge.observe(provider.id, this.#options.now() - started);
+        return { provider, outcome };
+      });
+      return Object.assign(launched, { provider, controller, settled });
+    };
+    const first = launch(primary);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<"slow">((resolve) => {
+      timer = setTimeout(() => resolve("slow"), hedge.delay(primary.id));
+    });
+    const early = await Promise.race([first.settled, slow]).finally(() => clearTimeout(timer));
+    if (early !== "slow") return { settled: [early], backupTried: false };
+
+    const second = launch(backup);
+    const pending = new Set([first, second]);
+    const failed: Array<{ provider: Provider; outcome: Outcome<T> }> = [];
+    while (pending.size > 0) {
+      const done = await Promise.race([...pending].map((a) => a.settled.then((r) => ({ a, r }))));
+      pending.delete(done.a);
+      const { outcome } = done.r;
+      if (outcome.ok || !outcome.movesOn) {
+        for (const other of pending) {
+          other.abandoned = true;
+          other.controller.abort();
+        }
+        if (outcome.ok && done.a === second) {
+          // The slow provider lost: a soft failure (unless its own failure was booked already).
+          if (failed.length === 0)
+            this.#breakers.failed(primary.id, "provider_unavailable", "hedged", "token");
+          this.#options.events.emit("failover", {
+            operation,
+            from: primary.id,
+            to: backup.id,
+            code: "provider_unavailable",
+          });
+        }
+        return { settled: [...failed, done.r], backupTried: true };
+      }
+      failed.push(done.r);
+    }
+    return { settled: failed, backupTried: true };
   }
 
   /**
@@ -286,7 +384,7 @@ export class Router {
     operation: string,
     provider: Provider,
     appUserId: string | undefined,
-    run: (provider: Provider) => Promise<T>,
+    run: Run<T>,
   ): Promise<T> {
     const refusal = COMPLETES_AT_PROVIDER.has(operation)
       ? undefined
@@ -342,16 +440,20 @@ export class Router {
   async #attempt<T>(
     operation: string,
     provider: Provider,
-    run: (provider: Provider) => Promise<T>,
+    run: Run<T>,
     booking: Booking,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: IdSwitchError; movesOn: boolean }> {
+    signal?: AbortSignal,
+    abandoned: () => boolean = () => false,
+  ): Promise<Outcome<T>> {
     try {
-      const value = await run(provider);
+      const value = await run(provider, signal);
       // A sign-in URL is built from cached metadata: its success says nothing of the provider.
-      if (!BUILT_LOCALLY.has(operation)) this.#breakers.succeeded(provider.id);
+      if (!BUILT_LOCALLY.has(operation) && !abandoned()) this.#breakers.succeeded(provider.id);
       return { ok: true, value };
     } catch (err) {
       const error = this.#classify(provider, err);
+      // Aborted because another answer won: that says nothing of this provider.
+      if (abandoned()) return { ok: false, error, movesOn: true };
       return {
         ok: false,
         error,
@@ -514,6 +616,9 @@ const OFFERS_ALTERNATIVES: ReadonlySet<ErrorCode> = new Set([
 
 /** Calls that complete at the provider where they began: a callback's code or a device code is good nowhere else. */
 const COMPLETES_AT_PROVIDER: ReadonlySet<string> = new Set(["completeLogin", "completeDeviceLogin"]);
+
+/** Calls hedged at the next provider when the one in front is slow: the application's own tokens only. */
+const HEDGED: ReadonlySet<string> = new Set(["clientCredentials"]);
 
 /** Calls whose success needs no answer from the provider (the sign-in URL comes from cached metadata). */
 const BUILT_LOCALLY: ReadonlySet<string> = new Set(["beginLogin"]);

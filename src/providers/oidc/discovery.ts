@@ -14,6 +14,13 @@ export interface Discovered {
   readonly config: client.Configuration;
   readonly metadata: client.ServerMetadata;
   readonly keys: KeySet;
+  /**
+   * The same configuration, its requests also ended by `signal` (a hedged
+   * call whose other request won). openid-client takes a fetch per
+   * configuration, not per call, so a call that can be abandoned gets a
+   * configuration of its own.
+   */
+  abortable(signal: AbortSignal): client.Configuration;
 }
 
 export interface DiscoveryInput {
@@ -109,7 +116,19 @@ async function discover(input: DiscoveryInput): Promise<Discovered> {
     ...(input.onStaleKeys ? { onStale: input.onStaleKeys } : {}),
     persisted: saved?.keys(server.jwks_uri),
   });
-  return { config, metadata: server, keys };
+  const fetchFor = config[client.customFetch] as client.CustomFetch;
+  const abortable = (signal: AbortSignal): client.Configuration => {
+    const own = new client.Configuration(server, input.clientId, metadata, auth);
+    if (insecure) client.allowInsecureRequests(own);
+    own.timeout = config.timeout;
+    own[client.customFetch] = (url, options) =>
+      fetchFor(url, {
+        ...options,
+        signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+      });
+    return own;
+  };
+  return { config, metadata: server, keys, abortable };
 }
 
 /** OIDC Discovery §4.3, for a template: the document must announce exactly the template we were configured for. */

@@ -232,7 +232,8 @@ export class OidcProvider implements Provider {
   }
 
   async clientCredentials(options: ClientCredentialsOptions = {}): Promise<TokenSet> {
-    const { config } = await this.#discovered();
+    const discovered = await this.#discovered();
+    const config = options.signal ? discovered.abortable(options.signal) : discovered.config;
     const parameters: Record<string, string> = {};
     if (options.scope) parameters.scope = options.scope;
     if (options.resource) parameters.resource = options.resource;
