@@ -182,10 +182,10 @@ function drillRequest(args: readonly string[]): DrillRequest {
 
 async function openStore(request: Extract<DrillRequest, { help: false }>): Promise<StateStore> {
   if (request.redis !== undefined) {
-    const { redisStateStore } = await import("idswitch/stores/redis");
+    const { redisStateStore } = await import("../stores/redis/index.js");
     return redisStateStore({ url: request.redis, prefix: request.prefix });
   }
-  const { postgresStateStore } = await import("idswitch/stores/postgres");
+  const { postgresStateStore } = await import("../stores/postgres/index.js");
   return postgresStateStore({
     connectionString: request.postgres as string,
     maxConnections: 1,
