@@ -52,6 +52,11 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   if (token.length > MAX_TOKEN_LENGTH) throw invalid(provider, "too_large", "token too large");
   const parts = token.split(".");
   if (parts.length !== 3) throw invalid(provider, "malformed", "not a compact JWS");
+  // One spelling per token (RFC 7515 §2: unpadded base64url, and canonical — the spare bits of the
+  // last character zero). Lenient decoders accept padding, whitespace and other final characters,
+  // which would give one signed token many strings: each a miss of the verified-token cache.
+  if (!parts.every(isCanonicalBase64url))
+    throw invalid(provider, "malformed", "a token segment is not canonical base64url");
   let header: unknown;
   let payload: unknown;
   let problem: string | undefined;
@@ -68,7 +73,13 @@ export function peekJwt(token: string, provider: string | undefined): VerifiedJw
   if (!isObject(header) || !isObject(payload))
     throw invalid(provider, "malformed", "token is not a well-formed JWT");
   if (problem) throw invalid(provider, "malformed", `token JSON has ${problem}`);
-  const peeked = { header: header as jose.JWTHeaderParameters, payload: payload as jose.JWTPayload };
+  // Immutable (the header and claims were frozen by `jsonProblem`'s walk): on Node's RS* path these
+  // are the claims `verifyJwt` returns once the signature checks, and the peek is shown to code
+  // before that (every provider's `isIssuerOf`), which must not be able to change what is "verified".
+  const peeked = Object.freeze({
+    header: header as jose.JWTHeaderParameters,
+    payload: payload as jose.JWTPayload,
+  });
   PEEKED.set(peeked, token);
   return peeked;
 }
@@ -90,12 +101,15 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * One base64url segment as text. Node's Buffer where there is one (about
- * three times faster on the hot path); jose's decoder elsewhere. Peeking is
- * lenient at worst where Buffer is: jose decodes strictly when it verifies.
+ * three times faster on the hot path); jose's decoder elsewhere. The UTF-8 is
+ * decoded strictly, as jose decodes a protected header: on Node's RS* path
+ * this decode is the header that is trusted once the signature checks (jose
+ * does not decode it again), and a lenient one (U+FFFD for bad bytes) took
+ * headers jose refuses. A BOM is kept, so that `JSON.parse` refuses it as it did.
  */
 function decodeSegment(segment: string): string {
   return NodeBuffer
-    ? NodeBuffer.from(segment, "base64url").toString("utf8")
+    ? strictUtf8.decode(NodeBuffer.from(segment, "base64url") as Uint8Array)
     : utf8.decode(jose.base64url.decode(segment));
 }
 
@@ -120,6 +134,7 @@ const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "constructo
  * `"alg":"RS256"`) means different things to different parsers in a chain:
  * refuse duplicates (compared after unescaping: the text names more members
  * than the parsed value has), prototype-named members, and absurd nesting.
+ * The value is frozen on the way (see `peekJwt`).
  */
 function jsonProblem(text: string, value: unknown): string | undefined {
   const count = { members: 0 };
@@ -164,8 +179,10 @@ function isJsonWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
+/** Checks a parsed JSON value, counting its members, and freezes it (one walk for both). */
 function inspect(value: unknown, depth: number, count: { members: number }): string | undefined {
   if (depth > MAX_JSON_DEPTH) return "too deep a nesting";
+  Object.freeze(value);
   if (Array.isArray(value)) {
     for (const child of value) {
       if (typeof child === "object" && child !== null) {
@@ -279,9 +296,22 @@ interface NodeCrypto {
   KeyObject: { from(key: jose.CryptoKey): object };
 }
 
-const nodeCrypto = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+type NodeProcess = {
+  readonly versions?: Readonly<Record<string, string | undefined>>;
+  getBuiltinModule?: (id: string) => unknown;
+};
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+/**
+ * Node's own crypto, on Node only: Bun and Deno offer `process.getBuiltinModule` in their Node
+ * compatibility layers, but the callback form of `crypto.verify` this path relies on is only
+ * proven on Node (a runtime that never called back would hang every verification).
+ */
+const nodeCrypto =
+  nodeProcess?.versions?.node !== undefined &&
+  nodeProcess.versions.bun === undefined &&
+  nodeProcess.versions.deno === undefined
+    ? (nodeProcess.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined)
+    : undefined;
 
 /** RSASSA-PKCS1-v1_5 (RFC 7518 §3.3): the JWS algorithm → its hash, in node:crypto's and WebCrypto's names. */
 const PKCS1_HASHES: ReadonlyMap<string, { readonly node: string; readonly webCrypto: string }> = new Map([
@@ -296,6 +326,17 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 /** Decodes to the same bytes with Buffer as with jose's strict decoder (no other character, no dangling one). */
 function isBase64url(segment: string): boolean {
   return segment.length % 4 !== 1 && BASE64URL.test(segment);
+}
+
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** `isBase64url`, and the bits the last character does not fill are zero: the one spelling of its bytes. */
+function isCanonicalBase64url(segment: string): boolean {
+  if (!isBase64url(segment)) return false;
+  const spare = segment.length % 4; // 2: 4 spare bits in the last character; 3: 2 spare bits
+  if (spare === 0) return true;
+  const last = BASE64URL_ALPHABET.indexOf(segment[segment.length - 1] ?? "");
+  return (last & (spare === 2 ? 0x0f : 0x03)) === 0;
 }
 
 /** jose's floor for RSA keys (RFC 7518 §3.3): shorter keys are refused. */
