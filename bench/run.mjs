@@ -1,6 +1,7 @@
 /**
- * `npm run bench` (after `npm run build`): the four benchmarks of issue 4
- * against the built package, then bench/RESULTS.md.
+ * `npm run bench` (after `npm run build`): the four benchmarks of issue 4,
+ * then the health checks and StateStore outage (5), against the built
+ * package, then bench/RESULTS.md.
  *
  *   KEYCLOAK_URL=http://localhost:18180 npm run bench   real Keycloak (realm idswitch)
  *   npm run bench                                       local Keycloak-shaped issuer
@@ -16,6 +17,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { benchColdStart } from "./cold-start.mjs";
 import { benchFailover } from "./failover.mjs";
+import { benchHealth } from "./health.mjs";
 import { benchHttp } from "./http.mjs";
 import { machine } from "./lib/machine.mjs";
 import { msSince, SCALE } from "./lib/measure.mjs";
@@ -48,18 +50,20 @@ async function main() {
   const mixed = async () =>
     interleave(await world.mintEntra(PER_ISSUER), await world.mintKeycloak(PER_ISSUER));
   try {
-    log("1/4 verification throughput");
+    log("1/5 verification throughput");
     const tokens = await mixed();
     const verify = await benchVerify(world, tokens, log);
     const overhead = await benchOverhead(world, tokens, log);
-    log("2/4 HTTP API under autocannon");
+    log("2/5 HTTP API under autocannon");
     const http = await benchHttp(world, await mixed(), log);
-    log("3/4 failover");
+    log("3/5 failover");
     const failover = await benchFailover(world, log);
-    log("4/4 cold start");
+    log("4/5 cold start");
     const [entraToken] = await world.mintEntra(1);
     const [keycloakToken] = await world.mintKeycloak(1);
     const cold = await benchColdStart(world, { entra: entraToken, keycloak: keycloakToken }, log);
+    log("5/5 health checks and a StateStore outage");
+    const health = await benchHealth(world, log);
 
     const { markdown, targets } = render({
       machine: host,
@@ -71,6 +75,7 @@ async function main() {
       failover,
       cold,
       overhead,
+      health,
     });
     writeFileSync(RESULTS, markdown);
     formatMarkdown(RESULTS);

@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { TIMEOUT_MS } from "../failover.mjs";
+import { OUTAGE, REDIS_URL, STORE_OUTAGE, TRAFFIC } from "../health.mjs";
 import { httpRatio, httpSummary, VARIANTS } from "../http.mjs";
 import { MODES, pairedRatio, summary } from "../verify.mjs";
 import { fmt, median } from "./measure.mjs";
@@ -13,7 +14,7 @@ const x = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a");
 const verdict = (ok) => (ok ? "met" : "**MISSED**");
 
 /** @returns {{ markdown: string, targets: { name: string, value: string, ok: boolean }[] }} */
-export function render({ machine, world, scale, elapsedS, verify, http, failover, cold, overhead }) {
+export function render({ machine, world, scale, elapsedS, verify, http, failover, cold, overhead, health }) {
   const lines = [];
   const out = (line = "") => lines.push(line);
   const targets = [];
@@ -188,6 +189,9 @@ export function render({ machine, world, scale, elapsedS, verify, http, failover
   );
   out();
 
+  // ---- 5 -----------------------------------------------------------------------------------------
+  if (health) renderHealth(health, scale, out, target);
+
   // ---- overhead ----------------------------------------------------------------------------------
   out("## Where the time goes (synchronous steps idswitch adds, tight loops over the same tokens)");
   out();
@@ -211,7 +215,7 @@ export function render({ machine, world, scale, elapsedS, verify, http, failover
   out();
 
   // ---- targets -----------------------------------------------------------------------------------
-  out("## Targets (issue 4)");
+  out("## Targets (issue 4; 5. health checks and the StateStore outage)");
   out();
   out("| target | this run | verdict |");
   out("|---|--:|---|");
@@ -219,4 +223,171 @@ export function render({ machine, world, scale, elapsedS, verify, http, failover
   out();
   out(`Run took ${Math.round(elapsedS)} s.`);
   return { markdown: `${lines.join("\n")}\n`, targets };
+}
+
+const errorList = (byCode) =>
+  Object.entries(byCode)
+    .map(([code, n]) => `${n} ${code}`)
+    .join(", ") || "0";
+
+/** When each instance used the store again; a row whose store calls never failed never left it. */
+function recoveryCell(r) {
+  if (r.recoveredAfterMs.length > 0) return r.recoveredAfterMs.map((ms) => fmt(ms, 0)).join(", ");
+  return r.warnings.length === 0 ? "never fell back to memory" : "not within 12 s after the last phase";
+}
+
+function renderHealth({ outage, traffic, store }, scale, out, target) {
+  const outageS = (OUTAGE.durationMs * scale) / 1000;
+  out("## 5. Background health checks (`routing.health`) and a StateStore outage (`stateTimeoutMs`)");
+  out();
+  out("### 5a. Partial outage: the primary's token endpoint hangs, its discovery answers");
+  out();
+  out(
+    `\`createIdentity\` with order [entra, eu] (a private Entra emulator per row, the Keycloak above as the spare), ` +
+      `\`runtime.timeoutMs\` ${TIMEOUT_MS}, breaker ${OUTAGE.consecutiveFailures} failure / \`openMs\` ${OUTAGE.openMs}; ` +
+      "both providers warm (and, with health checks on, one round of probes done). At t0 the emulator's token " +
+      `endpoint starts hanging; \`identity.clientCredentials()\` is called at ${OUTAGE.ratePerS}/s (open loop: a new call ` +
+      `every ${1000 / OUTAGE.ratePerS} ms whatever the others do) for ${fmt(outageS)} s. The issue asks for 5 minutes; ` +
+      `${fmt(OUTAGE.durationMs / 1000)} s (at BENCH_SCALE 1) already spans ${fmt(OUTAGE.durationMs / OUTAGE.openMs)} open periods ` +
+      `and ~${fmt(OUTAGE.durationMs / OUTAGE.health.intervalMs)} probe rounds, and keeps the whole bench near its time budget. ` +
+      "Both rows run side by side, each against its own emulator, so every request an emulator counts is its row's. " +
+      `"Waited a timeout": the call took ≥ ${0.9 * TIMEOUT_MS} ms. Caller attempts at the primary's token endpoint are ` +
+      "counted on the provider's `runtime.fetch` (callers ask for the API's scope, the token probe for Graph's); probes = " +
+      "token requests the emulator received minus caller attempts.",
+  );
+  out();
+  out(
+    "| `routing.health` | calls | failed | from primary | waited a timeout | of which started after the breaker opened | breaker opened (ms after t0), reason | breaker down / up events | token requests at the primary: total / callers / probes | p50 / p99 (ms) |",
+  );
+  out("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const r of outage) {
+    const healthCell = r.health
+      ? `{ intervalMs: ${r.health.intervalMs}, timeoutMs: ${r.health.timeoutMs} }`
+      : "`false` (no rounds: only the probe a half-open breaker asks for)";
+    out(
+      `| ${healthCell} | ${r.calls} | ${r.failed} | ${r.fromPrimary} | ${r.waited} | ${r.waitedAfterOpen} | ${fmt(r.openedAt, 0)}, \`${r.openReason}\` | ${r.downEvents} / ${r.upEvents} | ${r.tokenRequests} / ${r.callerAttempts} / ${r.probes} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} |`,
+    );
+  }
+  out();
+  for (const r of outage) {
+    if (r.beforeT0 > 0)
+      out(`> Row \`${r.key}\`: ${r.beforeT0} breaker change(s) during the warm-up: it did not start closed.`);
+    if (r.probesSent !== r.probes)
+      out(
+        `> Row \`${r.key}\`: ${r.probesSent} probe token requests sent but ${r.probes} counted by difference.`,
+      );
+  }
+  {
+    const on = outage.find((r) => r.health);
+    const off = outage.find((r) => !r.health);
+    if (on && off) {
+      out(
+        `With health checks on, the calls that waited a timeout all started in the first ${fmt(on.lastWaitStartedAt, 0)} ms ` +
+          `(before the breaker opened at ${fmt(on.openedAt, 0)} ms, \`${on.openReason}\`); with them off, in the first ` +
+          `${fmt(off.lastWaitStartedAt, 0)} ms (opened at ${fmt(off.openedAt, 0)} ms, \`${off.openReason}\`). ` +
+          `The dead token endpoint saw ${on.probes} probe request(s) in ${fmt(outageS)} s with health checks on ` +
+          `(${on.upEvents} breaker close(s)), ${off.probes} with them off.`,
+      );
+      out();
+      target(
+        "5a. health checks on: no call waits a timeout once the breaker is open (token endpoint hung, discovery up)",
+        `${on.waitedAfterOpen} of ${on.calls} (${on.waited} before it opened)`,
+        on.waitedAfterOpen === 0 && on.upEvents === 0,
+      );
+      target(
+        "5a. zero failed calls in the partial outage (both rows)",
+        `${outage.reduce((n, r) => n + r.failed, 0)} failed of ${outage.reduce((n, r) => n + r.calls, 0)}`,
+        outage.every((r) => r.failed === 0),
+      );
+    }
+  }
+
+  out("### 5b. Probe traffic per provider, no caller traffic");
+  out();
+  out(
+    `\`routing.health: { intervalMs: ${TRAFFIC.health.intervalMs}, timeoutMs: ${TRAFFIC.health.timeoutMs} }\`, one provider ` +
+      `(a private Entra emulator per row), instances started and left ${2.5 * TRAFFIC.health.intervalMs} ms to settle, then the ` +
+      `emulator's requests counted for ${fmt((TRAFFIC.durationMs * scale) / 1000)} s. Shared rows: one \`redisStateStore\` per ` +
+      `instance on ${REDIS_URL}, a prefix unique to the run (its keys deleted afterwards). The last column scales to the ` +
+      "default 30 s interval (÷ 30): the rounds cost the same per round, there are 30× fewer.",
+  );
+  out();
+  out(
+    "| instances | discovery / keys / token per minute | all requests per minute | at the default 30 s interval | breaker changes, store warnings |",
+  );
+  out("|---|--:|--:|--:|--:|");
+  for (const r of traffic) {
+    const pm = r.perMinute;
+    out(
+      `| ${r.label} | ${fmt(pm.discovery, 1)} / ${fmt(pm.keys, 1)} / ${fmt(pm.token, 1)} | ${fmt(pm.total, 1)} | ${fmt(pm.total / 30, 1)} | ${r.events.length === 0 ? "none" : r.events.join(", ")} |`,
+    );
+  }
+  out();
+  {
+    const one = traffic.find((r) => r.key === "shared-1");
+    const four = traffic.find((r) => r.key === "shared-4");
+    const alone = traffic.find((r) => r.key === "memory-4");
+    if (one && four) {
+      const ratio = four.perMinute.total / one.perMinute.total;
+      out(
+        `4 instances sharing Redis made ${x(ratio)} the probe traffic of 1 instance` +
+          (alone
+            ? `; 4 instances without a shared store made ${x(alone.perMinute.total / one.perMinute.total)}.`
+            : "."),
+      );
+      out();
+      target(
+        "5b. 4 instances sharing a store probe like 1 (≤ 1.25× its requests; jitter moves rounds by ±20 %)",
+        x(ratio),
+        ratio <= 1.25 && four.events.length === 0,
+      );
+    }
+  }
+
+  out("### 5c. Client credentials while the shared Redis is killed, or frozen, and comes back");
+  out();
+  const phaseS = fmt((STORE_OUTAGE.phaseMs * scale) / 1000, 1);
+  out(
+    `${STORE_OUTAGE.instances} instances (order [entra, eu], \`routing.health: false\`) sharing a private \`redis-server\` ` +
+      `started for the row (\`--save "" --appendonly no\`, a free port, \`redisStateStore\` defaults), ` +
+      `${STORE_OUTAGE.concurrency} closed loops of \`clientCredentials()\` spread over them: ${phaseS} s normal, then for ` +
+      `${phaseS} s the server is either killed (SIGKILL: connections reset, node-redis fails every command at once) or ` +
+      "frozen (SIGSTOP: connections stay open and nothing answers, as in a partition or a stalled Redis), then for " +
+      `${phaseS} s it is back: started again on the same port (its start-up counts in that phase) or resumed (SIGCONT). ` +
+      "A call counts in the phase it started in; the loops run 1 s before the normal phase, uncounted. Each call asks " +
+      "the store for drills and suspension marks and gets a token from the Entra emulator, which signs it in this " +
+      "same process: that signing, not Redis, bounds the rate. `stateTimeoutMs: 10000` is the contrast: a budget " +
+      "longer than the store's own command timeout (5 s), close to having no budget. Store warnings per instance, " +
+      "with the time into the phase (`tail`: after the last phase, when the loops go on uncounted until both " +
+      "instances use the store again, at most 12 s); the guard retries the store only after its 5 s cool-down.",
+  );
+  out();
+  out(
+    "| Redis | `stateTimeoutMs` | normal calls/s | outage calls/s | back calls/s | outage / normal | errors (normal; outage; back) | slowest call per phase (ms) | store warnings | shared again after it came back (ms) |",
+  );
+  out("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const r of store) {
+    out(
+      `| ${r.how === "kill" ? "killed, restarted" : "frozen, resumed"} | ${r.stateTimeoutMs}${r.stateTimeoutMs === 250 ? " (default)" : ""} | ${fmt(r.rate.normal)} | ${fmt(r.rate.outage)} | ${fmt(r.rate.restarted)} | ${x(r.rate.outage / r.rate.normal)} | ${errorList(r.errors.normal)}; ${errorList(r.errors.outage)}; ${errorList(r.errors.restarted)} | ${fmt(r.slowest.normal, 0)} / ${fmt(r.slowest.outage, 0)} / ${fmt(r.slowest.restarted, 0)} | ${r.warnings.map((w) => `${w.reason} (${w.phase} +${fmt(w.at, 0)} ms)`).join(", ") || "none"} | ${recoveryCell(r)} |`,
+    );
+  }
+  out();
+  for (const byDefault of store.filter((r) => r.stateTimeoutMs === 250)) {
+    const what = byDefault.how === "kill" ? "killed" : "frozen";
+    const r = byDefault.rate.outage / byDefault.rate.normal;
+    target(
+      `5c. Redis ${what}: client-credentials throughput ≥ 0.5× normal (default stateTimeoutMs)`,
+      x(r),
+      r >= 0.5,
+    );
+    const errors = Object.values(byDefault.errors).reduce(
+      (n, byCode) => n + Object.values(byCode).reduce((a, b) => a + b, 0),
+      0,
+    );
+    target(
+      `5c. Redis ${what} and back: zero errors (default stateTimeoutMs)`,
+      `${errors} errors`,
+      errors === 0,
+    );
+  }
 }
