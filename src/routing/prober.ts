@@ -89,7 +89,6 @@ export class Prober {
   readonly #seenRound = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
-  #round: Promise<void> | undefined;
 
   constructor(options: ProberOptions) {
     this.#options = options;
@@ -101,12 +100,15 @@ export class Prober {
     this.#schedule();
   }
 
-  /** Stops the rounds and waits for probes in flight. */
+  /**
+   * Stops the rounds. A probe in flight is not waited for: during an outage
+   * it could hold a shutdown for its whole budget; it ends within its
+   * provider's own timeout, and what it finds is no longer booked.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    await Promise.allSettled([this.#round, ...this.#inFlight.values()]);
   }
 
   /** The last probe results of `provider`, newest round. */
@@ -150,6 +152,7 @@ export class Prober {
     const entries: ProbeEntry[] = [];
     const unprobeable: ProbeSurface[] = [];
     for (const surface of surfaces) {
+      if (this.#stopped) return;
       const result = await this.#confirmed(provider, surface);
       if (result) entries.push({ result, standsInFor: [] });
       else unprobeable.push(surface);
@@ -164,6 +167,7 @@ export class Prober {
       }
       if (discovery?.result.status === "up") discovery.standsInFor = unprobeable;
     }
+    if (this.#stopped) return;
     for (const entry of entries) await this.#options.book(provider.id, entry.result, entry.standsInFor);
     this.#latest.set(
       provider.id,
@@ -270,10 +274,7 @@ export class Prober {
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#round = this.round().finally(() => {
-        this.#round = undefined;
-        this.#schedule();
-      });
+      void this.round().finally(() => this.#schedule());
     }, delay);
     unref(this.#timer);
   }

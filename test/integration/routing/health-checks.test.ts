@@ -152,6 +152,28 @@ describe("background health checks", () => {
     expect(down).toHaveLength(1);
   });
 
+  it("close() does not wait for a probe that meets a hang", async () => {
+    // Budgets longer than the test's own timeout: a close() that waited for the probe would never return in time.
+    const identity = createIdentity({
+      providers: [
+        entraId({
+          id: "entra",
+          tenantId,
+          clientId: entraApp.clientId,
+          clientSecret: "entra-secret",
+          authority: entra.url,
+          v1IssuerBase: entra.v1IssuerBase,
+          runtime: { timeoutMs: 120_000 },
+        }),
+      ],
+      routing: { health: { intervalMs: 1_000, timeoutMs: 60_000 } },
+    });
+    entra.fault({ endpoint: "token", mode: "hang" });
+    const before = tokenRequests();
+    await expect.poll(() => tokenRequests(), { timeout: 10_000, interval: 50 }).toBeGreaterThan(before);
+    await identity.close();
+  });
+
   it("health() reports the last round of probes per surface", async () => {
     const identity = identityOf({ health: { intervalMs: 1_000, timeoutMs: 500 } });
     await expect
