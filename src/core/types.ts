@@ -107,6 +107,9 @@ export type ProviderStatus = "up" | "down";
  */
 export type ProbeSurface = "discovery" | "keys" | "token";
 
+/** Every {@link ProbeSurface}: what a probe result or a breaker message from another instance may name. */
+export const PROBE_SURFACES: ReadonlySet<unknown> = new Set<ProbeSurface>(["discovery", "keys", "token"]);
+
 /**
  * A provider's answer to a cheap health probe (its discovery document).
  *

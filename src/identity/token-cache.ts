@@ -26,9 +26,6 @@ export interface TokenCacheLimits {
   readonly maxAgeSeconds: number;
 }
 
-/** The RFC 7638 thumbprints of the keys a provider verifies with now, by provider id. */
-export type SigningKeysOf = (provider: string) => ReadonlySet<string> | undefined;
-
 /** A provider as the cache sees it: what names the RFC 7638 thumbprints of its signing keys now. */
 export interface KeyHolder {
   signingKeys?(): ReadonlySet<string> | undefined;
@@ -61,26 +58,10 @@ export class VerifiedTokenCache {
 
   /**
    * The principal of `token`, if it was verified for the same audience and
-   * scopes by a key its provider still publishes. `audienceFor` names the
-   * audience asked for at the provider that verified the token (audiences
-   * are per provider).
-   */
-  get(
-    token: string,
-    audienceFor: (provider: string) => string | readonly string[] | undefined,
-    scopes: readonly string[] | undefined,
-    signingKeysOf: SigningKeysOf,
-  ): Principal | undefined {
-    const entry = this.#entries.get(token);
-    if (!entry) return undefined;
-    const provider = entry.principal.provider;
-    return this.#answer(token, entry, audienceFor(provider), scopes, signingKeysOf(provider));
-  }
-
-  /**
-   * `get` on the hot path, without a callback per call: `audience` as the
-   * caller gave it (one for every provider, or a record by provider id) and
-   * the providers by id, which name their signing keys.
+   * scopes by a key its provider still publishes. `audience` as the caller
+   * gave it (one for every provider, or a record by provider id: audiences
+   * are per provider) and the providers by id, which name their signing keys;
+   * no callback per call, as this is the hot path.
    */
   lookup(
     token: string,

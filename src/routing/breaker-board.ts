@@ -7,6 +7,7 @@
 import type { ErrorCode } from "../core/errors.js";
 import type { EventBus } from "../core/events.js";
 import type { StateStore } from "../core/state-store.js";
+import { PROBE_SURFACES } from "../core/types.js";
 import { type BreakerOptions, type BreakerState, CircuitBreaker, type ProbeSurface } from "./breaker.js";
 
 export interface BreakerBoardOptions {
@@ -132,8 +133,6 @@ interface BreakerChange {
   readonly from: string;
 }
 
-const SURFACES: ReadonlySet<unknown> = new Set<ProbeSurface>(["discovery", "keys", "token"]);
-
 function parseBreakerChange(message: string): BreakerChange | undefined {
   try {
     const value = JSON.parse(message) as Partial<BreakerChange>;
@@ -142,7 +141,7 @@ function parseBreakerChange(message: string): BreakerChange | undefined {
       (value.state === "open" || value.state === "closed") &&
       typeof value.from === "string";
     if (!valid) return undefined;
-    const surfaces = Array.isArray(value.surfaces) ? value.surfaces.filter((s) => SURFACES.has(s)) : [];
+    const surfaces = Array.isArray(value.surfaces) ? value.surfaces.filter((s) => PROBE_SURFACES.has(s)) : [];
     return { ...(value as BreakerChange), surfaces: surfaces.length > 0 ? surfaces : ["token"] };
   } catch {
     return undefined;

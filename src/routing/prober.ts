@@ -14,7 +14,7 @@
  * checks never keep a process alive.
  */
 import type { StateStore } from "../core/state-store.js";
-import type { ProbeSurface, ProviderHealth } from "../core/types.js";
+import { PROBE_SURFACES, type ProbeSurface, type ProviderHealth } from "../core/types.js";
 import type { Provider } from "../providers/provider.js";
 import type { BreakerBoard } from "./breaker-board.js";
 
@@ -290,8 +290,6 @@ function unref(timer: ReturnType<typeof setTimeout> | undefined): void {
   if (typeof timer === "number") deno?.unrefTimer?.(timer);
 }
 
-const SURFACES: ReadonlySet<unknown> = new Set<ProbeSurface>(["discovery", "keys", "token"]);
-
 function parseRound(value: unknown): SharedRound | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const round = value as Partial<SharedRound>;
@@ -303,11 +301,11 @@ function parseRound(value: unknown): SharedRound | undefined {
     const valid =
       typeof result === "object" &&
       result !== null &&
-      SURFACES.has(result.surface) &&
+      PROBE_SURFACES.has(result.surface) &&
       (result.status === "up" || result.status === "down") &&
       typeof result.checkedAt === "number" &&
       Array.isArray(standsInFor) &&
-      standsInFor.every((s) => SURFACES.has(s));
+      standsInFor.every((s) => PROBE_SURFACES.has(s));
     if (valid) entries.push({ result, standsInFor });
   }
   return { at: round.at, by: round.by, entries };

@@ -236,15 +236,15 @@ describe("principals handed out", () => {
 
 describe("VerifiedTokenCache", () => {
   const principal = { provider: "p", expiresAt: Math.floor(NOW / 1000) + 3600 } as Principal;
-  const audience = () => "api";
+  const keysOf = (...thumbprints: string[]) => new Map([["p", { signingKeys: () => new Set(thumbprints) }]]);
 
   it("answers only while the key that verified the entry is among the provider's keys", () => {
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxAgeSeconds: 300 }, () => clock);
     cache.set("token", principal, "thumbprint-a", "api", undefined);
-    expect(cache.get("token", audience, undefined, () => new Set(["thumbprint-a"]))).toBe(principal);
-    expect(cache.get("token", audience, undefined, () => new Set(["thumbprint-b"]))).toBeUndefined();
+    expect(cache.lookup("token", "api", undefined, keysOf("thumbprint-a"))).toBe(principal);
+    expect(cache.lookup("token", "api", undefined, keysOf("thumbprint-b"))).toBeUndefined();
     expect(cache.size).toBe(0); // a dead entry is dropped, not kept for later
-    expect(cache.get("token", audience, undefined, () => new Set(["thumbprint-a"]))).toBeUndefined();
+    expect(cache.lookup("token", "api", undefined, keysOf("thumbprint-a"))).toBeUndefined();
   });
 
   it("keeps nothing it could not bind to a key", () => {
