@@ -76,6 +76,7 @@ export default defineConfig({
           include: [
             "test/integration/keycloak/**/*.test.ts",
             "test/integration/identity/**/*.test.ts",
+            "test/integration/signals/**/*.test.ts",
             "test/integration/directory/**/*.test.ts",
             "test/security/**/*.test.ts",
           ],

@@ -5,7 +5,7 @@
  * about every decision through events.
  */
 import { parseConfig } from "./core/config.js";
-import { invalid } from "./core/errors.js";
+import { IdSwitchError, invalid } from "./core/errors.js";
 import { EventBus, type IdentityEventName, type IdentityListener } from "./core/events.js";
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
@@ -30,6 +30,8 @@ import type {
 import { AuthorityGate } from "./routing/authority.js";
 import type { Drill, DrillOptions } from "./routing/drills.js";
 import { type IdentityHealth, Router } from "./routing/router.js";
+import { newSessionId, SessionIndex } from "./sessions/session-index.js";
+import { logoutTokenClaims } from "./tokens/logout-token.js";
 import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
 export type { IdentityHealth };
@@ -123,6 +125,25 @@ export interface IdentitySession extends Session {
   readonly appUserId: string;
   /** When the person signed in (epoch ms, our clock); kept across refreshes. */
   readonly signedInAt: number;
+  /**
+   * The facade's own id of this sign-in (random), under which the session
+   * index records it: what `isRevoked` looks up. Kept across refreshes.
+   * Sessions made before the index existed have none; they are never revoked by a signal.
+   */
+  readonly sessionId?: string;
+}
+
+/**
+ * What {@link Identity.backChannelLogout} did: which provider sent the logout token, and how many sessions ended.
+ *
+ * @example
+ * const { provider, ended } = await identity.backChannelLogout(form.get("logout_token") ?? "");
+ * log.info(`${provider} signed someone out: ${ended} session(s) ended`);
+ */
+export interface BackChannelLogoutResult {
+  readonly provider: string;
+  /** 0 when the token named a session this app does not know (it answers 200 all the same). */
+  readonly ended: number;
 }
 
 /**
@@ -164,6 +185,7 @@ export class Identity {
   readonly #router: Router;
   readonly #authority: AuthorityGate;
   readonly #linker: Linker;
+  readonly #sessions: SessionIndex;
   readonly #links: LinkStore;
   readonly #state: StateStore;
   readonly #events = new EventBus();
@@ -174,6 +196,7 @@ export class Identity {
   readonly #telemetryLoaded: Promise<void>;
   /** Listening to other instances' breakers, when the state store can tell. */
   readonly #sharedBreakers: Promise<() => Promise<void>>;
+  readonly #sessionMaxAgeSeconds: number;
   /** Warned once, to the first `warning` listener: links in memory are lost on restart. */
   #memoryLinksWarning: boolean;
 
@@ -211,6 +234,15 @@ export class Identity {
       unavailable: options.routing.authorityUnavailable,
       now: this.#now,
     });
+    this.#sessions = new SessionIndex({
+      state: this.#state,
+      maxAgeMs: options.sessions.maxAgeSeconds * 1000,
+      now: this.#now,
+      events: this.#events,
+      decide: (appUserId, provider, status) => this.#authority.decided(appUserId, provider, status),
+      appUserOf: (provider, subject) => this.#appUserOf(provider, subject),
+    });
+    this.#sessionMaxAgeSeconds = options.sessions.maxAgeSeconds;
     this.#router = new Router({
       providers: this.#providers,
       onSuspension: options.routing.onSuspension,
@@ -234,6 +266,11 @@ export class Identity {
     // A store that cannot subscribe (or fails to) leaves each instance on its own breakers.
     this.#sharedBreakers = this.#router.listen().catch(() => async () => {});
     for (const provider of this.#providers) this.#unsubscribe.push(this.#connect(provider));
+  }
+
+  /** `sessions.maxAgeSeconds`: the longest a session may live and still be revoked by a signal. */
+  get sessionMaxAgeSeconds(): number {
+    return this.#sessionMaxAgeSeconds;
   }
 
   /** The configured providers, in routing order. */
@@ -335,11 +372,18 @@ export class Identity {
         appUserId: session.appUserId,
         provider: session.provider,
       } as const;
+      // A session a signal ended stays ended: the provider is not asked to renew it.
+      if (await this.#sessions.isRevoked(session)) throw revoked(session.provider);
       // An authority's disable binds here too: the provider is not even asked.
       await this.#authority.admit(session.appUserId, session.provider);
       const refreshed = await this.#router.call(call, (p) => p.refresh(session));
       await this.#authority.signedIn(session.appUserId, session.provider);
-      return { ...refreshed, appUserId: session.appUserId, signedInAt: session.signedInAt };
+      return {
+        ...refreshed,
+        appUserId: session.appUserId,
+        signedInAt: session.signedInAt,
+        ...(session.sessionId === undefined ? {} : { sessionId: session.sessionId }),
+      };
     });
   }
 
@@ -422,6 +466,93 @@ export class Identity {
    */
   drills(): Promise<Drill[]> {
     return this.#router.drills();
+  }
+
+  /**
+   * Whether a signal (back-channel logout, Shared Signals) or the app ended
+   * this session: one StateStore read, the same answer on every instance
+   * sharing the store. The web integrations ask on every request.
+   *
+   * @example
+   * if (await identity.isRevoked(session)) return signInAgain(); // the organisation signed this person out
+   */
+  isRevoked(session: IdentitySession): Promise<boolean> {
+    return this.#sessions.isRevoked(session);
+  }
+
+  /**
+   * Receives an OpenID Back-Channel Logout 1.0 logout token (the
+   * `logout_token` form field the provider POSTs) and ends the sessions it
+   * names, on every instance sharing the StateStore. The token is verified
+   * as any token of its issuer — the unverified `iss` only picks the
+   * provider, an unknown one is refused before any network call; exact
+   * `iss`, `aud` = the client id, algorithm allow-list, keys by `kid`,
+   * `iat` and `exp` — and by the spec's rules: typed `logout+jwt` when
+   * typed, the back-channel logout event, a `sid` or a `sub`, no `nonce`,
+   * a `jti` never seen before. Any failure is `token_invalid` with a reason.
+   *
+   * @example
+   * // What the web integrations mount at POST <prefix>/backchannel-logout:
+   * try {
+   *   await identity.backChannelLogout(form.get("logout_token") ?? "");
+   *   return new Response(null, { status: 200, headers: { "cache-control": "no-store" } });
+   * } catch (err) {
+   *   if (!isIdSwitchError(err, "token_invalid")) throw err;
+   *   return Response.json({ error: "invalid_request" }, { status: 400, headers: { "cache-control": "no-store" } });
+   * }
+   */
+  async backChannelLogout(logoutToken: string): Promise<BackChannelLogoutResult> {
+    return this.#traced("backChannelLogout", async () => {
+      const peeked = peekJwt(logoutToken, undefined);
+      const provider = issuerOf(this.#providers, peeked.payload);
+      if (!provider) throw invalid(undefined, "issuer", "logout token issuer is not a configured provider");
+      if (!provider.verifyLogoutToken) {
+        throw invalid(provider.id, "token_type", "this provider cannot verify logout tokens");
+      }
+      // Not through the router: a logout must be heard while a breaker is open (the keys are cached).
+      const claims = logoutTokenClaims(await provider.verifyLogoutToken(logoutToken, peeked), provider.id);
+      // Remembered until the token expires (and the clock skew after): a replay cannot end the
+      // person's later sessions. Forgotten again if the sessions could not be ended, so the
+      // provider's retry is not refused as a replay.
+      const seen = `idswitch:logout-jti:${provider.id}:${claims.jti}`;
+      const ttlMs = Math.max(60_000, claims.exp * 1000 - this.#now() + 5 * 60_000);
+      if (!(await this.#state.add(seen, 1, { ttlMs }))) {
+        throw invalid(provider.id, "replayed", "the logout token was received before");
+      }
+      try {
+        const target = { provider: provider.id, sid: claims.sid, subject: claims.sub };
+        return { provider: provider.id, ended: await this.#sessions.end(target, "backchannel_logout") };
+      } catch (error) {
+        await this.#state.delete(seen).catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Ends one session in the index (a sign-out in this app): a copy of its
+   * cookie or token set is refused everywhere afterwards. The web
+   * integrations call it on logout.
+   *
+   * @example
+   * await identity.revokeSession(session);
+   * await identity.isRevoked(session); // true, on every instance sharing the StateStore
+   */
+  async revokeSession(session: IdentitySession): Promise<void> {
+    if (await this.#sessions.endOne(session, "application")) {
+      this.#events.emit("session-revoked", { provider: session.provider, source: "application", ended: 1 });
+    }
+  }
+
+  /**
+   * Ends every session of an app user, at every provider ("sign out
+   * everywhere"); resolves to how many ended.
+   *
+   * @example
+   * const ended = await identity.revokeSessions({ appUserId: session.appUserId });
+   */
+  revokeSessions(target: { readonly appUserId: string }): Promise<number> {
+    return this.#sessions.endAppUser(target.appUserId, "application");
   }
 
   /** RP-initiated logout at the provider that issued the session. */
@@ -514,8 +645,32 @@ export class Identity {
     // a sign-in at an authority is that authority saying the account is enabled.
     await this.#authority.admit(link.appUserId, session.provider, true);
     await this.#router.signedIn(link.appUserId, session.provider);
-    return { ...session, appUserId: link.appUserId, signedInAt };
+    const resolved = { ...session, appUserId: link.appUserId, signedInAt, sessionId: newSessionId() };
+    // A logout signal may overtake the recording of the session it ends (sent the moment the provider issued it).
+    if (!(await this.#sessions.record(resolved))) throw revoked(session.provider);
+    return resolved;
   }
+
+  /** The app user linked to an account at `provider`, for a signal about a person with no session here. */
+  async #appUserOf(providerId: string, subject: string): Promise<string | undefined> {
+    const provider = this.#providerById.get(providerId);
+    if (!provider) return undefined;
+    let tenant: string | undefined;
+    try {
+      // The provider's own rule for the tenant of its accounts (Keycloak: the realm of its issuer).
+      tenant = provider.normalizeClaims({ iss: provider.issuer, sub: subject }).tenant;
+    } catch {
+      return undefined;
+    }
+    return (await this.#links.find({ provider: providerId, tenant: tenant ?? "", subject }))?.appUserId;
+  }
+}
+
+function revoked(provider: string): IdSwitchError {
+  return new IdSwitchError("session_revoked", `${provider}: the session was ended (signed out or revoked)`, {
+    provider,
+    reason: "signal",
+  });
 }
 
 /** The configured provider that issued a token, by its unverified claims (a loop: no closure per call). */

@@ -55,7 +55,9 @@ export type TokenInvalidReason =
   | "claims"
   | "state"
   | "nonce"
-  | "response";
+  | "response"
+  /** A logout token or security event token seen before (its `jti`): a replay. */
+  | "replayed";
 
 /**
  * Why a provider could not serve (`code: "provider_unavailable"`): what kind

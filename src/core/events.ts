@@ -3,6 +3,8 @@
  * typed event. Listeners run synchronously and their failures are swallowed
  * (a broken dashboard must not break sign-in).
  */
+
+import type { RevocationSource } from "../sessions/revoker.js";
 import type { ErrorCode } from "./errors.js";
 import type { LinkMethod, ProviderAccount } from "./types.js";
 
@@ -56,6 +58,16 @@ export interface IdentityEvents {
     readonly state: "started" | "ended";
     readonly percent: number;
     readonly until: number;
+  };
+  /**
+   * A signal (back-channel logout, Shared Signals) or the application ended
+   * sessions: `ended` of them, on every instance sharing the StateStore.
+   * `provider` is undefined when an app user's sessions ended everywhere.
+   */
+  "session-revoked": {
+    readonly provider: string | undefined;
+    readonly source: RevocationSource;
+    readonly ended: number;
   };
   /** Something works, but not as it should (stale keys in use, an in-memory link store). */
   warning: { readonly provider: string | undefined; readonly reason: string; readonly message: string };

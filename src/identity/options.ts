@@ -177,6 +177,17 @@ export const identityOptionsSchema = z
       ])
       .default(false),
     /**
+     * The session index (`isRevoked`, `backChannelLogout`, Shared Signals):
+     * every sign-in is recorded in `state` for `maxAgeSeconds`, the longest a
+     * session of this app may live — a web integration's `session.maxAgeSeconds`
+     * may not exceed it, or a revoked session would outlive its revocation.
+     */
+    sessions: z
+      .strictObject({
+        maxAgeSeconds: positiveSeconds(30 * 24 * 3600).default(8 * 3600),
+      })
+      .default({ maxAgeSeconds: 8 * 3600 }),
+    /**
      * OpenTelemetry spans and counters: on when `@opentelemetry/api` is
      * installed (it is a no-op until the app registers an SDK); `false` turns them off.
      */

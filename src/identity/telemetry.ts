@@ -26,6 +26,7 @@ const COUNTED_EVENTS: readonly IdentityEventName[] = [
   "link-created",
   "key-rotated",
   "drill",
+  "session-revoked",
   "warning",
 ];
 

@@ -275,6 +275,13 @@ export interface Provider {
     unverified?: UnverifiedJwt,
   ): Promise<{ readonly principal: Principal; readonly keyThumbprint: string | undefined }>;
   /**
+   * Verifies a logout token (OpenID Back-Channel Logout 1.0) as any token of
+   * this provider: signature with its keys, exact `iss`, `aud` = this
+   * client's id, algorithm allow-list, `iat`/`exp` (both required). The
+   * logout-token rules (event, no nonce, sid or sub) are the facade's.
+   */
+  verifyLogoutToken?(token: string, unverified?: UnverifiedJwt): Promise<UnverifiedJwt>;
+  /**
    * The RFC 7638 thumbprints of the signing keys in use now; undefined before
    * they were first fetched. A cached token answers only while its key is here.
    */

@@ -96,6 +96,22 @@ export class AuthorityGate {
     if (account) await this.#options.state.delete(cacheKey(provider, account.subject)).catch(() => {});
   }
 
+  /**
+   * A signal from `provider` (a RISC account-disabled or account-purged
+   * event) said the account of `appUserId` is disabled or deleted. From an
+   * authority that is the binding decision, as if it had refused a sign-in;
+   * from any other provider it is no decision. Returns whether it bound.
+   */
+  async decided(appUserId: string, provider: string, status: AuthorityDecision["status"]): Promise<boolean> {
+    if (!this.isAuthority(provider)) return false;
+    await this.#record(appUserId, provider, status);
+    const account = (await this.#options.records.linksOf(appUserId)).find(
+      (link) => link.provider === provider,
+    );
+    if (account) await this.#options.state.delete(cacheKey(provider, account.subject)).catch(() => {});
+    return true;
+  }
+
   async #decide(
     appUserId: string,
     provider: string,

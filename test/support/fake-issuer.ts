@@ -10,7 +10,8 @@ export interface FakeIssuer {
   readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** Every URL fetched, in order. */
   readonly requests: string[];
-  sign(payload: JWTPayload, header?: { alg?: string; kid?: string; typ?: string }): Promise<string>;
+  /** `typ: null` leaves the header's `typ` out; `JWT` when not given. */
+  sign(payload: JWTPayload, header?: { alg?: string; kid?: string; typ?: string | null }): Promise<string>;
   readonly publicJwk: JsonWebKey & { kid: string };
   /** Answers POSTs to the token endpoint; tests set it. */
   token: (form: URLSearchParams) => Promise<Response>;
@@ -62,7 +63,7 @@ export async function createFakeIssuer(
         .setProtectedHeader({
           alg: header.alg ?? "RS256",
           kid: header.kid ?? "key-1",
-          typ: header.typ ?? "JWT",
+          ...(header.typ === null ? {} : { typ: header.typ ?? "JWT" }),
         })
         .sign(privateKey);
     },

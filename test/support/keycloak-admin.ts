@@ -250,6 +250,19 @@ export class KeycloakAdmin {
     return this.#updateClient(clientId, { secret });
   }
 
+  /** Creates a client of the realm; returns its internal id (for `deleteClient`). */
+  async createClient(representation: Representation): Promise<string> {
+    const response = await this.#request("POST", this.#realmPath("/clients"), representation);
+    await response.body?.cancel();
+    const id = response.headers.get("location")?.split("/").pop();
+    if (!id) throw new Error("Keycloak created a client without a Location");
+    return id;
+  }
+
+  deleteClient(uuid: string): Promise<void> {
+    return this.#send("DELETE", this.#realmPath(`/clients/${encodeURIComponent(uuid)}`));
+  }
+
   // ----- realms (master admin only) ------------------------------------------------------------
 
   setRealmEnabled(realm: string, enabled: boolean): Promise<void> {

@@ -10,7 +10,16 @@ import { z } from "zod";
 import { clockSchema, stateStoreSchema } from "../../core/schemas.js";
 import { safeReturnTo } from "./return-to.js";
 
-const IDENTITY_METHODS = ["beginLogin", "completeLogin", "refresh", "logoutUrl", "verifyAccessToken"];
+const IDENTITY_METHODS = [
+  "beginLogin",
+  "completeLogin",
+  "refresh",
+  "logoutUrl",
+  "verifyAccessToken",
+  "isRevoked",
+  "revokeSession",
+  "backChannelLogout",
+];
 
 const identity = z.custom<Identity>(
   (value) =>
@@ -33,61 +42,74 @@ const absoluteUrl = z.string().refine((v) => URL.canParse(v), "must be an absolu
 /** RFC 6265 cookie-name token, without the characters browsers treat specially. */
 const cookieName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'");
 
-export const webOptionsSchema = z.strictObject({
-  identity,
-  /** Seals the session and login cookies. A list rotates: the first seals, all open. */
-  secret: z.union([secretString, z.array(secretString).min(1, "must list at least one secret")]),
-  /** Where people go when their provider refused them: the app's "choose another provider" page. */
-  chooserPath: relativePath,
-  /** The routes' common prefix: `<prefix>/login`, `<prefix>/callback/:provider`, `<prefix>/logout`. */
-  prefix: relativePath.default("/auth"),
-  /** Where to go after sign-in when no `returnTo` was asked for. */
-  defaultReturnTo: relativePath.default("/"),
-  /** Registered at each provider; one for all, or per provider id. */
-  postLogoutRedirectUri: z.union([absoluteUrl, z.record(z.string(), absoluteUrl)]).optional(),
-  cookie: z
-    .strictObject({
-      /** Default `__Host-idswitch` (Secure, host-only, Path=/), `idswitch` when not secure. */
-      name: cookieName.optional(),
-      /**
-       * Off only for plain-http development on localhost; requests to any other
-       * host are then refused, so the switch cannot leak into production.
-       */
-      secure: z.boolean().default(true),
-    })
-    .default({ secure: true }),
-  session: z
-    .strictObject({
-      /** Absolute lifetime: after it the person signs in again (OWASP: hours, not weeks). */
-      maxAgeSeconds: z
-        .number()
-        .int()
-        .positive()
-        .max(30 * 24 * 3600)
-        .default(8 * 3600),
-      /** Refresh at the provider when the access token expires within this many seconds. */
-      refreshBeforeExpirySeconds: z.number().int().min(0).max(3600).default(60),
-      /**
-       * Keeps sessions server side: the cookie then holds only a random id.
-       * Without it the whole session (tokens included) is sealed into the
-       * cookie, split into chunks when it exceeds one cookie's 4 KB.
-       */
-      store: stateStoreSchema.optional(),
-      /**
-       * With `store`: seal each stored session (AES-GCM under a key derived
-       * from `secret`), so a copy of the store — a SQLite file, a backup, a
-       * Redis dump — holds no usable token, and whoever can write to the
-       * store but lacks the secret cannot plant a session. `false` stores
-       * sessions as plain JSON, for stores that encrypt at rest themselves.
-       */
-      sealAtRest: z.boolean().default(true),
-    })
-    .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60, sealAtRest: true }),
-  /** What `requireAuth` does without a session: redirect a browser to sign in, or answer 401. */
-  unauthenticated: z.enum(["redirect", "status"]).default("redirect"),
-  /** A clock (epoch ms), for tests. */
-  now: clockSchema.optional(),
-});
+export const webOptionsSchema = z
+  .strictObject({
+    identity,
+    /** Seals the session and login cookies. A list rotates: the first seals, all open. */
+    secret: z.union([secretString, z.array(secretString).min(1, "must list at least one secret")]),
+    /** Where people go when their provider refused them: the app's "choose another provider" page. */
+    chooserPath: relativePath,
+    /** The routes' common prefix: `<prefix>/login`, `<prefix>/callback/:provider`, `<prefix>/logout`. */
+    prefix: relativePath.default("/auth"),
+    /** Where to go after sign-in when no `returnTo` was asked for. */
+    defaultReturnTo: relativePath.default("/"),
+    /** Registered at each provider; one for all, or per provider id. */
+    postLogoutRedirectUri: z.union([absoluteUrl, z.record(z.string(), absoluteUrl)]).optional(),
+    cookie: z
+      .strictObject({
+        /** Default `__Host-idswitch` (Secure, host-only, Path=/), `idswitch` when not secure. */
+        name: cookieName.optional(),
+        /**
+         * Off only for plain-http development on localhost; requests to any other
+         * host are then refused, so the switch cannot leak into production.
+         */
+        secure: z.boolean().default(true),
+      })
+      .default({ secure: true }),
+    session: z
+      .strictObject({
+        /** Absolute lifetime: after it the person signs in again (OWASP: hours, not weeks). */
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .positive()
+          .max(30 * 24 * 3600)
+          .default(8 * 3600),
+        /** Refresh at the provider when the access token expires within this many seconds. */
+        refreshBeforeExpirySeconds: z.number().int().min(0).max(3600).default(60),
+        /**
+         * Keeps sessions server side: the cookie then holds only a random id.
+         * Without it the whole session (tokens included) is sealed into the
+         * cookie, split into chunks when it exceeds one cookie's 4 KB.
+         */
+        store: stateStoreSchema.optional(),
+        /**
+         * With `store`: seal each stored session (AES-GCM under a key derived
+         * from `secret`), so a copy of the store — a SQLite file, a backup, a
+         * Redis dump — holds no usable token, and whoever can write to the
+         * store but lacks the secret cannot plant a session. `false` stores
+         * sessions as plain JSON, for stores that encrypt at rest themselves.
+         */
+        sealAtRest: z.boolean().default(true),
+      })
+      .default({ maxAgeSeconds: 8 * 3600, refreshBeforeExpirySeconds: 60, sealAtRest: true }),
+    /** What `requireAuth` does without a session: redirect a browser to sign in, or answer 401. */
+    unauthenticated: z.enum(["redirect", "status"]).default("redirect"),
+    /** A clock (epoch ms), for tests. */
+    now: clockSchema.optional(),
+  })
+  .superRefine((options, ctx) => {
+    // The session index forgets a session (and its revocation) after the identity's
+    // `sessions.maxAgeSeconds`: a cookie that lived longer would come back to life.
+    const indexed = options.identity.sessionMaxAgeSeconds;
+    if (typeof indexed === "number" && options.session.maxAgeSeconds > indexed) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["session", "maxAgeSeconds"],
+        message: `must not exceed createIdentity's sessions.maxAgeSeconds (${indexed}): a revoked session would outlive its revocation`,
+      });
+    }
+  });
 
 /**
  * Options of the web (cookie session) integration: `identity`, `secret`, `chooserPath`, and optional routes prefix, cookie and session store.

@@ -54,6 +54,16 @@ function isPendingLogin(value: unknown): value is PendingLogin {
   return v === 2 && typeof state === "object" && state !== null;
 }
 
+/** The largest body a signal route reads: a logout token is a few KiB at most. */
+export const MAX_SIGNAL_BODY = 64 * 1024;
+
+/** One field of a urlencoded form; undefined when absent, empty or repeated (ambiguous). */
+function formField(form: string | undefined, name: string): string | undefined {
+  if (form === undefined) return undefined;
+  const values = new URLSearchParams(form).getAll(name);
+  return values.length === 1 && values[0] !== "" ? values[0] : undefined;
+}
+
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 export class WebAuth {
@@ -98,6 +108,9 @@ export class WebAuth {
   }
   get logoutPath(): string {
     return `${this.options.prefix}/logout`;
+  }
+  get backchannelLogoutPath(): string {
+    return `${this.options.prefix}/backchannel-logout`;
   }
 
   /** `GET <prefix>/login?provider=&returnTo=&link=1`: starts a sign-in and remembers it in a sealed cookie. */
@@ -193,6 +206,8 @@ export class WebAuth {
     const pendingLogin = request.cookies.has(this.#loginCookie)
       ? [serializeCookie(this.#loginCookie, "", this.#attributes(0))]
       : [];
+    // Ended in the index too: a copy of this cookie, kept by whoever could read it, is refused from now on.
+    if (opened) await this.identity.revokeSession(opened.session).catch(() => {});
     const cleared = [...(await this.#jar.clear(request.cookies, opened?.id)), ...pendingLogin];
     const fallback = this.#postLogout(opened?.session.provider) ?? this.options.defaultReturnTo;
     if (!opened) return redirect(fallback, cleared, 303);
@@ -208,6 +223,37 @@ export class WebAuth {
   }
 
   /**
+   * `POST <prefix>/backchannel-logout` (OpenID Back-Channel Logout 1.0 §2.5,
+   * §2.8): the provider posts `logout_token` as a form; the sessions it names
+   * end on every instance sharing the StateStore. 200 when the token was
+   * good (also when it named no session here), 400 with a JSON error
+   * otherwise; never cached. `form` is the request body, read by the
+   * integration (at most {@link MAX_SIGNAL_BODY} bytes).
+   */
+  async backchannelLogout(request: WebRequest, form: string | undefined): Promise<WebResponse> {
+    if (request.method !== "POST")
+      return { ...json(405, { error: "method_not_allowed" }), headers: [["Allow", "POST"]] };
+    const type = (request.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+    const token = type === "application/x-www-form-urlencoded" ? formField(form, "logout_token") : undefined;
+    if (token === undefined) {
+      return json(400, {
+        error: "invalid_request",
+        error_description: "a logout_token form field is required",
+      });
+    }
+    try {
+      await this.identity.backChannelLogout(token);
+      return { status: 200, headers: [["Cache-Control", "no-store"]] };
+    } catch (error) {
+      if (!(error instanceof IdSwitchError)) throw error;
+      // The reason names the failed check, never the token; an outage (keys unreachable) fails too (§2.8).
+      const description =
+        error.code === "token_invalid" ? `logout token refused (${error.reason ?? "invalid"})` : error.code;
+      return json(400, { error: "invalid_request", error_description: description });
+    }
+  }
+
+  /**
    * The request's session: refreshed at its own provider when the access
    * token is about to expire. A refusal ends the session and sends the person
    * to the chooser with the alternatives; an outage keeps a still-valid one.
@@ -217,6 +263,14 @@ export class WebAuth {
     if (refused) return { session: undefined, setCookies: [], failure: refused };
     const opened = await this.#read(request);
     if (!opened) return { session: undefined, setCookies: [], failure: undefined };
+    // Ended by a signal (the organisation signed the person out) or a sign-out elsewhere: gone, one read.
+    if (await this.identity.isRevoked(opened.session)) {
+      return {
+        session: undefined,
+        setCookies: await this.#jar.clear(request.cookies, opened.id),
+        failure: undefined,
+      };
+    }
     const now = this.#seconds();
     const expiresAt = opened.session.tokens.expiresAt;
     if (expiresAt === undefined || expiresAt - now > this.options.session.refreshBeforeExpirySeconds) {

@@ -9,7 +9,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = express();
- * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
  * app.get("/admin", auth.requireRole("admin"), (req, res) => res.send("hello admin"));
  * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
@@ -22,7 +22,8 @@ import { BearerAuth } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { WebAuth } from "../core/web-auth.js";
+import { MAX_SIGNAL_BODY, WebAuth } from "../core/web-auth.js";
+import { formBody } from "./body.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
@@ -53,7 +54,7 @@ declare module "express-serve-static-core" {
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
  */
 export interface ExpressIdswitch {
-  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`. */
+  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`, `POST <prefix>/backchannel-logout`. */
   routes(): Router;
   /** Reads (and refreshes) the session into `req.idswitch`; lets everyone through. */
   session(): RequestHandler;
@@ -99,6 +100,13 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
       router.all(
         auth.logoutPath,
         handler(async (req, res) => send(res, await auth.logout(toWeb(req)))),
+      );
+      router.all(
+        auth.backchannelLogoutPath,
+        handler(async (req, res) => {
+          const form = req.method === "POST" ? await formBody(req, MAX_SIGNAL_BODY) : undefined;
+          send(res, await auth.backchannelLogout(toWeb(req), form));
+        }),
       );
       return router;
     },

@@ -9,7 +9,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = Fastify();
- * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
  * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
  * app.get("/orders", { preHandler: bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }) },
  *   (request) => ({ caller: request.idswitch?.principal?.subject }));
@@ -27,7 +27,7 @@ import { BearerAuth } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { WebAuth } from "../core/web-auth.js";
+import { MAX_SIGNAL_BODY, WebAuth } from "../core/web-auth.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
@@ -81,10 +81,13 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
   const auth = new WebAuth(options, "idswitch/fastify");
   const plugin: FastifyPluginAsync = async (app) => {
     if (!app.hasRequestDecorator("idswitch")) app.decorateRequest("idswitch", null);
-    // Routes in their own scope: the logout form's urlencoded body needs a parser the app may not have.
+    // Routes in their own scope: urlencoded bodies (the logout form, a logout token) need a parser
+    // the app may not have. Read as text, at most a signal's size.
     await app.register(async (scope: FastifyInstance) => {
-      scope.addContentTypeParser("application/x-www-form-urlencoded", (_request, _payload, done) =>
-        done(null, undefined),
+      scope.addContentTypeParser(
+        "application/x-www-form-urlencoded",
+        { parseAs: "string", bodyLimit: MAX_SIGNAL_BODY },
+        (_request, body, done) => done(null, body),
       );
       scope.get(auth.loginPath, async (request, reply) => send(reply, await auth.login(toWeb(request))));
       scope.get<{ Params: { provider: string } }>(`${auth.callbackPath}/:provider`, async (request, reply) =>
@@ -94,6 +97,14 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
         method: ["GET", "POST"],
         url: auth.logoutPath,
         handler: async (request, reply) => send(reply, await auth.logout(toWeb(request))),
+      });
+      scope.route({
+        method: ["GET", "POST"],
+        url: auth.backchannelLogoutPath,
+        handler: async (request, reply) => {
+          const form = typeof request.body === "string" ? request.body : undefined;
+          return send(reply, await auth.backchannelLogout(toWeb(request), form));
+        },
       });
     });
   };

@@ -10,7 +10,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = new Hono<IdswitchEnv>();
- * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout
+ * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
  * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
  *
@@ -21,7 +21,7 @@ import { BearerAuth } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
-import { WebAuth } from "../core/web-auth.js";
+import { MAX_SIGNAL_BODY, WebAuth } from "../core/web-auth.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
@@ -99,6 +99,10 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
         toResponse(await auth.callback(toWeb(c), c.req.param("provider"))),
       );
       app.all(auth.logoutPath, async (c) => toResponse(await auth.logout(toWeb(c))));
+      app.all(auth.backchannelLogoutPath, async (c) => {
+        const form = c.req.method === "POST" ? await limitedText(c.req.raw, MAX_SIGNAL_BODY) : undefined;
+        return toResponse(await auth.backchannelLogout(toWeb(c), form));
+      });
       return app;
     },
   };
@@ -121,6 +125,31 @@ export function bearerAuth(options: BearerOptionsInput): MiddlewareHandler<Idswi
     c.set("idswitch", { ...c.get("idswitch"), principal: outcome.principal });
     await next();
   };
+}
+
+/** The body as text, or undefined past `limit` bytes (read no further: a large body cannot hold memory). */
+async function limitedText(request: Request, limit: number): Promise<string | undefined> {
+  if (!request.body) return undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function toWeb(c: Context<IdswitchEnv>): WebRequest {

@@ -347,6 +347,12 @@ export class OidcProvider implements Provider {
     return { principal: await this.#enriched(principal), keyThumbprint: verified.keyThumbprint };
   }
 
+  async verifyLogoutToken(token: string, unverified?: VerifiedJwt): Promise<VerifiedJwt> {
+    const check = { ...this.#jwtCheck(this.options.clientId), requiredClaims: ["iat", "exp", "jti"] };
+    const { payload, header } = await this.#verify(token, check, unverified);
+    return { payload, header };
+  }
+
   /** The RFC 7638 thumbprints of the signing keys in use now; undefined before they were first fetched. */
   signingKeys(): ReadonlySet<string> | undefined {
     return this.#ready?.keys.thumbprints();
