@@ -16,6 +16,8 @@ export interface KeycloakTestClient {
 export async function createKeycloakClient(options: {
   redirectUri: string;
   postLogoutRedirectUri: string;
+  /** Where Keycloak posts logout tokens (one per session, with `sid`). */
+  backchannelLogoutUrl?: string;
 }): Promise<KeycloakTestClient> {
   const base = inject("keycloakUrl");
   const token = await adminToken(base);
@@ -35,6 +37,12 @@ export async function createKeycloakClient(options: {
       attributes: {
         "post.logout.redirect.uris": options.postLogoutRedirectUri,
         "pkce.code.challenge.method": "S256",
+        ...(options.backchannelLogoutUrl
+          ? {
+              "backchannel.logout.url": options.backchannelLogoutUrl,
+              "backchannel.logout.session.required": "true",
+            }
+          : {}),
       },
     }),
   });

@@ -194,6 +194,53 @@ export function webScenarios(framework: string, start: StartApp): void {
     });
   });
 
+  describe(`${framework}: back-channel logout (POST /auth/backchannel-logout)`, () => {
+    const post = (body: string, type = "application/x-www-form-urlencoded") =>
+      app.dispatch(
+        new Request(new URL("/auth/backchannel-logout", app.origin), {
+          method: "POST",
+          headers: { "content-type": type },
+          body,
+        }),
+      );
+
+    it("Keycloak's logout token ends the session (200, no-store); replayed, it is refused with a JSON 400", async () => {
+      const user = await newUser();
+      const b = browser();
+      await signIn(b, user, "?provider=eu");
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(200);
+      await realmAdmin().logoutUser(user.id);
+      const form = new URLSearchParams({ logout_token: await world.nextLogoutToken() }).toString();
+
+      const accepted = await post(form);
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get("cache-control")).toBe("no-store");
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
+
+      const replayed = await post(form);
+      expect(replayed.status).toBe(400);
+      expect(replayed.headers.get("cache-control")).toBe("no-store");
+      expect(await replayed.json()).toEqual({
+        error: "invalid_request",
+        error_description: "logout token refused (replayed)",
+      });
+    });
+
+    it("refuses what is not a logout token form: no token, another content type, a GET", async () => {
+      expect((await post("nothing=here")).status).toBe(400);
+      expect((await post("logout_token=a.b.c", "application/json")).status).toBe(400);
+      const forged = await post("logout_token=eyJhbGciOiJub25lIn0.e30.");
+      expect(forged.status).toBe(400);
+      expect(await forged.json()).toEqual({
+        error: "invalid_request",
+        error_description: "logout token refused (issuer)",
+      });
+      const get = await app.dispatch(new Request(new URL("/auth/backchannel-logout", app.origin)));
+      expect(get.status).toBe(405);
+      expect(get.headers.get("allow")).toBe("POST");
+    });
+  });
+
   describe(`${framework}: refresh near expiry`, () => {
     it("refreshes at the session's provider, renews the cookie, and parallel requests share one refresh", async () => {
       const b = browser();

@@ -4,6 +4,8 @@
  * needs from them — an identity, the integration's options, a clock to move.
  */
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
 import {
   createIdentity,
@@ -28,6 +30,12 @@ export interface World {
   /** A Keycloak service-account token for `api`. */
   keycloakApiToken(): Promise<string>;
   newEntraUser(): { oid: string; username: string; password: string };
+  /**
+   * The logout tokens Keycloak posted for the apps' clients (each client's
+   * back-channel logout URL is a capture here, so any transport — Hono's
+   * `app.fetch` too — can be handed the real token).
+   */
+  nextLogoutToken(): Promise<string>;
   /** An app at `origin`: registered at both providers with its own callback URLs. */
   appAt(origin: string, options?: { secure?: boolean }): Promise<AppSetup>;
   close(): Promise<void>;
@@ -48,6 +56,7 @@ export async function startWorld(): Promise<World> {
   const daemon = entra.addApp({ tenantId: tenant.id, displayName: "daemon", secret: "daemon-secret" });
   entra.grantAppRoles(daemon.clientId, api.clientId, []);
   const keycloakUrl = inject("keycloakUrl");
+  const capture = await captureLogoutTokens();
   const clients: KeycloakTestClient[] = [];
   const identities: Identity[] = [];
   const entraOptions = (clientId: string, secret: string): EntraProviderOptions =>
@@ -77,6 +86,7 @@ export async function startWorld(): Promise<World> {
       } as KeycloakProviderOptions);
       return (await provider.clientCredentials()).accessToken;
     },
+    nextLogoutToken: () => capture.next(),
     newEntraUser() {
       const password = `pw-${randomUUID()}`;
       const user = entra.addUser({
@@ -97,6 +107,7 @@ export async function startWorld(): Promise<World> {
       const client = await createKeycloakClient({
         redirectUri: `${origin}/auth/callback/eu`,
         postLogoutRedirectUri: `${origin}/bye`,
+        backchannelLogoutUrl: capture.url,
       });
       clients.push(client);
       const identity = createIdentity({
@@ -138,6 +149,43 @@ export async function startWorld(): Promise<World> {
       await Promise.all(identities.map((i) => i.close()));
       await Promise.all(clients.map((c) => c.remove()));
       await entra.close();
+      await capture.close();
     },
+  };
+}
+
+/** A loopback receiver of Keycloak's back-channel logout posts: hands out each `logout_token` once. */
+async function captureLogoutTokens() {
+  const tokens: string[] = [];
+  const waiting: Array<(token: string) => void> = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const token = new URLSearchParams(body).get("logout_token");
+      if (token) {
+        const taker = waiting.shift();
+        if (taker) taker(token);
+        else tokens.push(token);
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/backchannel-logout`,
+    next: () => {
+      const token = tokens.shift();
+      return token !== undefined ? Promise.resolve(token) : new Promise<string>((r) => waiting.push(r));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
