@@ -18,6 +18,7 @@ import { linkedAccounts } from "./links/accounts.js";
 import type { Link, LinkStore } from "./links/link-store.js";
 import { Linker } from "./links/linker.js";
 import { MemoryLinkStore } from "./links/memory-link-store.js";
+import { type ClaimsChallenge, parseClaimsChallenge } from "./providers/entra/cae.js";
 import type {
   BeginLoginOptions,
   CompleteDeviceLoginOptions,
@@ -553,6 +554,40 @@ export class Identity {
    */
   revokeSessions(target: { readonly appUserId: string }): Promise<number> {
     return this.#sessions.endAppUser(target.appUserId, "application");
+  }
+
+  /**
+   * A resource refused the session's access token with a claims challenge
+   * (Entra's Continuous Access Evaluation: the person was disabled, their
+   * password changed, their sessions revoked — `WWW-Authenticate: Bearer …
+   * error="insufficient_claims", claims="…"`). Entra sends relying parties
+   * no back-channel logout; this is its signal. The session ends in the
+   * index, on every instance, as a back-channel logout would end it, and the
+   * challenge comes back so the person can sign in again asking for exactly
+   * those claims (or be offered the spare provider when Entra refuses).
+   * Resolves undefined, ending nothing, when the header carries no challenge.
+   *
+   * @example
+   * const response = await fetch(graphUrl, { headers: { authorization: `Bearer ${session.tokens.accessToken}` } });
+   * if (response.status === 401) {
+   *   const challenge = await identity.claimsChallenge(session, response.headers.get("www-authenticate") ?? "");
+   *   if (challenge) return identity.beginLogin({ provider: session.provider, claims: challenge.claims });
+   * }
+   */
+  async claimsChallenge(
+    session: IdentitySession,
+    wwwAuthenticate: string,
+  ): Promise<ClaimsChallenge | undefined> {
+    const challenge = parseClaimsChallenge(wwwAuthenticate);
+    if (challenge === undefined) return undefined;
+    if (await this.#sessions.endOne(session, "claims_challenge")) {
+      this.#events.emit("session-revoked", {
+        provider: session.provider,
+        source: "claims_challenge",
+        ended: 1,
+      });
+    }
+    return challenge;
   }
 
   /** RP-initiated logout at the provider that issued the session. */

@@ -42,6 +42,8 @@ export type RevocationSource =
   | "account_disabled"
   /** RISC `account-purged`. */
   | "account_purged"
+  /** A resource refused the session's access token with a claims challenge (Entra CAE): `identity.claimsChallenge`. */
+  | "claims_challenge"
   /** The application ended them (`identity.revokeSessions`). */
   | "application";
 

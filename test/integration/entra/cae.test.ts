@@ -8,8 +8,10 @@ import { randomUUID } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createIdentity,
   type EntraProvider,
   entraId,
+  MemoryStateStore,
   mergeClaimsRequests,
   parseClaimsChallenge,
 } from "../../../src/index.js";
@@ -80,5 +82,37 @@ describe("CAE with entraId", () => {
     expect(again.principal.subject).toBe(user.oid);
     expect(decodeJwt(again.tokens.accessToken).nbf).toBeGreaterThanOrEqual(Number(demanded));
     expect((await callResource(again.tokens.accessToken)).status).toBe(200);
+  });
+
+  it("a claims challenge ends the app session on every instance sharing the store, as a logout would", async () => {
+    // Entra sends third-party apps no back-channel logout: CAE's challenge is the signal they get.
+    const state = new MemoryStateStore();
+    const [first, second] = [1, 2].map(() =>
+      createIdentity({ providers: [provider], state, telemetry: false }),
+    );
+    try {
+      entra.setUserState(user.oid, "active");
+      const { url, state: login } = await first.beginLogin({ claims: CP1 });
+      const outcome = await signInThroughSignInPage(url.href, user, { redirectUriPrefix: REDIRECT });
+      if (!("callbackUrl" in outcome)) throw new Error(`no callback: ${JSON.stringify(outcome)}`);
+      const session = await first.completeLogin(outcome.callbackUrl, login);
+      expect(await second.isRevoked(session)).toBe(false);
+      expect(await first.claimsChallenge(session, 'Bearer realm="", error="invalid_token"')).toBeUndefined();
+      expect(await second.isRevoked(session)).toBe(false);
+
+      entra.setUserState(user.oid, "tokens_revoked");
+      const refused = await callResource(session.tokens.accessToken);
+      const challenge = await first.claimsChallenge(session, refused.headers.get("www-authenticate") ?? "");
+      expect(challenge).toMatchObject({ error: "insufficient_claims" });
+      expect(await second.isRevoked(session)).toBe(true);
+      // Ended here, the session is not even refreshed at Entra.
+      expect(await idSwitchErrorOf(second.refresh(session))).toMatchObject({
+        code: "session_revoked",
+        reason: "signal",
+      });
+    } finally {
+      entra.setUserState(user.oid, "active");
+      await Promise.all([first?.close(), second?.close()]);
+    }
   });
 });
