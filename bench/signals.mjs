@@ -104,7 +104,7 @@ function instance(idp, prefix) {
   return { identity, state };
 }
 
-async function signIn(identity, idp, nonces, sub, sid) {
+async function signIn(identity, nonces, sub, sid) {
   const { state } = await identity.beginLogin();
   const code = `${sub}.${sid}`;
   nonces.set(code, state.nonce);
@@ -200,10 +200,10 @@ async function logouts(idp, a, b) {
   const nonces = new Map();
   idp.answer(nonces);
   const ada = await mapLimit([...Array(SESSIONS).keys()], 16, (i) =>
-    signIn(a, idp, nonces, `p-${i}`, `sid-${i}-${randomUUID()}`),
+    signIn(a, nonces, `p-${i}`, `sid-${i}-${randomUUID()}`),
   );
   const others = await mapLimit([...Array(SESSIONS).keys()], 16, (i) =>
-    signIn(a, idp, nonces, `q-${i}`, `sid-q-${i}-${randomUUID()}`),
+    signIn(a, nonces, `q-${i}`, `sid-q-${i}-${randomUUID()}`),
   );
   const tokens = await Promise.all(
     ada.map((s) => {

@@ -79,6 +79,9 @@ export declare const challenge: ClaimsChallenge;
 /** An API's answer (CAE: a 401 with a claims challenge). */
 export declare const response: Response;
 export declare const ordersApi: string;
+export declare const graphUrl: string;
+/** A form the provider posted (back-channel logout: `logout_token`). */
+export declare const form: URLSearchParams;
 /** An Express request with server-side session data (express-session). */
 export declare const req: { session: { login: IdentityLoginState } };
 export declare const res: import("express").Response;
@@ -101,6 +104,7 @@ export declare class Forbidden extends Error {}
 export declare function offer(alternatives: readonly string[] | undefined): Response;
 export declare function offerTheSpare(provider: string | undefined): void;
 export declare function retryLater(): void;
+export declare function signInAgain(): Response;
 export declare function backOff(retryAfterSeconds: number | undefined): void;
 export declare function showLoginError(): Response;
 export declare function showMessage(text: string): void;

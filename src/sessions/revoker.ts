@@ -27,7 +27,7 @@ export interface RevocationTarget {
  * Which signal ended a session: kept with the revocation and reported in the `session-revoked` event.
  *
  * @example
- * identity.on("session-revoked", (e) => audit.record(e.provider, e.source, e.ended));
+ * identity.on("session-revoked", (e) => audit.record(e.provider ?? "every provider", e.source, String(e.ended)));
  */
 export type RevocationSource =
   /** OpenID Back-Channel Logout 1.0. */

@@ -87,9 +87,8 @@ describe("CAE with entraId", () => {
   it("a claims challenge ends the app session on every instance sharing the store, as a logout would", async () => {
     // Entra sends third-party apps no back-channel logout: CAE's challenge is the signal they get.
     const state = new MemoryStateStore();
-    const [first, second] = [1, 2].map(() =>
-      createIdentity({ providers: [provider], state, telemetry: false }),
-    );
+    const first = createIdentity({ providers: [provider], state, telemetry: false });
+    const second = createIdentity({ providers: [provider], state, telemetry: false });
     try {
       entra.setUserState(user.oid, "active");
       const { url, state: login } = await first.beginLogin({ claims: CP1 });
@@ -112,7 +111,7 @@ describe("CAE with entraId", () => {
       });
     } finally {
       entra.setUserState(user.oid, "active");
-      await Promise.all([first?.close(), second?.close()]);
+      await Promise.all([first.close(), second.close()]);
     }
   });
 });

@@ -54,7 +54,8 @@ async function signIn(sub: string, sid: string, later = 0): Promise<IdentitySess
   return identity.completeLogin(`${REDIRECT}?code=c-${sid}&state=${state.state}`, state);
 }
 
-function claims(overrides: JWTPayload = {}): JWTPayload {
+/** The claims of a good logout token; an override of `undefined` leaves that claim out. */
+function claims(overrides: Record<string, unknown> = {}): JWTPayload {
   const now = nowSeconds();
   return {
     iss: idp.issuer,
@@ -66,7 +67,7 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
     sid: "sid-ada-1",
     events: { [EVENT]: {} },
     ...overrides,
-  };
+  } as JWTPayload;
 }
 
 const logoutToken = (payload: JWTPayload = claims(), typ = "logout+jwt") => idp.sign(payload, { typ });
@@ -214,7 +215,7 @@ describe("back-channel logout: refused, and the session stays", () => {
 
   it("an unknown issuer is refused before any network call", async () => {
     const before = idp.requests.length;
-    const attacker = await attackerKey("RS256", "key-1");
+    const attacker = await attackerKey("RS256", { kid: "key-1" });
     await refused(
       forge(attacker, claims({ iss: "https://attacker.example" }), { typ: "logout+jwt" }),
       "issuer",
@@ -223,7 +224,7 @@ describe("back-channel logout: refused, and the session stays", () => {
   });
 
   it("a bad signature (signed by another key under the provider's kid)", async () => {
-    const attacker = await attackerKey("RS256", "key-1");
+    const attacker = await attackerKey("RS256", { kid: "key-1" });
     // No published key verifies it, even after the key set is fetched again: as for access tokens.
     await refused(forge(attacker, claims(), { typ: "logout+jwt" }), "unknown_key");
   });
