@@ -28,6 +28,8 @@ export default defineConfig([
     entry: {
       "testing/index": "src/testing/index.ts",
       "config/index": "src/config/node.ts",
+      // A fetch that can see the connect phase (node:http/https): `runtime.connectTimeoutMs`.
+      "node/index": "src/node/index.ts",
       "stores/sqlite": "src/stores/sqlite/index.ts",
       "stores/postgres": "src/stores/postgres/index.ts",
       "stores/redis": "src/stores/redis/index.ts",

@@ -44,6 +44,9 @@ const { createEntraEmulator } = await import("idswitch/testing");
 const emu = await createEntraEmulator();
 const doc = await (await fetch(emu.authority("organizations") + "/v2.0/.well-known/openid-configuration")).json();
 if (!doc.issuer.endsWith("/{tenantid}/v2.0")) throw new Error("testing entry broken");
+const { nodeFetch } = await import("idswitch/node");
+const viaNode = await (await nodeFetch()(emu.authority("organizations") + "/v2.0/.well-known/openid-configuration")).json();
+if (viaNode.issuer !== doc.issuer) throw new Error("node entry broken");
 await emu.close();
 console.log("import ok");`,
   );

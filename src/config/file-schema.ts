@@ -35,7 +35,17 @@ const common = {
   keySetCooldownSeconds: z.number().optional(),
   lastKnownGoodKeysSeconds: z.number().optional(),
   loginTimeoutSeconds: z.number().optional(),
-  timeoutMs: timeoutMsSchema.optional().describe("Budget of one network call to this provider."),
+  timeoutMs: timeoutMsSchema
+    .optional()
+    .describe(
+      "Budget of one network call to this provider, connect included, in milliseconds (default 5000).",
+    ),
+  connectTimeoutMs: timeoutMsSchema
+    .optional()
+    .describe(
+      "Budget of the connect phase (DNS, TCP, TLS) of a new connection to this provider, in milliseconds " +
+        "(default 2000 when loaded by loadConfig on Node; needs nodeFetch from idswitch/node otherwise).",
+    ),
 };
 
 export const fileProviderSchema = z.discriminatedUnion("type", [

@@ -8,6 +8,7 @@
  */
 import { invalidConfiguration, parseConfig } from "../core/config.js";
 import { type ConfigIssue, IdSwitchError } from "../core/errors.js";
+import { type FetchLike, honoursConnectTimeout } from "../core/runtime.js";
 import type { IdentityOptionsInput } from "../identity/options.js";
 import { entraId } from "../providers/entra/index.js";
 import { keycloak } from "../providers/keycloak/index.js";
@@ -25,6 +26,10 @@ import { readSecret } from "./secrets.js";
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
+ * Builds `createIdentity` options from a configuration file's content. `fetch`, when given, is every
+ * provider's `runtime.fetch`; a provider's `connectTimeoutMs` needs one that honours it (`nodeFetch()` from
+ * `idswitch/node`, which `loadConfig` from `idswitch/config` passes), or it is a `config_invalid` issue.
+ *
  * @example
  * import { sqliteLinkStore } from "idswitch/stores/sqlite";
  * const options = identityOptionsFromConfig(JSON.parse(text), { env: process.env });
@@ -32,13 +37,13 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  */
 export function identityOptionsFromConfig(
   document: unknown,
-  { env }: { env: Environment },
+  { env, fetch }: { env: Environment; fetch?: FetchLike | undefined },
 ): IdentityOptionsInput {
   const file = parseConfig(configFileSchema, document);
   const issues: ConfigIssue[] = [];
   const providers: Provider[] = [];
   file.providers.forEach((entry, index) => {
-    const built = buildProvider(entry, `providers[${index}]`, env, issues);
+    const built = buildProvider(entry, `providers[${index}]`, { env, fetch }, issues);
     if (built) providers.push(built);
   });
   if (issues.length > 0) throw invalidConfiguration(issues);
@@ -49,17 +54,30 @@ export function identityOptionsFromConfig(
 function buildProvider(
   entry: FileProvider,
   path: string,
-  env: Environment,
+  { env, fetch }: { env: Environment; fetch: FetchLike | undefined },
   issues: ConfigIssue[],
 ): Provider | undefined {
-  const { type, clientSecret, timeoutMs, ...options } = entry;
+  const { type, clientSecret, timeoutMs, connectTimeoutMs, ...options } = entry;
   const before = issues.length;
   const secret = readSecret(clientSecret, `${path}.clientSecret`, env, issues);
+  if (connectTimeoutMs !== undefined && (fetch === undefined || !honoursConnectTimeout(fetch))) {
+    issues.push({
+      path: `${path}.connectTimeoutMs`,
+      message:
+        'needs a fetch that sees the connect phase: load the file with loadConfig from "idswitch/config" (Node), ' +
+        'or pass { fetch: nodeFetch() } from "idswitch/node"',
+    });
+  }
   if (issues.length > before) return undefined;
+  const runtime = {
+    ...(fetch === undefined ? {} : { fetch }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+  };
   const input = {
     ...options,
     ...(secret === undefined ? {} : { clientSecret: secret }),
-    ...(timeoutMs === undefined ? {} : { runtime: { timeoutMs } }),
+    ...(Object.keys(runtime).length === 0 ? {} : { runtime }),
   };
   try {
     if (type === "entra") return entraId(input as Parameters<typeof entraId>[0]);

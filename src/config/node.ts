@@ -18,10 +18,12 @@ import {
   CONFIG_VARIABLE_PREFIX,
   type ConfigVariable,
   type Environment,
+  type FetchLike,
   type IdentityOptionsInput,
   IdSwitchError,
   identityOptionsFromConfig,
 } from "idswitch";
+import { nodeFetch } from "../node/fetch.js";
 
 /**
  * Options of {@link loadConfig}.
@@ -34,6 +36,12 @@ export interface LoadConfigOptions {
   readonly path?: string | undefined;
   /** Where secrets, IDSWITCH_CONFIG and IDSWITCH__* variables are read from; default `process.env`. */
   readonly env?: Environment | undefined;
+  /**
+   * Every provider's `runtime.fetch`; default one `nodeFetch()` from `idswitch/node` shared by all (a connect
+   * budget of 2 s, or each provider's `connectTimeoutMs`, over kept-alive connections). A web fetch here makes
+   * a provider's `connectTimeoutMs` a configuration error.
+   */
+  readonly fetch?: FetchLike | undefined;
 }
 
 /**
@@ -89,7 +97,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Ident
   const env = options.env ?? process.env;
   const config = await readConfig(options.path, env);
   try {
-    return identityOptionsFromConfig(config.document, { env });
+    // The loader is Node-only, so its providers get a fetch that can keep a connect budget.
+    return identityOptionsFromConfig(config.document, { env, fetch: options.fetch ?? nodeFetch() });
   } catch (err) {
     throw withSources(err, config);
   }

@@ -71,6 +71,8 @@ export type ProviderUnavailableReason =
   | "network"
   /** No answer within `runtime.timeoutMs`. */
   | "timeout"
+  /** A new connection not established (DNS, TCP, TLS) within `runtime.connectTimeoutMs` (needs `nodeFetch()` from `idswitch/node`). */
+  | "connect_timeout"
   /** HTTP 5xx, or the provider's own "try later" error. */
   | "server_error"
   /** HTTP 429, or the provider's throttling error; `retryAfter` says how long when it was told. */
@@ -97,7 +99,7 @@ export type ProviderUnavailableReason =
  * @example
  * // A label for each kind of outage: the compiler names any reason left out.
  * const outage: Record<ErrorReasons["provider_unavailable"], string> = {
- *   network: "unreachable", timeout: "slow", server_error: "failing", rate_limited: "throttling us",
+ *   network: "unreachable", timeout: "slow", connect_timeout: "not reachable", server_error: "failing", rate_limited: "throttling us",
  *   malformed_response: "answering nonsense", unexpected_response: "answering nonsense", jwks: "keys unavailable",
  *   store: "our store failing", concurrent_change: "changed under the mirror", not_tried: "skipped (breaker open)",
  * };

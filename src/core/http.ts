@@ -22,8 +22,17 @@ export function guardedFetch(runtime: Runtime, provider: string): FetchLike {
     } catch (err) {
       // A caller that cancels (device polling stopped, request aborted) is not an outage.
       if (callerSignal?.aborted && !timeout.aborted) throw err;
-      const reason = timeout.aborted ? "timeout" : "network";
-      const what = reason === "timeout" ? `no answer within ${runtime.timeoutMs} ms` : "unreachable";
+      const connect = timeout.aborted ? undefined : connectTimeoutOf(err);
+      const reason = timeout.aborted ? "timeout" : connect ? "connect_timeout" : "network";
+      const budget = connect?.timeoutMs ?? runtime.connectTimeoutMs;
+      const what =
+        reason === "timeout"
+          ? `no answer within ${runtime.timeoutMs} ms`
+          : reason === "connect_timeout"
+            ? budget === undefined
+              ? "not reachable (connect timed out)"
+              : `not reachable within ${budget} ms`
+            : "unreachable";
       throw new IdSwitchError("provider_unavailable", `${provider}: ${where} ${what}`, {
         provider,
         reason,
@@ -46,6 +55,23 @@ export function guardedFetch(runtime: Runtime, provider: string): FetchLike {
     }
     return response;
   };
+}
+
+/**
+ * The connect timeout `err` reports, if it is one: `nodeFetch()`'s `ConnectTimeoutError` (code
+ * `IDSWITCH_CONNECT_TIMEOUT`, with its budget) or undici's (Node's global fetch gives up connecting after
+ * its own 10 s: `UND_ERR_CONNECT_TIMEOUT`, the cause of its "fetch failed"). Matched by code, not class:
+ * the error may come from another copy of the library or from the platform.
+ */
+export function connectTimeoutOf(err: unknown): { timeoutMs: number | undefined } | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const { code, timeoutMs } = e as { code?: unknown; timeoutMs?: unknown };
+    if (code === "IDSWITCH_CONNECT_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
+      return { timeoutMs: typeof timeoutMs === "number" ? timeoutMs : undefined };
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** Origin and path only: query strings can carry codes or tokens. */

@@ -96,6 +96,7 @@ export const runtimeOptionsSchema = z.strictObject({
   /** The current time in epoch milliseconds; default `Date.now`. */
   now: clockSchema.optional(),
   timeoutMs: timeoutMsSchema.optional(),
+  connectTimeoutMs: timeoutMsSchema.optional(),
   logger: z.custom<Logger>((v) => typeof v === "object" && v !== null, "must be a logger").optional(),
 });
 
