@@ -276,6 +276,12 @@ function spawnServer(home, { port, managementPort, adminUser, adminPassword, log
     "--import-realm",
     "--cache=local",
     "--db=dev-mem",
+    // The Shared Signals transmitter (experimental in 26.7.3) for the signals suites. Loopback
+    // receivers are plain http, which it refuses unless told; its outbox is drained every 30 s by
+    // default, far too slow for a test that waits for a pushed event.
+    "--features=ssf",
+    "--spi-ssf-transmitter--default--allow-insecure-push-targets=true",
+    "--spi-ssf-transmitter--default--outbox-drainer-interval=1s",
   ];
   try {
     return spawn(kcScript(home), args, {
