@@ -32,6 +32,12 @@ import { AuthorityGate } from "./routing/authority.js";
 import type { Drill, DrillOptions } from "./routing/drills.js";
 import { type IdentityHealth, Router } from "./routing/router.js";
 import { newSessionId, SessionIndex } from "./sessions/session-index.js";
+import {
+  createSignalReceiver,
+  type SignalReceiver,
+  type SignalReceiverDeps,
+  type SignalsOptions,
+} from "./signals/index.js";
 import { logoutTokenClaims } from "./tokens/logout-token.js";
 import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
@@ -588,6 +594,33 @@ export class Identity {
       });
     }
     return challenge;
+  }
+
+  /**
+   * A Shared Signals receiver (SSF 1.0: CAEP and RISC events) whose signals
+   * end sessions in this identity's index — on every instance sharing the
+   * StateStore, which also remembers each event's `jti` so a replay is
+   * refused by all. Mount its `push` handler at `POST <prefix>/signals`
+   * (push delivery) or call `start()` for poll delivery; `stop()` it before
+   * `close()`. docs/signals.md has the options and Keycloak's set-up.
+   *
+   * @example
+   * const signals = identity.signalReceiver({
+   *   transmitters: [{ provider: "eu", issuer: euIssuer, delivery: { method: "push", authorization: `Bearer ${env.SSF_PUSH_SECRET}` } }],
+   * });
+   * // Any web-standard server (Hono: `app.post("/auth/signals", (c) => signals.push(c.req.raw))`):
+ * const answer: Response = await signals.push(new Request(url, { method: "POST", headers, body }));
+   */
+  signalReceiver(
+    options: SignalsOptions,
+    deps: Partial<Omit<SignalReceiverDeps, "revoker" | "state">> = {},
+  ): SignalReceiver {
+    return createSignalReceiver(options, {
+      now: this.#now,
+      ...deps,
+      revoker: this.#sessions,
+      state: this.#state,
+    });
   }
 
   /** RP-initiated logout at the provider that issued the session. */

@@ -104,3 +104,5 @@ export type { Drill, DrillOptions } from "./routing/drills.js";
 export type { HedgeOptions } from "./routing/hedge.js";
 export type { HealthCheckOptions, ProbeResult } from "./routing/prober.js";
 export type { SuspensionMark } from "./routing/suspensions.js";
+export type { RevocationSource, RevocationTarget, SessionRevoker } from "./sessions/revoker.js";
+export * from "./signals/index.js";

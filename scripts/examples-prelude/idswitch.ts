@@ -57,7 +57,8 @@ export declare const env: Readonly<
     | "OLD_SESSION_SECRET"
     | "PARTNER_SECRET"
     | "REDIS_URL"
-    | "SESSION_SECRET",
+    | "SESSION_SECRET"
+    | "SSF_PUSH_SECRET",
     string
   >
 >;
@@ -80,6 +81,13 @@ export declare const challenge: ClaimsChallenge;
 export declare const response: Response;
 export declare const ordersApi: string;
 export declare const graphUrl: string;
+export declare const euIssuer: string;
+/** An inbound request's parts, as a server hands them out. */
+export declare const url: string;
+export declare const headers: Headers;
+export declare const body: string;
+/** The session index, as a receiver of signals holds it. */
+export declare const revoker: import("idswitch").SessionRevoker;
 /** A form the provider posted (back-channel logout: `logout_token`). */
 export declare const form: URLSearchParams;
 /** An Express request with server-side session data (express-session). */

@@ -47,7 +47,13 @@ export type RevocationSource =
   /** The application ended them (`identity.revokeSessions`). */
   | "application";
 
-/** The session index as a signal receiver sees it. */
+/**
+ * The session index as a signal receiver sees it.
+ *
+ * @example
+ * // What a receiver of signals does with a verified "log out all sessions" of a person at Keycloak:
+ * const ended = await revoker.end({ provider: "eu", subject: "e9fffe4a-…" }, "session_revoked");
+ */
 export interface SessionRevoker {
   /** Ends every indexed session of `target`; resolves to how many ended (0 when none was known). */
   end(target: RevocationTarget, source: RevocationSource): Promise<number>;
