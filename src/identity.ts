@@ -609,7 +609,7 @@ export class Identity {
    *   transmitters: [{ provider: "eu", issuer: euIssuer, delivery: { method: "push", authorization: `Bearer ${env.SSF_PUSH_SECRET}` } }],
    * });
    * // Any web-standard server (Hono: `app.post("/auth/signals", (c) => signals.push(c.req.raw))`):
- * const answer: Response = await signals.push(new Request(url, { method: "POST", headers, body }));
+   * const answer: Response = await signals.push(new Request(url, { method: "POST", headers, body }));
    */
   signalReceiver(
     options: SignalsOptions,
