@@ -112,7 +112,7 @@ async function signIn(identity, nonces, sub, sid) {
 }
 
 /** 1: the per-request check, with its peer (no check) in the same run. */
-async function perRequest(identity) {
+async function perRequest(idp, identity) {
   const unchecked = new Proxy(identity, {
     get: (target, name) =>
       name === "isRevoked"
@@ -142,7 +142,7 @@ async function perRequest(identity) {
     apps[name] = `http://127.0.0.1:${server.address().port}`;
   }
   // A cookie the app itself wrote: sign in through the checked app's callback.
-  const cookie = await cookieFor(apps.checked, identity);
+  const cookie = await cookieFor(apps.checked, idp);
   const get = (origin) => async () => {
     const response = await fetch(`${origin}/me`, { headers: { cookie, accept: "application/json" } });
     if (response.status !== 200) throw new Error(`GET /me answered ${response.status}`);
@@ -168,7 +168,7 @@ async function perRequest(identity) {
 }
 
 /** A session cookie, as the web integration sets it at the callback of a sign-in. */
-async function cookieFor(origin, identity) {
+async function cookieFor(origin, idp) {
   const login = await fetch(`${origin}/auth/login`, { redirect: "manual", headers: { accept: "text/html" } });
   const loginCookie = login.headers.getSetCookie()[0].split(";")[0];
   const url = new URL(login.headers.get("location"));
@@ -176,7 +176,7 @@ async function cookieFor(origin, identity) {
   const code = `bench-${randomUUID()}.sid-${randomUUID()}`;
   // The issuer signs the nonce the authorization request carried.
   const nonces = new Map([[code, url.searchParams.get("nonce")]]);
-  idpOf(identity).answer(nonces);
+  idp.answer(nonces);
   const callback = await fetch(
     `${origin}/auth/callback/idp?code=${encodeURIComponent(code)}&state=${state}`,
     {
@@ -191,9 +191,6 @@ async function cookieFor(origin, identity) {
     .filter((c) => !/-login=/.test(c) && !c.endsWith("="))
     .join("; ");
 }
-
-const issuers = new WeakMap();
-const idpOf = (identity) => issuers.get(identity);
 
 /** 2: 1,000 logouts on A, each refusal observed on B. */
 async function logouts(idp, a, b) {
@@ -243,9 +240,8 @@ async function main() {
   const prefix = `signals-bench-${randomUUID().slice(0, 8)}:`;
   const a = instance(idp, prefix);
   const b = instance(idp, prefix);
-  issuers.set(a.identity, idp);
   try {
-    const check = await perRequest(a.identity);
+    const check = await perRequest(idp, a.identity);
     const signal = await logouts(idp, a.identity, b.identity);
     const lines = [
       "| GET /me (Express, sealed cookie, Redis) | no check (peer) | isRevoked per request | ratio |",

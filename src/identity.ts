@@ -18,7 +18,7 @@ import { linkedAccounts } from "./links/accounts.js";
 import type { Link, LinkStore } from "./links/link-store.js";
 import { Linker } from "./links/linker.js";
 import { MemoryLinkStore } from "./links/memory-link-store.js";
-import { type ClaimsChallenge, parseClaimsChallenge } from "./providers/entra/cae.js";
+import type { ClaimsChallenge } from "./providers/entra/cae.js";
 import type {
   BeginLoginOptions,
   CompleteDeviceLoginOptions,
@@ -571,7 +571,8 @@ export class Identity {
    * index, on every instance, as a back-channel logout would end it, and the
    * challenge comes back so the person can sign in again asking for exactly
    * those claims (or be offered the spare provider when Entra refuses).
-   * Resolves undefined, ending nothing, when the header carries no challenge.
+   * Resolves undefined, ending nothing, when the header carries no challenge
+   * or the session's provider sends none (Keycloak).
    *
    * @example
    * const response = await fetch(graphUrl, { headers: { authorization: `Bearer ${session.tokens.accessToken}` } });
@@ -584,7 +585,7 @@ export class Identity {
     session: IdentitySession,
     wwwAuthenticate: string,
   ): Promise<ClaimsChallenge | undefined> {
-    const challenge = parseClaimsChallenge(wwwAuthenticate);
+    const challenge = this.#providerById.get(session.provider)?.claimsChallenge?.(wwwAuthenticate);
     if (challenge === undefined) return undefined;
     if (await this.#sessions.endOne(session, "claims_challenge")) {
       this.#events.emit("session-revoked", {

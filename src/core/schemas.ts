@@ -142,16 +142,23 @@ function issuerProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** `value` as a URL when it is an absolute http(s) one. */
+function httpUrlOf(value: string): URL | undefined {
+  if (!URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  return url.protocol === "https:" || url.protocol === "http:" ? url : undefined;
+}
+
+const NOT_HTTP_URL = "must be an absolute http(s) URL";
+
+/** An absolute http(s) URL (an endpoint the library calls). */
+export const httpUrl = z.string().refine((value) => httpUrlOf(value) !== undefined, NOT_HTTP_URL);
+
 /** An absolute http(s) URL the provider redirects a browser to. */
 export const redirectUrl = z.string().superRefine((value, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    ctx.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
+  const url = httpUrlOf(value);
+  if (!url) {
+    ctx.addIssue({ code: "custom", message: NOT_HTTP_URL });
   } else if (url.hash) {
     ctx.addIssue({ code: "custom", message: "must not have a fragment (RFC 6749 §3.1.2)" });
   }

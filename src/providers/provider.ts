@@ -8,6 +8,7 @@ import type { IdSwitchError } from "../core/errors.js";
 import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
 import type { VerifiedJwt as UnverifiedJwt } from "../tokens/verify-jwt.js";
+import type { ClaimsChallenge } from "./entra/cae.js";
 
 /**
  * Options of `beginLogin`.
@@ -274,6 +275,13 @@ export interface Provider {
     options: VerifyOptions,
     unverified?: UnverifiedJwt,
   ): Promise<{ readonly principal: Principal; readonly keyThumbprint: string | undefined }>;
+  /**
+   * The claims challenge in a resource's `WWW-Authenticate` answer to one of
+   * this provider's access tokens (Entra's Continuous Access Evaluation), or
+   * undefined when there is none. A provider whose resources send no claims
+   * challenges leaves it out.
+   */
+  claimsChallenge?(wwwAuthenticate: string): ClaimsChallenge | undefined;
   /**
    * Verifies a logout token (OpenID Back-Channel Logout 1.0) as any token of
    * this provider: signature with its keys, exact `iss`, `aud` = this

@@ -9,6 +9,7 @@
  * A record that is absent is not revoked: a memory store emptied by a
  * restart must not sign everyone out. Only a mark ends a session.
  */
+import { base64url } from "jose";
 import type { EventBus } from "../core/events.js";
 import type { StateStore } from "../core/state-store.js";
 import type { RevocationSource, RevocationTarget, SessionRevoker } from "./revoker.js";
@@ -131,15 +132,11 @@ export class SessionIndex implements SessionRevoker {
     status: "disabled" | "deleted",
     source: RevocationSource,
   ): Promise<number> {
-    const appUsers = new Set<string>();
-    const linked = await this.#o.appUserOf(target.provider, target.subject);
-    if (linked !== undefined) appUsers.add(linked);
     let ended = await this.end(target, source);
     // From an authority the decision binds the app user everywhere: their sessions at every provider end.
-    for (const appUserId of appUsers) {
-      if (await this.#o.decide(appUserId, target.provider, status)) {
-        ended += await this.endAppUser(appUserId, source);
-      }
+    const appUserId = await this.#o.appUserOf(target.provider, target.subject);
+    if (appUserId !== undefined && (await this.#o.decide(appUserId, target.provider, status))) {
+      ended += await this.endAppUser(appUserId, source);
     }
     return ended;
   }
@@ -254,8 +251,5 @@ function lateKey(provider: string, kind: "sid" | "sub", value: string): string {
 
 /** 128 random bits, base64url: the facade's id of one sign-in. */
 export function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
 }

@@ -5,20 +5,8 @@
  */
 import { z } from "zod";
 import { parseConfig } from "../core/config.js";
-import { algorithmList, issuerUrl, nonEmpty, providerId } from "../core/schemas.js";
+import { algorithmList, httpUrl, issuerUrl, nonEmpty, providerId } from "../core/schemas.js";
 import { DEFAULT_EVENTS_REQUESTED } from "./ssf/event-types.js";
-
-const httpUrl = z.string().superRefine((value, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    ctx.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
-  }
-});
 
 /** RFC 8935: the transmitter POSTs each SET to the app. */
 const pushDelivery = z.strictObject({

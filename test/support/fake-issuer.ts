@@ -4,6 +4,7 @@
  * Keycloak behaviour is proven against the real Keycloak in test/integration.
  */
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import type { Identity, IdentitySession } from "../../src/index.js";
 
 export interface FakeIssuer {
   readonly issuer: string;
@@ -69,4 +70,28 @@ export async function createFakeIssuer(
     },
   };
   return fake;
+}
+
+/**
+ * A sign-in through `identity` at the fake issuer (client id `app`), the
+ * provider session `sid` in its ID token, issued `later` seconds from now.
+ */
+export async function signInAtFake(
+  identity: Identity,
+  idp: FakeIssuer,
+  redirectUri: string,
+  { sub, sid, later = 0 }: { sub: string; sid: string; later?: number },
+): Promise<IdentitySession> {
+  const { state } = await identity.beginLogin();
+  idp.token = async () => {
+    const now = Math.floor(Date.now() / 1000) + later;
+    const idToken = await idp.sign({ sub, sid, aud: "app", iat: now, exp: now + 300, nonce: state.nonce });
+    return Response.json({
+      access_token: "opaque",
+      token_type: "Bearer",
+      expires_in: 300,
+      id_token: idToken,
+    });
+  };
+  return identity.completeLogin(`${redirectUri}?code=c-${sid}&state=${state.state}`, state);
 }

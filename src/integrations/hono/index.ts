@@ -17,6 +17,7 @@
  * @module idswitch/hono
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { boundedText } from "../../core/bounded-body.js";
 import { BearerAuth } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
@@ -100,7 +101,7 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
       );
       app.all(auth.logoutPath, async (c) => toResponse(await auth.logout(toWeb(c))));
       app.all(auth.backchannelLogoutPath, async (c) => {
-        const form = c.req.method === "POST" ? await limitedText(c.req.raw, MAX_SIGNAL_BODY) : undefined;
+        const form = c.req.method === "POST" ? await boundedText(c.req.raw, MAX_SIGNAL_BODY) : undefined;
         return toResponse(await auth.backchannelLogout(toWeb(c), form));
       });
       return app;
@@ -125,31 +126,6 @@ export function bearerAuth(options: BearerOptionsInput): MiddlewareHandler<Idswi
     c.set("idswitch", { ...c.get("idswitch"), principal: outcome.principal });
     await next();
   };
-}
-
-/** The body as text, or undefined past `limit` bytes (read no further: a large body cannot hold memory). */
-async function limitedText(request: Request, limit: number): Promise<string | undefined> {
-  if (!request.body) return undefined;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function toWeb(c: Context<IdswitchEnv>): WebRequest {

@@ -8,6 +8,7 @@ import type { Principal } from "../../core/types.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
 import type { AccountStatus } from "../provider.js";
 import { graphAccountStatus } from "./account-status.js";
+import { type ClaimsChallenge, parseClaimsChallenge } from "./cae.js";
 import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
 import { ENTRA_AUTHORIZED_PARTY_CLAIMS, normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
 import { ENTRA_ERROR_RULES } from "./errors.js";
@@ -135,6 +136,16 @@ export class EntraProvider extends OidcProvider {
       this.clientCredentials({ scope: `${GRAPH_RESOURCE}/.default` }),
     );
     this.#groups = groupResolver(this.#graph, { groupOverage, graph }, runtime);
+  }
+
+  /**
+   * CAE (docs/reference/entra-id.md §8): the claims challenge a resource answered a token of this provider with.
+   *
+   * @example
+   * const challenge = entra.claimsChallenge(response.headers.get("www-authenticate") ?? "");
+   */
+  claimsChallenge(wwwAuthenticate: string): ClaimsChallenge | undefined {
+    return parseClaimsChallenge(wwwAuthenticate);
   }
 
   /**

@@ -8,6 +8,8 @@
  * 202 with no body on acceptance, otherwise `{"err", "description"}` JSON.
  * The description is ours; the token is never echoed.
  */
+
+import { boundedText, discardBody } from "../../core/bounded-body.js";
 import { MAX_TOKEN_LENGTH } from "../../tokens/verify-jwt.js";
 import type { SetResult } from "./process.js";
 import type { SecretMatcher } from "./secret.js";
@@ -52,7 +54,7 @@ export function createPushHandler(
     const presented = request.headers.get("authorization");
     const transmitter = presented === null ? undefined : await secrets.match(presented);
     if (transmitter === undefined) {
-      await discard(request);
+      await discardBody(request);
       // RFC 9110 §11.6.1: a 401 names the scheme it expects.
       const answer = failure(
         401,
@@ -63,7 +65,7 @@ export function createPushHandler(
       return answer;
     }
     if (mediaType(request.headers.get("content-type")) !== MEDIA_TYPE) {
-      await discard(request);
+      await discardBody(request);
       return failure(400, "invalid_request", `the body must be ${MEDIA_TYPE}`);
     }
     const token = await boundedText(request, MAX_TOKEN_LENGTH);
@@ -123,38 +125,4 @@ function failure(status: number, err: PushErrorCode, description: string): Respo
 
 function mediaType(value: string | null): string | undefined {
   return value?.split(";")[0]?.trim().toLowerCase();
-}
-
-/** The body as text, or undefined once it passes `limit` bytes (read no further than that). */
-async function boundedText(request: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    await discard(request);
-    return undefined;
-  }
-  if (request.body === null) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-async function discard(request: Request): Promise<void> {
-  await request.body?.cancel().catch(() => {});
 }

@@ -10,7 +10,7 @@ import { base64url, type JWTPayload } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createIdentity, type Identity, type IdentitySession, oidc } from "../../../src/index.js";
 import { attackerKey, b64, forge, hmacJwt, nowSeconds, partsOf } from "../../support/attacker.js";
-import { createFakeIssuer, type FakeIssuer } from "../../support/fake-issuer.js";
+import { createFakeIssuer, type FakeIssuer, signInAtFake } from "../../support/fake-issuer.js";
 
 const EVENT = "http://schemas.openid.net/event/backchannel-logout";
 const REDIRECT = "https://app.example.test/callback";
@@ -35,24 +35,9 @@ beforeEach(async () => {
   });
 });
 
-/**
- * A sign-in at the fake provider, with the provider session `sid`, its tokens
- * issued `later` seconds from now (a sign-in after a logout of everything).
- */
-async function signIn(sub: string, sid: string, later = 0): Promise<IdentitySession> {
-  const { state } = await identity.beginLogin();
-  idp.token = async () => {
-    const now = nowSeconds() + later;
-    const idToken = await idp.sign({ sub, sid, aud: "app", iat: now, exp: now + 300, nonce: state.nonce });
-    return Response.json({
-      access_token: "opaque",
-      token_type: "Bearer",
-      expires_in: 300,
-      id_token: idToken,
-    });
-  };
-  return identity.completeLogin(`${REDIRECT}?code=c-${sid}&state=${state.state}`, state);
-}
+/** A sign-in with the provider session `sid`, tokens issued `later` seconds from now (after a logout of everything). */
+const signIn = (sub: string, sid: string, later = 0): Promise<IdentitySession> =>
+  signInAtFake(identity, idp, REDIRECT, { sub, sid, later });
 
 /** The claims of a good logout token; an override of `undefined` leaves that claim out. */
 function claims(overrides: Record<string, unknown> = {}): JWTPayload {

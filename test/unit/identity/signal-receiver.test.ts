@@ -5,9 +5,8 @@
  * transmitter in test/integration/signals).
  */
 import { describe, expect, it } from "vitest";
-import { createIdentity, type IdentitySession, oidc } from "../../../src/index.js";
-import { nowSeconds } from "../../support/attacker.js";
-import { createFakeIssuer } from "../../support/fake-issuer.js";
+import { createIdentity, oidc } from "../../../src/index.js";
+import { createFakeIssuer, signInAtFake } from "../../support/fake-issuer.js";
 import { AUDIENCE, fakeTransmitter, ISSUER, PUSH_SECRET, pushRequest } from "../../support/ssf-fakes.js";
 
 const REDIRECT = "https://app.example.test/callback";
@@ -29,27 +28,7 @@ describe("identity.signalReceiver", () => {
       routing: { health: false },
       telemetry: false,
     });
-    const signIn = async (sub: string, sid: string): Promise<IdentitySession> => {
-      const { state } = await identity.beginLogin();
-      idp.token = async () => {
-        const now = nowSeconds();
-        const idToken = await idp.sign({
-          sub,
-          sid,
-          aud: "app",
-          iat: now,
-          exp: now + 300,
-          nonce: state.nonce,
-        });
-        return Response.json({
-          access_token: "opaque",
-          token_type: "Bearer",
-          expires_in: 300,
-          id_token: idToken,
-        });
-      };
-      return identity.completeLogin(`${REDIRECT}?code=c-${sid}&state=${state.state}`, state);
-    };
+    const signIn = (sub: string, sid: string) => signInAtFake(identity, idp, REDIRECT, { sub, sid });
     const [ada1, ada2, bob] = [
       await signIn("ada", "s1"),
       await signIn("ada", "s2"),
