@@ -476,15 +476,29 @@ export class Identity {
   }
 
   /**
-   * Whether a signal (back-channel logout, Shared Signals) or the app ended
-   * this session: one StateStore read, the same answer on every instance
-   * sharing the store. The web integrations ask on every request.
+   * Whether this session has ended: a signal (back-channel logout, Shared
+   * Signals) or the app ended it, or — with `routing.authority` — the
+   * organisation's provider says the person is disabled or deleted, which
+   * no provider signals (Keycloak sends nothing on a disable). One
+   * StateStore read, two with an authority; the authority itself is asked
+   * once per `routing.authorityCacheSeconds` per app user. The same answer
+   * on every instance sharing the store; the web integrations ask on every
+   * request. An authority that cannot be asked leaves the last known
+   * decision standing.
    *
    * @example
    * if (await identity.isRevoked(session)) return signInAgain(); // the organisation signed this person out
    */
-  isRevoked(session: IdentitySession): Promise<boolean> {
-    return this.#sessions.isRevoked(session);
+  async isRevoked(session: IdentitySession): Promise<boolean> {
+    const [revoked, bound] = await Promise.all([
+      this.#sessions.isRevoked(session),
+      this.#authority.standing(session.appUserId),
+    ]);
+    if (revoked) return true;
+    if (bound === undefined) return false;
+    // Ended in the index as a signal would end them: every session of the person, on every instance.
+    await this.#sessions.endAppUser(session.appUserId, "authority");
+    return true;
   }
 
   /**

@@ -33,6 +33,12 @@ export interface AuthorityGateOptions {
   readonly now: () => number;
 }
 
+/** A decision of an authority that binds an app user: who decided, and what. */
+export interface Binding {
+  readonly provider: string;
+  readonly status: AuthorityDecision["status"];
+}
+
 /** What an authority says of an account: its own status, or nothing when it could not be asked. */
 type Heard = AccountStatus["status"] | undefined;
 
@@ -57,7 +63,37 @@ export class AuthorityGate {
    * just said the account is enabled: its decision lifts, in the same read.
    */
   async admit(appUserId: string, at: string | undefined, succeeded = false): Promise<void> {
-    if (this.#ids.size === 0) return;
+    const bound = await this.#check(appUserId, at, succeeded, this.#options.unavailable);
+    if (bound) throw refusal(bound.provider, bound.status);
+  }
+
+  /**
+   * Whether `appUserId` still stands with every authority: undefined, or the
+   * decision that binds them. Unlike {@link admit} it asks the authority a
+   * session came from as well — a disable there sends no signal (Keycloak
+   * sends none) and the session's access token stays valid until it expires.
+   * A standing answer is cached per app user for `cacheMs`, so a request
+   * costs one StateStore read in the steady state; recording a decision
+   * drops it. An authority that cannot be asked leaves the last known
+   * decision standing: an outage of the organisation's provider must not
+   * sign everyone out.
+   */
+  async standing(appUserId: string): Promise<Binding | undefined> {
+    if (this.#ids.size === 0) return undefined;
+    const key = standingKey(appUserId);
+    if ((await this.#options.state.get<number>(key).catch(() => undefined)) === 1) return undefined;
+    const bound = await this.#check(appUserId, undefined, false, "last-known");
+    if (!bound) await this.#options.state.set(key, 1, { ttlMs: this.#options.cacheMs }).catch(() => {});
+    return bound;
+  }
+
+  async #check(
+    appUserId: string,
+    at: string | undefined,
+    succeeded: boolean,
+    unavailable: AuthorityUnavailablePolicy,
+  ): Promise<Binding | undefined> {
+    if (this.#ids.size === 0) return undefined;
     const [links, decisions] = await Promise.all([
       this.#options.records.linksOf(appUserId),
       this.#decisions(appUserId),
@@ -70,8 +106,17 @@ export class AuthorityGate {
       }
       const stored = decisions.find((d) => d.provider === authority.id);
       const heard = account ? await this.#ask(authority, account.subject) : undefined;
-      await this.#decide(appUserId, authority.id, account !== undefined, heard, stored);
+      const status = await this.#decide(
+        appUserId,
+        authority.id,
+        account !== undefined,
+        heard,
+        stored,
+        unavailable,
+      );
+      if (status) return { provider: authority.id, status };
     }
+    return undefined;
   }
 
   /**
@@ -118,20 +163,22 @@ export class AuthorityGate {
     linked: boolean,
     heard: Heard,
     stored: AuthorityDecision | undefined,
-  ): Promise<void> {
+    unavailable: AuthorityUnavailablePolicy,
+  ): Promise<AuthorityDecision["status"] | undefined> {
     if (heard === "disabled" || heard === "not_found") {
-      await this.#record(appUserId, provider, heard === "disabled" ? "disabled" : "deleted");
-      throw refusal(provider, heard === "disabled" ? "disabled" : "deleted");
+      const status = heard === "disabled" ? "disabled" : "deleted";
+      await this.#record(appUserId, provider, status);
+      return status;
     }
     if (heard === "active") {
       if (stored) await this.#options.records.clearAuthorityDecision?.(appUserId, provider);
-      return;
+      return undefined;
     }
     // A brute-force lock is no decision (else an attacker could lock a person out everywhere), but
     // it hides whether the account is also disabled: it neither binds nor lifts a stored decision.
     // Not asked (no account there) or not answered: the last word the authority said stands.
-    if (stored) throw refusal(provider, stored.status);
-    if (linked && heard === undefined && this.#options.unavailable === "deny") {
+    if (stored) return stored.status;
+    if (linked && heard === undefined && unavailable === "deny") {
       throw new IdSwitchError(
         "provider_unavailable",
         `${provider}: the organisation's provider cannot be asked`,
@@ -142,6 +189,7 @@ export class AuthorityGate {
         },
       );
     }
+    return undefined;
   }
 
   /** The authority's status of one of its accounts, cached briefly; undefined when it cannot answer now. */
@@ -184,6 +232,8 @@ export class AuthorityGate {
       status,
       at: this.#options.now(),
     });
+    // A standing answer cached before says less than this decision, on every instance.
+    await this.#options.state.delete(standingKey(appUserId)).catch(() => {});
   }
 }
 
@@ -201,4 +251,8 @@ function refusal(provider: string, status: AuthorityDecision["status"]): IdSwitc
 
 function cacheKey(provider: string, subject: string): string {
   return `idswitch:authority:${provider}:${subject}`;
+}
+
+function standingKey(appUserId: string): string {
+  return `idswitch:authority-standing:${appUserId}`;
 }

@@ -44,6 +44,11 @@ export type RevocationSource =
   | "account_purged"
   /** A resource refused the session's access token with a claims challenge (Entra CAE): `identity.claimsChallenge`. */
   | "claims_challenge"
+  /**
+   * An authority (`routing.authority`) answered that the organisation disabled
+   * or deleted the person; `identity.isRevoked` asks, as no signal tells.
+   */
+  | "authority"
   /** The application ended them (`identity.revokeSessions`). */
   | "application";
 

@@ -98,3 +98,85 @@ describe("the authority gate", () => {
     await expect(gate.admit("ada", "eu")).resolves.toBeUndefined();
   });
 });
+
+describe("the authority's standing, asked on every request (identity.isRevoked)", () => {
+  /** A gate whose authority answers whatever `answer.status` says now, counting the questions. */
+  async function standingGate(unavailable: "last-known" | "deny", cacheMs = 60_000) {
+    const answer = { status: "active" as AccountStatus["status"] | "unreachable", asked: 0, clock: T0 };
+    const links = new MemoryLinkStore();
+    await links.findOrCreate(
+      { provider: "eu", tenant: "", subject: "kc-ada" },
+      { newAppUserId: "ada", now: T0 },
+    );
+    const eu = {
+      id: "eu",
+      async accountStatus(subject: string): Promise<AccountStatus> {
+        answer.asked += 1;
+        if (answer.status === "unreachable")
+          throw new IdSwitchError("provider_unavailable", "eu: timeout", { provider: "eu" });
+        return { provider: "eu", subject, status: answer.status };
+      },
+    } as unknown as Provider;
+    const gate = new AuthorityGate({
+      authorities: [eu],
+      records: links,
+      state: new MemoryStateStore({ now: () => answer.clock }),
+      cacheMs,
+      unavailable,
+      now: () => answer.clock,
+    });
+    return { gate, links, answer };
+  }
+
+  it("asks the authority about its own people too: a disable there, which sends no signal, binds", async () => {
+    const { gate, links, answer } = await standingGate("last-known", 1);
+    answer.status = "disabled";
+    expect(await gate.standing("ada")).toEqual({ provider: "eu", status: "disabled" });
+    expect(await links.authorityDecisions("ada")).toMatchObject([{ provider: "eu", status: "disabled" }]);
+    const deleted = await standingGate("last-known", 1);
+    deleted.answer.status = "not_found";
+    expect(await deleted.gate.standing("ada")).toEqual({ provider: "eu", status: "deleted" });
+  });
+
+  it("a standing answer is cached for the app user; a decision recorded meanwhile counts at once", async () => {
+    const { gate, answer } = await standingGate("last-known");
+    expect(await gate.standing("ada")).toBeUndefined();
+    answer.status = "disabled";
+    expect(await gate.standing("ada")).toBeUndefined(); // within the cache time: not asked again
+    expect(answer.asked).toBe(1);
+    // The authority refused a refresh of hers meanwhile (any instance): the cached answer is dropped.
+    await gate.refusedBy("ada", "eu");
+    expect(await gate.standing("ada")).toEqual({ provider: "eu", status: "disabled" });
+  });
+
+  it("an authority that cannot be asked signs nobody out, whatever routing.authorityUnavailable says", async () => {
+    const { gate, links, answer } = await standingGate("deny", 1);
+    answer.status = "unreachable";
+    expect(await gate.standing("ada")).toBeUndefined();
+    await links.recordAuthorityDecision({ appUserId: "ada", provider: "eu", status: "disabled", at: T0 });
+    answer.clock += 2; // past the cached standing
+    // The last word it said stands.
+    expect(await gate.standing("ada")).toEqual({ provider: "eu", status: "disabled" });
+  });
+
+  it("no authority configured: nothing is read", async () => {
+    const state = new MemoryStateStore();
+    const reads: string[] = [];
+    const spied = Object.assign(Object.create(state), {
+      get: (key: string) => {
+        reads.push(key);
+        return state.get(key);
+      },
+    }) as MemoryStateStore;
+    const gate = new AuthorityGate({
+      authorities: [],
+      records: new MemoryLinkStore(),
+      state: spied,
+      cacheMs: 1,
+      unavailable: "last-known",
+      now: () => T0,
+    });
+    expect(await gate.standing("ada")).toBeUndefined();
+    expect(reads).toEqual([]);
+  });
+});

@@ -3,17 +3,22 @@
  * Express app sharing Redis: the administrator signs Ada out, Keycloak posts
  * one logout token per session of hers to instance A (before its admin call
  * answers), and her next request is refused on instance B as well — in every
- * browser she used; Bob stays signed in.
+ * browser she used; Bob stays signed in. Disabling a person at Keycloak
+ * sends no signal at all, so Keycloak is also the organisation's authority
+ * (`routing.authority`): the instances ask it once per cache time, and her
+ * next request after that is refused.
  */
 import { randomUUID } from "node:crypto";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, type Identity, type KeycloakProviderOptions, keycloak } from "../../../src/index.js";
 import { idswitch } from "../../../src/integrations/express/index.js";
+import { postgresLinkStore } from "../../../src/stores/postgres/index.js";
 import { redisStateStore } from "../../../src/stores/redis/index.js";
 import { signInWithPassword } from "../../../src/testing/index.js";
 import { TestBrowser } from "../../integrations/support/browser.js";
 import { listenFirst, overHttp } from "../../integrations/support/listen.js";
+import { POSTGRES_URL, Schemas } from "../../stores/support/postgres.js";
 import { issuerOf, masterAdmin, newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
 
 const SECRET = "back-channel-logout-test-secret-0123456789";
@@ -27,6 +32,10 @@ let clientUuid: string;
 const identities: Identity[] = [];
 const stores: Array<{ close(): Promise<void> }> = [];
 const revokedAtA: number[] = [];
+const revokedBy: string[] = [];
+const schemas = new Schemas("bcl_test");
+/** How long an instance trusts the authority's answer that a person is enabled. */
+const AUTHORITY_CACHE_SECONDS = 1;
 let ada: TestUser;
 let bob: TestUser;
 
@@ -53,9 +62,11 @@ beforeAll(async () => {
     },
   });
   const prefix = `bcl-test-${randomUUID().slice(0, 8)}:`;
+  const schema = schemas.next();
   for (const listening of [a, b]) {
     const state = redisStateStore({ url: REDIS_URL, prefix });
-    stores.push(state);
+    const links = postgresLinkStore({ connectionString: POSTGRES_URL, schema });
+    stores.push(state, links);
     const identity = createIdentity({
       providers: [
         keycloak({
@@ -64,8 +75,12 @@ beforeAll(async () => {
           clientId,
           clientSecret,
           redirectUri: `${a.origin}/auth/callback/eu`,
+          // The realm's admin service account: how the authority is asked about a person.
+          admin: { clientId: "idswitch-admin", clientSecret: "idswitch-admin-secret" },
         } as KeycloakProviderOptions),
       ],
+      routing: { authority: ["eu"], authorityCacheSeconds: AUTHORITY_CACHE_SECONDS },
+      links,
       state,
       telemetry: false,
     });
@@ -79,12 +94,14 @@ beforeAll(async () => {
     listening.handle(app);
   }
   identities[0]?.on("session-revoked", (e) => revokedAtA.push(e.ended));
+  for (const identity of identities) identity.on("session-revoked", (e) => revokedBy.push(e.source));
   [ada, bob] = await Promise.all([newUser(), newUser()]);
 });
 
 afterAll(async () => {
   await Promise.all(identities.map((i) => i.close()));
   await Promise.all(stores.map((s) => s.close()));
+  await schemas.dropAll();
   await Promise.all([a?.close(), b?.close()]);
   if (clientUuid) await masterAdmin().deleteClient(clientUuid);
 });
@@ -138,5 +155,28 @@ describe("back-channel logout from the real Keycloak, two app instances sharing 
     for (const [name, value] of copied) thief.jar.set(name, value);
     expect((await me(thief)).status).toBe(401);
     expect((await me(phone.atB)).status).toBe(200);
+  });
+
+  it("Keycloak disables Carol: no signal, yet her first request once the authority's answer is stale is refused", async () => {
+    const carol = await newUser();
+    const laptop = await signedIn(carol);
+    const bobs = await signedIn(bob);
+    // Both instances ask the authority now and trust its "enabled" for the cache time.
+    expect((await me(laptop.atA)).status).toBe(200);
+    expect((await me(laptop.atB)).status).toBe(200);
+    const heard = revokedBy.length;
+
+    await realmAdmin().setUserEnabled(carol.id, false);
+    // Keycloak told nobody: no logout token, no session ended.
+    expect(revokedBy.slice(heard)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, AUTHORITY_CACHE_SECONDS * 1000 + 100));
+
+    const refused = await me(laptop.atB);
+    expect(refused.status).toBe(401);
+    expect(revokedBy.slice(heard)).toEqual(["authority"]);
+    // Ended in the index: instance A refuses her with one read, without asking Keycloak again.
+    expect((await me(laptop.atA)).status).toBe(401);
+    expect((await me(bobs.atA)).status).toBe(200);
+    expect((await me(bobs.atB)).status).toBe(200);
   });
 });
