@@ -541,7 +541,7 @@ export class Identity {
         throw invalid(provider.id, "replayed", "the logout token was received before");
       }
       try {
-        const target = { provider: provider.id, sid: claims.sid, subject: claims.sub };
+        const target = { provider: provider.id, sid: claims.sid, subject: claims.sub, issuedAt: claims.iat };
         return { provider: provider.id, ended: await this.#sessions.end(target, "backchannel_logout") };
       } catch (error) {
         await this.#state.delete(seen).catch(() => {});

@@ -21,6 +21,14 @@ export interface RevocationTarget {
   readonly sid?: string | undefined;
   /** The provider's immutable id of the person (Keycloak `sub`, Entra `oid`): the principal's `subject`. */
   readonly subject?: string | undefined;
+  /**
+   * When the provider said it, in epoch seconds of its own clock (the
+   * logout token's or the SET's `iat`, CAEP's `event_timestamp`). Sessions
+   * the provider issued up to that second end — also one recorded only
+   * after the signal arrived; one issued later is a new sign-in and stands,
+   * however late the signal comes. Default: the receiver's clock.
+   */
+  readonly issuedAt?: number | undefined;
 }
 
 /**
@@ -69,7 +77,7 @@ export interface SessionRevoker {
    * Resolves to how many sessions ended.
    */
   accountDecided(
-    target: { readonly provider: string; readonly subject: string },
+    target: RevocationTarget & { readonly subject: string },
     status: "disabled" | "deleted",
     source: RevocationSource,
   ): Promise<number>;

@@ -29,6 +29,8 @@ type SessionRecord = {
   readonly sub: string;
   readonly u: string;
   readonly sid?: string;
+  /** When the provider issued it (the ID token's `iat`, epoch seconds): a signal ends only sessions before it. */
+  readonly iat?: number;
   /** Epoch ms after which the session cannot be alive any more. */
   readonly end: number;
   /** Set once a signal (or the app) ended it. */
@@ -79,7 +81,7 @@ export class SessionIndex implements SessionRevoker {
     const { state, now, maxAgeMs } = this.#o;
     const sid = sidOf(session);
     const subject = session.principal.subject;
-    const issuedAt = issuedAtMs(session);
+    const issuedAt = issuedAtOf(session);
     const [sidEnded, subjectEnded] = await Promise.all([
       sid === undefined ? undefined : state.get<number>(lateKey(session.provider, "sid", sid)),
       state.get<number>(lateKey(session.provider, "sub", subject)),
@@ -92,6 +94,7 @@ export class SessionIndex implements SessionRevoker {
       sub: subject,
       u: session.appUserId,
       ...(sid === undefined ? {} : { sid }),
+      ...(issuedAt === undefined ? {} : { iat: issuedAt }),
       end,
     };
     await state.set(recordKey(session.sessionId), record, { ttlMs: maxAgeMs });
@@ -115,7 +118,7 @@ export class SessionIndex implements SessionRevoker {
     const { provider, sid, subject } = target;
     if (sid === undefined && subject === undefined) return 0;
     // Remembered first: a session being recorded right now is refused by `record`.
-    const at = this.#o.now();
+    const at = target.issuedAt ?? Math.floor(this.#o.now() / 1000);
     await this.#o.state.set(
       sid === undefined ? lateKey(provider, "sub", subject as string) : lateKey(provider, "sid", sid),
       at,
@@ -123,12 +126,18 @@ export class SessionIndex implements SessionRevoker {
     );
     const list =
       sid === undefined ? listKey(provider, "sub", subject as string) : listKey(provider, "sid", sid);
-    const matches = (r: SessionRecord) => r.p === provider && (subject === undefined || r.sub === subject);
+    // Seconds against seconds, both of the provider's clock where it dated the signal: a session
+    // issued after it is a new sign-in (the person signed in again before a slow signal arrived).
+    // One issued in the same second cannot be told apart, and ends with it.
+    const matches = (r: SessionRecord) =>
+      r.p === provider &&
+      (subject === undefined || r.sub === subject) &&
+      (r.iat === undefined || r.iat <= at);
     return this.#endListed(list, source, matches, provider);
   }
 
   async accountDecided(
-    target: { readonly provider: string; readonly subject: string },
+    target: RevocationTarget & { readonly subject: string },
     status: "disabled" | "deleted",
     source: RevocationSource,
   ): Promise<number> {
@@ -220,9 +229,10 @@ function sidOf(session: IndexedSession): string | undefined {
 }
 
 /** When the provider issued the session's tokens (its clock), epoch ms. */
-function issuedAtMs(session: IndexedSession): number | undefined {
+/** The ID token's `iat`: when the provider issued the session, in its epoch seconds. */
+function issuedAtOf(session: IndexedSession): number | undefined {
   const iat = session.principal.claims.iat;
-  return typeof iat === "number" ? iat * 1000 : undefined;
+  return typeof iat === "number" ? iat : undefined;
 }
 
 function isRecord(value: unknown): value is SessionRecord {
@@ -246,7 +256,8 @@ function userKey(appUserId: string): string {
 }
 
 function lateKey(provider: string, kind: "sid" | "sub", value: string): string {
-  return `idswitch:session-ended:${provider}:${kind}:${value}`;
+  // "-at": the value is the signal's epoch second (an earlier layout kept milliseconds).
+  return `idswitch:session-ended-at:${provider}:${kind}:${value}`;
 }
 
 /** 128 random bits, base64url: the facade's id of one sign-in. */

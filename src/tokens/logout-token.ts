@@ -18,6 +18,8 @@ export interface LogoutTokenClaims {
   readonly sid: string | undefined;
   readonly sub: string | undefined;
   readonly jti: string;
+  /** When the provider issued it (epoch seconds): the sessions it ends are those issued before. */
+  readonly iat: number;
   /** Epoch seconds; the token is worthless after it, so its `jti` need not be remembered longer. */
   readonly exp: number;
 }
@@ -52,7 +54,7 @@ export function logoutTokenClaims(verified: VerifiedJwt, provider: string): Logo
   if (jti === undefined) throw invalid(provider, "claims", "the logout token has no jti");
   if (typeof payload.iat !== "number") throw invalid(provider, "claims", "the logout token has no iat");
   if (typeof payload.exp !== "number") throw invalid(provider, "claims", "the logout token has no exp");
-  return { sid, sub, jti, exp: payload.exp };
+  return { sid, sub, jti, iat: payload.iat, exp: payload.exp };
 }
 
 /** RFC 7515 §4.1.9: compared case-insensitively, the `application/` prefix may be left out. */

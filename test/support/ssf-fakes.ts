@@ -17,22 +17,28 @@ export interface RecordedCall {
 
 /** Records every request; ends one session per call unless told to fail. */
 export class RecordingRevoker implements SessionRevoker {
+  /** Each call, its target without the signal's time (that one is in {@link issuedAt}). */
   readonly calls: RecordedCall[] = [];
+  /** The `issuedAt` of each `end` call, in order. */
+  readonly issuedAt: Array<number | undefined> = [];
   failNext = false;
 
   async end(target: RevocationTarget, source: RevocationSource): Promise<number> {
     this.#maybeFail();
-    this.calls.push({ kind: "end", target, source });
+    const { issuedAt, ...named } = target;
+    this.calls.push({ kind: "end", target: named, source });
+    this.issuedAt.push(issuedAt);
     return 1;
   }
 
   async accountDecided(
-    target: { readonly provider: string; readonly subject: string },
+    target: RevocationTarget & { readonly subject: string },
     status: "disabled" | "deleted",
     source: RevocationSource,
   ): Promise<number> {
     this.#maybeFail();
-    this.calls.push({ kind: "decided", target, status, source });
+    const { issuedAt: _at, ...named } = target;
+    this.calls.push({ kind: "decided", target: named, status, source });
     return 2;
   }
 

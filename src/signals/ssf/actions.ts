@@ -65,17 +65,34 @@ export async function applyEvent(
   if (subject.kind === "unmapped") return { eventType, outcome: "ignored", reason: subject.reason };
   if (subject.kind === "opaque") return { eventType, outcome: "ignored", reason: "unsupported_format" };
   const { provider, revoker } = context;
+  const issuedAt = signalTime(event, claims);
   if (action.kind === "decide") {
-    const ended = await revoker.accountDecided(
-      { provider, subject: subject.subject },
-      action.status,
-      action.source,
-    );
+    const person = { provider, subject: subject.subject, ...(issuedAt === undefined ? {} : { issuedAt }) };
+    const ended = await revoker.accountDecided(person, action.status, action.source);
     return { eventType, outcome: "received", ended };
   }
   const sid = action.session && subject.sid !== EVERY_SESSION ? subject.sid : undefined;
-  const target =
-    sid === undefined ? { provider, subject: subject.subject } : { provider, sid, subject: subject.subject };
+  const target = {
+    provider,
+    subject: subject.subject,
+    ...(sid === undefined ? {} : { sid }),
+    ...(issuedAt === undefined ? {} : { issuedAt }),
+  };
   const ended = await revoker.end(target, action.source);
   return { eventType, outcome: "received", ended };
+}
+
+/**
+ * When the transmitter says the event happened: CAEP's `event_timestamp`,
+ * else the SET's `iat` (both epoch seconds; verify-set checked `iat`).
+ * Never later than `iat`: a transmitter cannot date an event into the future.
+ */
+function signalTime(
+  event: Readonly<Record<string, unknown>>,
+  claims: Readonly<Record<string, unknown>>,
+): number | undefined {
+  const iat = typeof claims.iat === "number" && Number.isFinite(claims.iat) ? claims.iat : undefined;
+  const at = event.event_timestamp;
+  if (typeof at === "number" && Number.isFinite(at)) return iat === undefined ? at : Math.min(at, iat);
+  return iat;
 }

@@ -136,6 +136,40 @@ describe("session index", () => {
     for (const s of sessions) expect(await index.isRevoked(s)).toBe(true);
   });
 
+  it("a signal ends the sessions issued up to its second, never a sign-in after it, however late it comes", async () => {
+    const { index } = setup();
+    const signalAt = 1_800_000_000; // the provider's clock, epoch seconds
+    const issuedAt = (iat: number, sessionId: string): IndexedSession & { sessionId: string } => ({
+      sessionId,
+      provider: "eu",
+      appUserId: "u-ada",
+      signedInAt: 0,
+      principal: { subject: "ada", claims: { sub: "ada", iat } },
+    });
+    // Ada signed in again after the sign-out, before its slow signal arrived: that sign-in stands.
+    const earlier = issuedAt(signalAt - 60, "earlier");
+    const again = issuedAt(signalAt + 2, "again");
+    expect(await index.record(earlier)).toBe(true);
+    expect(await index.record(again)).toBe(true);
+    expect(await index.end({ provider: "eu", subject: "ada", issuedAt: signalAt }, "session_revoked")).toBe(
+      1,
+    );
+    expect(await index.isRevoked(earlier)).toBe(true);
+    expect(await index.isRevoked(again)).toBe(false);
+    // Issued before the sign-out (or in its second), recorded after it arrived: the signal ended it.
+    expect(await index.record(issuedAt(signalAt - 1, "before"))).toBe(false);
+    expect(await index.record(issuedAt(signalAt, "same-second"))).toBe(false);
+    // Issued later: a new sign-in.
+    expect(await index.record(issuedAt(signalAt + 5, "after"))).toBe(true);
+    // Another person's sessions are untouched by it.
+    expect(
+      await index.record({
+        ...issuedAt(signalAt - 1, "bob"),
+        principal: { subject: "bob", claims: { iat: 1 } },
+      }),
+    ).toBe(true);
+  });
+
   it("refuses to record a session whose provider session a signal ended before it was recorded", async () => {
     const { index } = setup();
     await index.end({ provider: "eu", sid: "early" }, "backchannel_logout");

@@ -115,6 +115,17 @@ describe("accepted SETs", () => {
     ]);
   });
 
+  it("passes on when the transmitter says it happened: CAEP event_timestamp, else iat, never after iat", async () => {
+    const iat = Math.floor(NOW / 1000);
+    const stamped = await transmitter.sign({ events: { [SESSION_REVOKED]: { event_timestamp: iat - 30 } } });
+    const plain = await transmitter.sign({ events: { [SESSION_REVOKED]: {} } });
+    const future = await transmitter.sign({ events: { [SESSION_REVOKED]: { event_timestamp: iat + 3600 } } });
+    for (const token of [stamped, plain, future]) {
+      expect((await receiver.push(pushRequest(token))).status).toBe(202);
+    }
+    expect(revoker.issuedAt).toEqual([iat - 30, iat, iat]);
+  });
+
   it.each([
     ["account-credential-change-required", { kind: "end", source: "credential_change" }],
     ["sessions-revoked", { kind: "end", source: "sessions_revoked" }],
