@@ -4,7 +4,7 @@
  * first request). Security options have no defaults: the secret, the
  * audience of a bearer API and the chooser page must be given.
  */
-import type { Identity, PerProvider } from "idswitch";
+import type { Identity, PerProvider, SignalReceiver } from "idswitch";
 import { IdSwitchError, isIdSwitchError, parseConfig } from "idswitch";
 import { z } from "zod";
 import { clockSchema, stateStoreSchema } from "../../core/schemas.js";
@@ -30,6 +30,15 @@ const identity = z.custom<Identity>(
   "must be the result of createIdentity()",
 );
 
+const signalReceiver = z.custom<SignalReceiver>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { push?: unknown }).push === "function" &&
+    typeof (value as { streams?: unknown }).streams === "function",
+  "must be the result of identity.signalReceiver()",
+);
+
 /** 32 characters at least: HKDF stretches it to a key, it cannot add entropy that is not there. */
 const secretString = z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)");
 
@@ -51,6 +60,11 @@ export const webOptionsSchema = z
     chooserPath: relativePath,
     /** The routes' common prefix: `<prefix>/login`, `<prefix>/callback/:provider`, `<prefix>/logout`. */
     prefix: relativePath.default("/auth"),
+    /**
+     * A Shared Signals receiver (`identity.signalReceiver()`): its push
+     * delivery (RFC 8935) is mounted at `POST <prefix>/signals`.
+     */
+    signals: signalReceiver.optional(),
     /** Where to go after sign-in when no `returnTo` was asked for. */
     defaultReturnTo: relativePath.default("/"),
     /** Registered at each provider; one for all, or per provider id. */

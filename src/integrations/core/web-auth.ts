@@ -112,6 +112,22 @@ export class WebAuth {
   get backchannelLogoutPath(): string {
     return `${this.options.prefix}/backchannel-logout`;
   }
+  /** `POST <prefix>/signals`, mounted only with the `signals` option. */
+  get signalsPath(): string | undefined {
+    return this.options.signals === undefined ? undefined : `${this.options.prefix}/signals`;
+  }
+
+  /**
+   * `POST <prefix>/signals`: a security event token pushed by a transmitter
+   * (RFC 8935), handed to the signal receiver — which checks the caller's
+   * authorization, the media type and the body's size itself, and answers
+   * 202 or RFC 8935's error JSON. 404 without the `signals` option.
+   */
+  signals(request: Request): Promise<Response> {
+    const receiver = this.options.signals;
+    if (receiver === undefined) return Promise.resolve(new Response(null, { status: 404 }));
+    return receiver.push(request);
+  }
 
   /** `GET <prefix>/login?provider=&returnTo=&link=1`: starts a sign-in and remembers it in a sealed cookie. */
   async login(request: WebRequest): Promise<WebResponse> {

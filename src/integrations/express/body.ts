@@ -1,8 +1,8 @@
 /**
- * The body of a signal route (back-channel logout) under Express: taken from
- * `req.body` when the app's own body parser already read the stream, read
- * from the stream otherwise — at most `limit` bytes, so a large body cannot
- * hold memory.
+ * The body of a signal route (back-channel logout, Shared Signals push)
+ * under Express: taken from `req.body` when the app's own body parser
+ * already read the stream, read from the stream otherwise — at most `limit`
+ * bytes, so a large body cannot hold memory.
  */
 import type { Request } from "express";
 
@@ -24,4 +24,16 @@ export async function formBody(req: Request, limit: number): Promise<string | un
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * What a body parser of the app's already read for the push route: its text
+ * or bytes; undefined when none did (the stream is then still unread). A
+ * parser that turned the body into an object (JSON) leaves nothing a SET
+ * could be rebuilt from: the request goes on with an empty body, which the
+ * receiver refuses.
+ */
+export function parsedBody(req: Request): string | Uint8Array | undefined {
+  const parsed: unknown = req.body;
+  return typeof parsed === "string" || Buffer.isBuffer(parsed) ? parsed : undefined;
 }

@@ -9,7 +9,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = express();
- * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
+ * app.use(auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout (+ POST /auth/signals with `signals`)
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
  * app.get("/admin", auth.requireRole("admin"), (req, res) => res.send("hello admin"));
  * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
@@ -23,7 +23,8 @@ import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 import { MAX_SIGNAL_BODY, WebAuth } from "../core/web-auth.js";
-import { formBody } from "./body.js";
+import { responseParts, webRequestOf } from "../node/web-bridge.js";
+import { formBody, parsedBody } from "./body.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
@@ -54,7 +55,10 @@ declare module "express-serve-static-core" {
  * app.get("/me", auth.requireAuth(), (req, res) => res.json(req.idswitch?.session?.principal));
  */
 export interface ExpressIdswitch {
-  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`, `POST <prefix>/backchannel-logout`. */
+  /**
+   * `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`,
+   * `POST <prefix>/backchannel-logout`, and `POST <prefix>/signals` with the `signals` option.
+   */
   routes(): Router;
   /** Reads (and refreshes) the session into `req.idswitch`; lets everyone through. */
   session(): RequestHandler;
@@ -108,6 +112,19 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
           send(res, await auth.backchannelLogout(toWeb(req), form));
         }),
       );
+      const signals = auth.signalsPath;
+      if (signals !== undefined) {
+        router.all(
+          signals,
+          handler(async (req, res) => {
+            const request = webRequestOf(urlOf(req), req, parsedBody(req));
+            const { status, headers, body } = await responseParts(await auth.signals(request));
+            res.status(status);
+            for (const [name, value] of headers) res.setHeader(name, value);
+            res.end(body);
+          }),
+        );
+      }
       return router;
     },
   };
@@ -140,12 +157,12 @@ function handler(run: (req: Request, res: Response, next: NextFunction) => Promi
 }
 
 function toWeb(req: Request): WebRequest {
+  return webRequest(req.method, urlOf(req), (name) => req.get(name));
+}
+
+function urlOf(req: Request): string {
   // `req.protocol` honours the app's `trust proxy` setting, as the rest of the app does.
-  return webRequest(
-    req.method,
-    `${req.protocol}://${req.get("host") ?? "localhost"}${req.originalUrl}`,
-    (name) => req.get(name),
-  );
+  return `${req.protocol}://${req.get("host") ?? "localhost"}${req.originalUrl}`;
 }
 
 function send(res: Response, response: WebResponse): void {

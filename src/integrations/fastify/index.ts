@@ -9,7 +9,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = Fastify();
- * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
+ * await app.register(auth.plugin); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout (+ POST /auth/signals with `signals`)
  * app.get("/me", { preHandler: auth.requireAuth() }, (request) => request.idswitch?.session?.principal);
  * app.get("/orders", { preHandler: bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }) },
  *   (request) => ({ caller: request.idswitch?.principal?.subject }));
@@ -28,6 +28,7 @@ import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 import { MAX_SIGNAL_BODY, WebAuth } from "../core/web-auth.js";
+import { responseParts, webRequestOf } from "../node/web-bridge.js";
 
 export type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
 export { safeReturnTo } from "../core/return-to.js";
@@ -107,6 +108,26 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
         },
       });
     });
+    const signals = auth.signalsPath;
+    if (signals !== undefined) {
+      // A scope of its own with no body parser at all: the pushed SET stays an unread stream, and
+      // the receiver checks its media type and bounds its size (RFC 8935 errors, not Fastify's 415).
+      await app.register(async (scope: FastifyInstance) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+        scope.route({
+          method: ["GET", "POST"],
+          url: signals,
+          handler: async (request, reply) => {
+            const answer = await auth.signals(webRequestOf(urlOf(request), request.raw));
+            const { status, headers, body } = await responseParts(answer);
+            reply.code(status);
+            for (const [name, value] of headers) reply.header(name, value);
+            return body === undefined ? reply.send() : reply.send(body);
+          },
+        });
+      });
+    }
   };
   Object.assign(plugin, { [SKIP_OVERRIDE]: true });
 
@@ -148,14 +169,14 @@ export function bearerAuth(options: BearerOptionsInput): preHandlerAsyncHookHand
 }
 
 function toWeb(request: FastifyRequest): WebRequest {
-  return webRequest(
-    request.method,
-    `${request.protocol}://${request.headers.host ?? "localhost"}${request.url}`,
-    (name) => {
-      const value = request.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-  );
+  return webRequest(request.method, urlOf(request), (name) => {
+    const value = request.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(", ") : value;
+  });
+}
+
+function urlOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? "localhost"}${request.url}`;
 }
 
 function send(reply: FastifyReply, response: WebResponse): FastifyReply {

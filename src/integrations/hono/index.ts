@@ -10,7 +10,7 @@
  *
  * const auth = idswitch({ identity, secret: env.SESSION_SECRET, chooserPath: "/choose" });
  * const app = new Hono<IdswitchEnv>();
- * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout
+ * app.route("/", auth.routes()); // GET /auth/login, GET /auth/callback/:provider, POST /auth/logout, POST /auth/backchannel-logout (+ POST /auth/signals with `signals`)
  * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" } }));
  *
@@ -57,7 +57,11 @@ export interface IdswitchEnv {
  * app.get("/me", auth.requireAuth(), (c) => c.json(c.get("idswitch")?.session?.principal));
  */
 export interface HonoIdswitch {
-  /** `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`: `app.route("/", auth.routes())`. */
+  /**
+   * `GET <prefix>/login`, `GET <prefix>/callback/:provider`, `POST <prefix>/logout`,
+   * `POST <prefix>/backchannel-logout`, and `POST <prefix>/signals` with the
+   * `signals` option: `app.route("/", auth.routes())`.
+   */
   routes(): Hono<IdswitchEnv>;
   /** Reads (and refreshes) the session into `c.get("idswitch")`; lets everyone through. */
   session(): MiddlewareHandler<IdswitchEnv>;
@@ -104,6 +108,8 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
         const form = c.req.method === "POST" ? await boundedText(c.req.raw, MAX_SIGNAL_BODY) : undefined;
         return toResponse(await auth.backchannelLogout(toWeb(c), form));
       });
+      const signals = auth.signalsPath;
+      if (signals !== undefined) app.all(signals, (c) => auth.signals(c.req.raw));
       return app;
     },
   };

@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInWithPassword } from "../../../src/testing/index.js";
 import { newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
+import { ISSUER, PUSH_SECRET } from "../../support/ssf-fakes.js";
 import { type Dispatch, setCookies, TestBrowser } from "./browser.js";
 import { type AppSetup, startWorld, type World } from "./world.js";
 
@@ -236,6 +237,63 @@ export function webScenarios(framework: string, start: StartApp): void {
         error_description: "logout token refused (issuer)",
       });
       const get = await app.dispatch(new Request(new URL("/auth/backchannel-logout", app.origin)));
+      expect(get.status).toBe(405);
+      expect(get.headers.get("allow")).toBe("POST");
+    });
+  });
+
+  describe(`${framework}: Shared Signals push (POST /auth/signals)`, () => {
+    const push = (body: string, headers: Record<string, string> = {}) =>
+      app.dispatch(
+        new Request(new URL("/auth/signals", app.origin), {
+          method: "POST",
+          headers: { authorization: PUSH_SECRET, "content-type": "application/secevent+jwt", ...headers },
+          body,
+        }),
+      );
+    const errorOf = async (response: Response) => ({ status: response.status, body: await response.json() });
+    const credentialChange = (sub: string) => ({
+      sub_id: { format: "iss_sub", iss: ISSUER, sub },
+      events: {
+        "https://schemas.openid.net/secevent/caep/event-type/credential-change": { change_type: "update" },
+      },
+    });
+
+    it("a pushed credential-change ends the person's session (202); the same SET again is refused", async () => {
+      const [user, other] = [await newUser(), await newUser()];
+      const [b, bystander] = [browser(), browser()];
+      await signIn(b, user, "?provider=eu");
+      await signIn(bystander, other, "?provider=eu");
+      const set = await app.setup.transmitter.sign(credentialChange(user.id));
+
+      const accepted = await push(set);
+      expect(accepted.status).toBe(202);
+      expect(await accepted.text()).toBe("");
+      expect((await b.request("/me", { accept: "application/json" })).status).toBe(401);
+      expect((await bystander.request("/me", { accept: "application/json" })).status).toBe(200);
+      expect(await errorOf(await push(set))).toEqual({
+        status: 400,
+        body: { err: "invalid_request", description: "this SET (jti) was already received" },
+      });
+    });
+
+    it("answers in RFC 8935's words through the framework: the caller, the media type, the size, the method", async () => {
+      const set = await app.setup.transmitter.sign(credentialChange("nobody"));
+      const stranger = await push(set, { authorization: "Bearer not-the-secret" });
+      expect(stranger.headers.get("www-authenticate")).toBe("Bearer");
+      expect(await errorOf(stranger)).toMatchObject({ status: 401, body: { err: "authentication_failed" } });
+      // Not the framework's own 415: the receiver decides, in the RFC's words.
+      expect(await errorOf(await push(set, { "content-type": "application/json" }))).toEqual({
+        status: 400,
+        body: { err: "invalid_request", description: "the body must be application/secevent+jwt" },
+      });
+      expect(await errorOf(await push("x".repeat(200_000)))).toEqual({
+        status: 400,
+        body: { err: "invalid_request", description: "the body is too large for a SET" },
+      });
+      const forged = await app.setup.transmitter.signWithStrangerKey(credentialChange("nobody"));
+      expect(await errorOf(await push(forged))).toMatchObject({ status: 400, body: { err: "invalid_key" } });
+      const get = await app.dispatch(new Request(new URL("/auth/signals", app.origin)));
       expect(get.status).toBe(405);
       expect(get.headers.get("allow")).toBe("POST");
     });

@@ -17,6 +17,7 @@ import {
 } from "../../../src/index.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../../../src/integrations/core/options.js";
 import { createEntraEmulator, type EntraEmulator } from "../../../src/testing/index.js";
+import { type FakeTransmitter, fakeTransmitter, ISSUER, PUSH_SECRET } from "../../support/ssf-fakes.js";
 import { createKeycloakClient, type KeycloakTestClient } from "./keycloak-client.js";
 
 export const SECRET = "integration-tests-secret-of-32-chars-or-more";
@@ -47,6 +48,13 @@ export interface AppSetup {
   readonly bearer: BearerOptionsInput;
   /** Moves the integration's clock (ms), e.g. to bring the access token near expiry. */
   readonly clock: { shiftMs: number };
+  /**
+   * A Shared Signals transmitter speaking for Keycloak ("eu"), its metadata
+   * and keys served in memory: it signs the SETs the app's
+   * `POST /auth/signals` (the `signals` option) is pushed, authorized with
+   * {@link PUSH_SECRET}. Subjects are `iss_sub` of its issuer {@link ISSUER}.
+   */
+  readonly transmitter: FakeTransmitter;
 }
 
 export async function startWorld(): Promise<World> {
@@ -131,11 +139,27 @@ export async function startWorld(): Promise<World> {
       });
       identities.push(identity);
       const clock = { shiftMs: 0 };
+      const transmitter = await fakeTransmitter();
+      const signals = identity.signalReceiver(
+        {
+          transmitters: [
+            {
+              provider: "eu",
+              issuer: ISSUER,
+              audience: "ssf-receiver/stream-1",
+              delivery: { method: "push", authorization: PUSH_SECRET },
+            },
+          ],
+        },
+        { fetch: transmitter.fetch },
+      );
       return {
         identity,
         clock,
+        transmitter,
         web: {
           identity,
+          signals,
           secret: SECRET,
           chooserPath: "/choose",
           postLogoutRedirectUri: `${origin}/bye`,
