@@ -617,7 +617,9 @@ export class Identity {
    * StateStore, which also remembers each event's `jti` so a replay is
    * refused by all. Mount its `push` handler at `POST <prefix>/signals`
    * (push delivery) or call `start()` for poll delivery; `stop()` it before
-   * `close()`. docs/signals.md has the options and Keycloak's set-up.
+   * `close()`. A refused SET and a failing poll are `warning` events too
+   * (reasons `signal_refused`, `signal_poll_failed`), never with token
+   * contents. docs/signals.md has the options and Keycloak's set-up.
    *
    * @example
    * const signals = identity.signalReceiver({
@@ -630,9 +632,31 @@ export class Identity {
     options: SignalsOptions,
     deps: Partial<Omit<SignalReceiverDeps, "revoker" | "state">> = {},
   ): SignalReceiver {
+    const providerOf = (transmitter: string): string | undefined =>
+      options.transmitters?.find((t) => (t.id ?? t.provider) === transmitter)?.provider;
     return createSignalReceiver(options, {
       now: this.#now,
       ...deps,
+      // What went wrong reaches the app's `warning` listeners too: a refused SET is an attack or a
+      // misconfigured transmitter, a failing poll is revocations not arriving.
+      onSignal: (event) => {
+        if (event.outcome === "refused") {
+          this.#events.emit("warning", {
+            provider: event.provider,
+            reason: "signal_refused",
+            message: `${event.transmitter}: a security event token was refused (${event.reason ?? "invalid"})`,
+          });
+        }
+        deps.onSignal?.(event);
+      },
+      onPollError: (transmitter, error) => {
+        this.#events.emit("warning", {
+          provider: providerOf(transmitter),
+          reason: "signal_poll_failed",
+          message: `${transmitter}: polling for signals failed (${error instanceof IdSwitchError ? error.code : "session index"}); retrying`,
+        });
+        deps.onPollError?.(transmitter, error);
+      },
       revoker: this.#sessions,
       state: this.#state,
     });
