@@ -83,22 +83,25 @@ async function issuer() {
   };
 }
 
-function instance(idp, prefix) {
+function instance(idp, prefix, routing = {}) {
   const state = redisStateStore({ url: REDIS_URL, prefix });
+  const provider = oidc({
+    id: "idp",
+    issuer: ISSUER,
+    clientId: "app",
+    clientSecret: "s",
+    redirectUri: REDIRECT,
+    runtime: { fetch: idp.fetch },
+  });
+  // As the organisation's authority it must answer for an account (Keycloak asks its admin API);
+  // here it says "active" at once, so the figures are idswitch's own per-request cost.
+  if (routing.authority)
+    provider.accountStatus = async (subject) => ({ provider: "idp", subject, status: "active" });
   const identity = createIdentity({
-    providers: [
-      oidc({
-        id: "idp",
-        issuer: ISSUER,
-        clientId: "app",
-        clientSecret: "s",
-        redirectUri: REDIRECT,
-        runtime: { fetch: idp.fetch },
-      }),
-    ],
+    providers: [provider],
     state,
     // The in-process issuer answers sign-ins only: no background probes of its token endpoint.
-    routing: { health: false },
+    routing: { health: false, ...routing },
     telemetry: false,
   });
   return { identity, state };
@@ -111,8 +114,13 @@ async function signIn(identity, nonces, sub, sid) {
   return identity.completeLogin(`${REDIRECT}?code=${encodeURIComponent(code)}&state=${state.state}`, state);
 }
 
-/** 1: the per-request check, with its peer (no check) in the same run. */
-async function perRequest(idp, identity) {
+/**
+ * 1: the per-request check, with its peer (no check) in the same run; and
+ * with `routing.authority` (`withAuthority`): then `isRevoked` also reads
+ * the cached standing of the person — the authority itself is asked once
+ * per `authorityCacheSeconds` (60 s) per person, not within a run's window.
+ */
+async function perRequest(idp, identity, withAuthority) {
   const unchecked = new Proxy(identity, {
     get: (target, name) =>
       name === "isRevoked"
@@ -125,6 +133,7 @@ async function perRequest(idp, identity) {
   for (const [name, which] of [
     ["checked", identity],
     ["unchecked", unchecked],
+    ["authority", withAuthority],
   ]) {
     const auth = idswitch({
       identity: which,
@@ -141,10 +150,16 @@ async function perRequest(idp, identity) {
     servers.push(server);
     apps[name] = `http://127.0.0.1:${server.address().port}`;
   }
-  // A cookie the app itself wrote: sign in through the checked app's callback.
-  const cookie = await cookieFor(apps.checked, idp);
-  const get = (origin) => async () => {
-    const response = await fetch(`${origin}/me`, { headers: { cookie, accept: "application/json" } });
+  // Cookies each app wrote itself: a sign-in through its own callback (the peer shares the checked one's identity).
+  const cookies = {
+    checked: await cookieFor(apps.checked, idp),
+    authority: await cookieFor(apps.authority, idp),
+  };
+  cookies.unchecked = cookies.checked;
+  const get = (name) => async () => {
+    const response = await fetch(`${apps[name]}/me`, {
+      headers: { cookie: cookies[name], accept: "application/json" },
+    });
     if (response.status !== 200) throw new Error(`GET /me answered ${response.status}`);
     await response.arrayBuffer();
   };
@@ -152,9 +167,9 @@ async function perRequest(idp, identity) {
     const result = {};
     // Interleaved, twice each: drift of the machine falls on both.
     for (let round = 0; round < 2; round++) {
-      for (const name of ["unchecked", "checked"]) {
-        await throughput(get(apps[name]), [0], { durationMs: CHECK.warmupMs, concurrency });
-        const { opsPerSec } = await throughput(get(apps[name]), [0], {
+      for (const name of ["unchecked", "checked", "authority"]) {
+        await throughput(get(name), [0], { durationMs: CHECK.warmupMs, concurrency });
+        const { opsPerSec } = await throughput(get(name), [0], {
           durationMs: CHECK.durationMs,
           concurrency,
         });
@@ -240,15 +255,17 @@ async function main() {
   const prefix = `signals-bench-${randomUUID().slice(0, 8)}:`;
   const a = instance(idp, prefix);
   const b = instance(idp, prefix);
+  // The provider as the organisation's authority: the cached standing is read beside the index.
+  const c = instance(idp, prefix, { authority: ["idp"] });
   try {
-    const check = await perRequest(idp, a.identity);
+    const check = await perRequest(idp, a.identity, c.identity);
     const signal = await logouts(idp, a.identity, b.identity);
     const lines = [
-      "| GET /me (Express, sealed cookie, Redis) | no check (peer) | isRevoked per request | ratio |",
-      "|---|---|---|---|",
+      "| GET /me (Express, sealed cookie, Redis) | no check (peer) | isRevoked per request | ratio | isRevoked with routing.authority | ratio |",
+      "|---|---|---|---|---|---|",
       ...check.map(
         (r) =>
-          `| concurrency ${r.concurrency} | ${fmt(r.unchecked)} req/s | ${fmt(r.checked)} req/s | ${ratio(r.checked, r.unchecked)} |`,
+          `| concurrency ${r.concurrency} | ${fmt(r.unchecked)} req/s | ${fmt(r.checked)} req/s | ${ratio(r.checked, r.unchecked)} | ${fmt(r.authority)} req/s | ${ratio(r.authority, r.unchecked)} |`,
       ),
       "",
       `| ${SESSIONS} back-channel logouts on A, refusal seen on B (concurrency 16) | p50 | p99 | max | all ended | others touched | extra reads on B |`,
@@ -259,8 +276,8 @@ async function main() {
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
-    await Promise.all([a.identity.close(), b.identity.close()]);
-    await Promise.all([a.state.close(), b.state.close()]);
+    await Promise.all([a.identity.close(), b.identity.close(), c.identity.close()]);
+    await Promise.all([a.state.close(), b.state.close(), c.state.close()]);
   }
 }
 
