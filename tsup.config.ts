@@ -5,7 +5,9 @@ const shared: Options = {
   target: "es2022",
   // tsup sets `baseUrl` for declaration builds, which TypeScript 6 deprecates.
   dts: { compilerOptions: { composite: false, ignoreDeprecations: "6.0" } },
-  sourcemap: true,
+  // No source maps in the package: the output is readable, unminified ESM already, and maps would
+  // either embed the sources (most of the tarball) or point at files the package does not ship.
+  sourcemap: false,
   splitting: true,
   treeshake: true,
 };

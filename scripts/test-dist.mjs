@@ -1,25 +1,77 @@
 #!/usr/bin/env node
-// Tests the artifact, not the source: build, `npm pack`, install the tarball
-// into an empty folder, import every public entry point and type-check a
-// consumer against the shipped declarations. Then publint and attw.
+// Tests the artifact, not the source: clone the committed tree (no dist/, no
+// stray files: what a release job has), `npm pack` there — `prepack` builds —
+// install the tarball into an empty folder, import every public entry point
+// and type-check a consumer against the shipped declarations. Then publint
+// and attw on the clone. Uncommitted changes are not in it: commit first, or
+// pass --worktree to pack the working tree's files (tracked and untracked,
+// not ignored) instead — still without dist/.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const run = (cmd, args, cwd = root) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
 
-run("npm", ["run", "build", "--silent"]);
 const scratch = mkdtempSync(join(tmpdir(), "idswitch-dist-"));
+const source = join(scratch, "source");
 try {
-  const tarball = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", scratch]))[0];
+  const worktree = process.argv.includes("--worktree");
+  if (worktree) {
+    const files = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).split("\0");
+    for (const file of files.filter(Boolean)) {
+      mkdirSync(dirname(join(source, file)), { recursive: true });
+      try {
+        copyFileSync(join(root, file), join(source, file));
+      } catch (error) {
+        if (error.code !== "ENOENT") throw error; // deleted in the working tree, still in the index
+      }
+    }
+  } else {
+    run("git", ["clone", "--quiet", root, source]);
+    if (run("git", ["status", "--porcelain"]).trim() !== "") {
+      console.log("note: uncommitted changes are not in the clean clone (--worktree packs them)");
+    }
+  }
+  const origin = worktree
+    ? "the working tree's files"
+    : `commit ${run("git", ["rev-parse", "--short", "HEAD"], source).trim()} from a clean clone`;
+  // The dependencies are the project's own (same lockfile); only the tree is fresh.
+  symlinkSync(join(root, "node_modules"), join(source, "node_modules"), "dir");
+  // `prepack` (the build) writes to the same stdout as `--json`: the report is the last JSON array.
+  const packed = run("npm", ["pack", "--json", "--pack-destination", scratch], source);
+  const tarball = JSON.parse(packed.slice(packed.startsWith("[") ? 0 : packed.lastIndexOf("\n[") + 1))[0];
   const shipped = tarball.files.map((f) => f.path);
-  for (const forbidden of [/^src\//, /^test\//, /node_modules/, /\.env/]) {
+  for (const forbidden of [/^src\//, /^test\//, /node_modules/, /\.env/, /\.map$/]) {
     const leaked = shipped.filter((p) => forbidden.test(p));
     if (leaked.length > 0) throw new Error(`tarball ships ${leaked.join(", ")}`);
   }
+  for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/cli/index.js", "README.md", "LICENSE"]) {
+    if (!shipped.includes(needed)) throw new Error(`tarball lacks ${needed} (${shipped.length} files)`);
+  }
+  // The declarations cite documents by path (docs/reference/keycloak.md §6): each must be in the package.
+  const cited = new Set();
+  for (const file of shipped.filter((p) => p.endsWith(".d.ts"))) {
+    for (const [path] of readFileSync(join(source, file), "utf8").matchAll(/\b[\w./-]+\.md\b/g)) {
+      if (!path.startsWith("http")) cited.add(path.replace(/^\.\//, ""));
+    }
+  }
+  const missing = [...cited].filter((path) => !shipped.includes(path) && path !== "README.md");
+  if (missing.length > 0)
+    throw new Error(`the declarations cite files the package lacks: ${missing.join(", ")}`);
+  console.log(
+    `packed ${origin}: ${shipped.length} files, ${(tarball.size / 1024).toFixed(0)} KB packed, ${(tarball.unpackedSize / 1024).toFixed(0)} KB unpacked`,
+  );
   writeFileSync(
     join(scratch, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
@@ -119,11 +171,10 @@ export async function check(token: string): Promise<Principal | ErrorCode> {
   run("node", [tsc, "-p", "tsconfig.json"], scratch);
   console.log("types ok");
 
-  run("npx", ["publint", "--strict"]);
+  run("npx", ["publint", "--strict"], source);
   console.log("publint ok");
-  run("npx", ["attw", "--pack", ".", "--profile", "esm-only"]);
+  run("npx", ["attw", "--pack", ".", "--profile", "esm-only"], source);
   console.log("attw ok");
 } finally {
   rmSync(scratch, { recursive: true, force: true });
-  for (const f of readdirSync(root)) if (f.endsWith(".tgz")) rmSync(join(root, f));
 }

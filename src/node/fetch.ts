@@ -34,9 +34,9 @@ import type { FetchLike } from "idswitch";
 export const CONNECT_TIMEOUT_MS: unique symbol = Symbol.for("idswitch.connectTimeoutMs");
 
 /**
- * Default connect budget of {@link nodeFetch}, in milliseconds: 2 s (issue 16; measured in bench/RESULTS.md,
- * section 6). A healthy connect is a round trip or three (DNS, TCP, TLS 1.3: well under a second even across
- * an ocean); a refused one fails in about a millisecond and never waits for this budget. 2 s and not 1 s:
+ * Default connect budget of {@link nodeFetch}, in milliseconds: 2 s. A healthy connect is a round trip
+ * or three (DNS, TCP, TLS 1.3: well under a second even across an ocean); a refused one fails in about a
+ * millisecond and never waits for this budget. 2 s and not 1 s:
  * Linux resends a lost SYN after 1 s, so a budget of 1 s fails a healthy but lossy path on its first dropped
  * packet; 2 s survives one loss plus a distant handshake and still frees the caller of a dead host 5–60×
  * sooner than a response budget or the OS (which keeps resending SYNs for about two minutes).

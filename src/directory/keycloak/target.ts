@@ -101,7 +101,7 @@ export class KeycloakTarget {
   }
 
   /**
-   * The user-profile declaration and token mappers still missing (see setup.ts). Refuses first, with
+   * The user-profile declaration and token mappers still missing (those the realm set-up adds). Refuses first, with
    * `config_invalid` (reason `unsafe_link_attribute`), a realm that cannot be trusted with the link claim.
    */
   setup(): Promise<SetupStep[]> {

@@ -1,7 +1,7 @@
 /**
  * Public types of the Entra ID emulator (`idswitch/testing`). The state
  * names are the situations docs/reference/entra-id.md §6.6 lists; each maps to the AADSTS
- * answer in `aadsts.ts`.
+ * error Entra ID answers with.
  */
 
 /**

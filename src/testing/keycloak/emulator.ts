@@ -4,7 +4,7 @@
  * discovery, keys, the code flow with a login page, refresh, password, client
  * credentials, the device flow, userinfo, introspection, revocation and
  * logout — with Keycloak's claims and error strings (docs/reference/keycloak.md and
- * the captured answers in test/fixtures/keycloak-answers.json), and lets a
+ * answers captured from the real Keycloak 26.7.3), and lets a
  * test disable, lock and sign out users, disable clients and realms, rotate
  * keys and inject faults. It passes the same provider contract suite as the
  * real Keycloak. There is no admin REST API: the control API below replaces it.
@@ -93,7 +93,7 @@ export interface KeycloakEmulator {
   addUser(options: KeycloakUserOptions): KeycloakUser;
 
   /**
-   * Loads a realm export such as test/fixtures/keycloak/idswitch-realm.json (the subset described by
+   * Loads a realm export such as `kc.sh export` writes (the subset described by
    * `KeycloakRealmRepresentation`).
    *
    * @example

@@ -234,7 +234,7 @@ export interface KeycloakRequest {
 
 /**
  * The subset of a realm export (`RealmRepresentation`) that `kc.importRealm()`
- * understands — enough for test/fixtures/keycloak/idswitch-realm.json. Other
+ * understands — enough for the realm idswitch's own tests import. Other
  * members are ignored; a protocol mapper of another kind is refused.
  *
  * @example
