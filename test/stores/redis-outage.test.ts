@@ -12,6 +12,7 @@ import { createIdentity, type Identity, type IdentityEvents, keycloak } from "..
 import { redisStateStore } from "../../src/stores/redis/index.js";
 import { createKeycloakEmulator, type KeycloakEmulator } from "../../src/testing/index.js";
 import { signInThroughLoginForm } from "../support/keycloak-login.js";
+import { ensureDebianProgram } from "../support/debian-package.js";
 import { closedLoopbackPort } from "../support/ports.js";
 
 const REDIRECT = "http://localhost:3000/callback/eu";
@@ -21,7 +22,7 @@ let redis: ChildProcess | undefined;
 
 async function startRedis(): Promise<void> {
   const child = spawn(
-    "redis-server",
+    await ensureDebianProgram("redis-server", "redis-server"),
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -5,11 +5,14 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { ensureDebianProgram } from "../../support/debian-package.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const VIEWPORT = { width: 1000, height: 700 };
 
-export function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, installed first when the machine lacks it (test/support/debian-package.ts). */
+export async function launchChromium(): Promise<Browser> {
+  await ensureDebianProgram(CHROMIUM, "chromium");
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
