@@ -11,8 +11,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createIdentity, type Identity, type IdentityEvents, keycloak } from "../../src/index.js";
 import { redisStateStore } from "../../src/stores/redis/index.js";
 import { createKeycloakEmulator, type KeycloakEmulator } from "../../src/testing/index.js";
-import { signInThroughLoginForm } from "../support/keycloak-login.js";
 import { ensureDebianProgram } from "../support/debian-package.js";
+import { signInThroughLoginForm } from "../support/keycloak-login.js";
 import { closedLoopbackPort } from "../support/ports.js";
 
 const REDIRECT = "http://localhost:3000/callback/eu";
