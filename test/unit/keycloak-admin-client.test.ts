@@ -150,4 +150,25 @@ describe("the Keycloak admin client both the provider and the mirror use", () =>
       reason: "network",
     });
   });
+
+  it("mirror: a connect budget or a response budget that ran out is named as such, like every other call", async () => {
+    // What nodeFetch() throws when `runtime.connectTimeoutMs` passes before the socket connects.
+    const hung = async (): Promise<Response> => {
+      throw Object.assign(new Error("connect timeout"), {
+        code: "IDSWITCH_CONNECT_TIMEOUT",
+        timeoutMs: 2000,
+      });
+    };
+    expect(await rejectionOf(mirrorHttp(hung).get("/users"))).toMatchObject({
+      code: "provider_unavailable",
+      reason: "connect_timeout",
+    });
+    const slow = async (): Promise<Response> => {
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    };
+    expect(await rejectionOf(mirrorHttp(slow).get("/users"))).toMatchObject({
+      code: "provider_unavailable",
+      reason: "timeout",
+    });
+  });
 });

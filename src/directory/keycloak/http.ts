@@ -12,6 +12,7 @@
  * through the immutable key).
  */
 import { IdSwitchError } from "../../core/errors.js";
+import { connectTimeoutOf } from "../../core/http.js";
 import type { Runtime } from "../../core/runtime.js";
 import { KeycloakAdminClient, readJson } from "../../providers/keycloak/admin-client.js";
 
@@ -125,9 +126,15 @@ export class KeycloakHttp {
 
   #unreachable(cause: unknown): IdSwitchError {
     const { provider } = this.#input;
+    // The same reasons as every other call of the SDK (core/http.ts): which budget ran out, or none.
+    const reason = connectTimeoutOf(cause)
+      ? "connect_timeout"
+      : (cause as { name?: unknown } | undefined)?.name === "TimeoutError"
+        ? "timeout"
+        : "network";
     return new IdSwitchError("provider_unavailable", `${provider}: Keycloak's admin API is unreachable`, {
       provider,
-      reason: "network",
+      reason,
       cause,
     });
   }
