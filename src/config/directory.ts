@@ -5,6 +5,7 @@
  * a host that runs the mirror needs the mirror's credentials, not the web
  * app's. Problems come back in one `config_invalid`, each with its path.
  */
+import { partial } from "zod/mini";
 import { invalidConfiguration, parseConfig } from "../core/config.js";
 import { type ConfigIssue, IdSwitchError } from "../core/errors.js";
 import { type ConfigFile, configFileSchema } from "./file-schema.js";
@@ -66,7 +67,7 @@ export function directoryOptionsFromConfig(
   { env }: { env: Environment },
 ): DirectoryConfig {
   // The directory commands need no providers: a mirror host may be configured with this section alone.
-  const file = parseConfig(configFileSchema.partial({ providers: true }), document);
+  const file = parseConfig(partial(configFileSchema, { providers: true }), document);
   const section = file.directory;
   if (!section) {
     throw new IdSwitchError("config_invalid", "invalid configuration: directory: missing", {

@@ -3,7 +3,7 @@
  * schema that validates it, so editors complete and check the file exactly
  * as `loadConfig` will. Written to `dist/idswitch.config.schema.json` at build.
  */
-import { z } from "zod";
+import { toJSONSchema } from "zod/mini";
 import { configFileSchema } from "./file-schema.js";
 
 /**
@@ -17,7 +17,7 @@ import { configFileSchema } from "./file-schema.js";
  */
 export function configJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(configFileSchema, { io: "input", unrepresentable: "any" }),
+    ...toJSONSchema(configFileSchema, { io: "input", unrepresentable: "any" }),
     title: "idswitch configuration",
     description:
       "Identity providers, failover routing and linking for createIdentity (secrets as { env: NAME }).",

@@ -6,8 +6,8 @@
  * tenant fills, so without a list a token minted in an attacker's own free
  * tenant would pass. There is deliberately no "any tenant" switch.
  */
-import { z } from "zod";
-import { issuerUrl } from "../../core/schemas.js";
+import * as z from "zod/mini";
+import { algorithmList, issuerUrl } from "../../core/mini-schemas.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
 import { certificateDer } from "./certificate.js";
 import { GUID } from "./issuers.js";
@@ -17,11 +17,11 @@ import { graphOptionsShape } from "./overage.js";
 export const MULTI_TENANT_SEGMENTS = ["organizations", "common"] as const;
 export type MultiTenantSegment = (typeof MULTI_TENANT_SEGMENTS)[number];
 
-const tenantGuid = z.string().regex(GUID, "must be a tenant id (a GUID)");
+const tenantGuid = z.string().check(z.regex(GUID, "must be a tenant id (a GUID)"));
 
 /** Duck-typed: a CryptoKey from another realm (a worker, a test VM) is still a CryptoKey. */
 const cryptoKey = z.custom<CryptoKey>(
-  (v) => typeof v === "object" && v !== null && "algorithm" in v && "usages" in v && "type" in v,
+  (v: unknown) => typeof v === "object" && v !== null && "algorithm" in v && "usages" in v && "type" in v,
   "must be a CryptoKey",
 );
 
@@ -36,66 +36,76 @@ export const clientCertificateSchema = z.strictObject({
     cryptoKey,
     z
       .string()
-      .refine(
-        (pem) => pem.includes("-----BEGIN PRIVATE KEY-----"),
-        "must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a CryptoKey",
+      .check(
+        z.refine(
+          (pem: string) => pem.includes("-----BEGIN PRIVATE KEY-----"),
+          "must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) or a CryptoKey",
+        ),
       ),
   ]),
   /** The certificate: PEM, or the standard base64 DER of an `x5c` entry. */
   certificate: z
     .string()
-    .refine((value) => certificateDer(value) !== undefined, "must be a PEM or base64 DER certificate"),
+    .check(
+      z.refine(
+        (value: string) => certificateDer(value) !== undefined,
+        "must be a PEM or base64 DER certificate",
+      ),
+    ),
   /** `PS256` (default; header `x5t#S256`) or `RS256` (header `x5t`, the older form). */
-  algorithm: z.enum(["PS256", "RS256"]).default("PS256"),
+  algorithm: z._default(z.enum(["PS256", "RS256"]), "PS256"),
 });
 
-export const entraOptionsSchema = oidcOptionsSchema
-  .omit({ issuer: true })
-  .extend({
+export const entraOptionsSchema = z
+  .extend(z.omit(oidcOptionsSchema, { issuer: true }), {
     /** The directory (tenant) id, a GUID; or `organizations`/`common` for a multi-tenant app. */
     tenantId: z
       .string()
-      .refine(
-        (value) => isMultiTenant(value) || GUID.test(value),
-        "must be the tenant id (a GUID), 'organizations' or 'common'",
+      .check(
+        z.refine(
+          (value: string) => isMultiTenant(value) || GUID.test(value),
+          "must be the tenant id (a GUID), 'organizations' or 'common'",
+        ),
       ),
     /** Instead of `clientSecret`: authenticate with a certificate (`private_key_jwt`). */
-    clientCertificate: clientCertificateSchema.optional(),
+    clientCertificate: z.optional(clientCertificateSchema),
     /** Required with `organizations`/`common`: the tenant ids (GUIDs) whose users and tokens are accepted. */
-    allowedTenants: z.array(tenantGuid).min(1, "must list at least one tenant id").optional(),
+    allowedTenants: z.optional(z.array(tenantGuid).check(z.minLength(1, "must list at least one tenant id"))),
     /** Where Entra runs: the public cloud, a sovereign cloud, or an emulator. */
-    authority: issuerUrl.default("https://login.microsoftonline.com"),
+    authority: z._default(issuerUrl, "https://login.microsoftonline.com"),
     /** Base of v1 issuers (`https://sts.windows.net/{tid}/`); differs from the authority's host. */
-    v1IssuerBase: issuerUrl.default("https://sts.windows.net"),
-    scope: z.string().default("openid profile email offline_access"),
+    v1IssuerBase: z._default(issuerUrl, "https://sts.windows.net"),
+    scope: z._default(z.string(), "openid profile email offline_access"),
     /** Entra signs with RS256 (docs/reference/entra-id.md §5.1). */
-    algorithms: oidcOptionsSchema.shape.algorithms.unwrap().default(["RS256"]),
+    algorithms: z._default(algorithmList, ["RS256"]),
     ...graphOptionsShape,
   })
-  .superRefine((options, ctx) => {
-    if (options.clientSecret !== undefined && options.clientCertificate !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clientCertificate"],
-        message: "use either clientSecret or clientCertificate, not both",
-      });
-    }
-    const multi = isMultiTenant(options.tenantId);
-    if (multi && options.allowedTenants === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["allowedTenants"],
-        message: `is required with tenantId "${options.tenantId}": list the tenant ids whose users may sign in`,
-      });
-    }
-    if (!multi && options.allowedTenants !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["allowedTenants"],
-        message: "applies to tenantId 'organizations' or 'common' only; a GUID tenant accepts just itself",
-      });
-    }
-  });
+  .check(
+    z.superRefine((options, ctx) => {
+      if (options.clientSecret !== undefined && options.clientCertificate !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["clientCertificate"],
+          message: "use either clientSecret or clientCertificate, not both",
+        });
+      }
+      const multi = isMultiTenant(options.tenantId);
+      if (multi && options.allowedTenants === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["allowedTenants"],
+          message: `is required with tenantId "${options.tenantId}": list the tenant ids whose users may sign in`,
+        });
+      }
+      if (!multi && options.allowedTenants !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["allowedTenants"],
+          message: "applies to tenantId 'organizations' or 'common' only; a GUID tenant accepts just itself",
+        });
+      }
+    }),
+  );
 
 /**
  * Options of {@link entraId}: `id`, `tenantId` (or `organizations`/`common` with `allowedTenants`), `clientId`, a secret or certificate, `redirectUri`, `authority`.

@@ -6,9 +6,9 @@
  * overage marker in the claims, and `provider.resolveGroups()` does it on
  * demand.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { issuerUrl } from "../../core/mini-schemas.js";
 import type { Runtime } from "../../core/runtime.js";
-import { issuerUrl } from "../../core/schemas.js";
 import type { Principal, TokenSet } from "../../core/types.js";
 import { hasGroupsOverage } from "./claims.js";
 import { GraphClient } from "./graph.js";
@@ -22,25 +22,25 @@ export const graphOptionsShape = {
    * `"graph"`: a principal whose token has the groups overage gets its groups from Graph (needs a client
    * secret and the `GroupMember.Read.All` application permission). `"keep"` (default): no Graph call.
    */
-  groupOverage: z.enum(["keep", "graph"]).default("keep"),
+  groupOverage: z._default(z.enum(["keep", "graph"]), "keep"),
   /** Microsoft Graph. */
-  graph: z
-    .strictObject({
+  graph: z._default(
+    z.strictObject({
       /** Where Graph runs: the public cloud, a national cloud, or an emulator. */
-      url: issuerUrl.default(GRAPH_RESOURCE),
+      url: z._default(issuerUrl, GRAPH_RESOURCE),
       /** How long a user's resolved groups are reused. */
-      cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
-      cacheMaxEntries: z.number().int().positive().default(10_000),
+      cacheTtlSeconds: z._default(z.int().check(z.gte(0), z.lte(86_400)), 300),
+      cacheMaxEntries: z._default(z.int().check(z.positive()), 10_000),
       /** `$top` of each page (Graph allows 1–999). */
-      pageSize: z.number().int().min(1).max(999).default(999),
+      pageSize: z._default(z.int().check(z.gte(1), z.lte(999)), 999),
       /** Retries of a throttled (429) request. */
-      maxRetries: z.number().int().min(0).max(10).default(2),
+      maxRetries: z._default(z.int().check(z.gte(0), z.lte(10)), 2),
       /** The longest `Retry-After` waited for; longer ones fail at once with `retryAfter`. */
-      maxRetryAfterSeconds: z.number().min(0).max(300).default(30),
+      maxRetryAfterSeconds: z._default(z.number().check(z.gte(0), z.lte(300)), 30),
       /** First backoff of a 429 without `Retry-After`, doubled per retry. */
-      backoffSeconds: z.number().min(0).max(60).default(1),
-    })
-    .default({
+      backoffSeconds: z._default(z.number().check(z.gte(0), z.lte(60)), 1),
+    }),
+    {
       url: GRAPH_RESOURCE,
       cacheTtlSeconds: 300,
       cacheMaxEntries: 10_000,
@@ -48,10 +48,11 @@ export const graphOptionsShape = {
       maxRetries: 2,
       maxRetryAfterSeconds: 30,
       backoffSeconds: 1,
-    }),
+    },
+  ),
 };
 
-type GraphOptions = z.output<z.ZodObject<typeof graphOptionsShape>>;
+type GraphOptions = z.output<z.ZodMiniObject<typeof graphOptionsShape>>;
 
 /** The provider's one Graph client: app-only tokens from its own client credentials. */
 export function graphClient(

@@ -1,10 +1,10 @@
 /**
  * `keycloak({...})`: a Keycloak realm as an identity provider.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseConfig } from "../../core/config.js";
+import { nonEmpty } from "../../core/mini-schemas.js";
 import { createRuntime, type Runtime } from "../../core/runtime.js";
-import { nonEmpty } from "../../core/schemas.js";
 import { OidcProvider, type ProviderRules } from "../oidc/engine.js";
 import { oidcOptionsSchema } from "../oidc/options.js";
 import type { AccountStatus } from "../provider.js";
@@ -12,20 +12,22 @@ import { KeycloakAdmin } from "./admin.js";
 import { normalizeKeycloakClaims, realmOf, rejectKeycloakNonAccessToken } from "./claims.js";
 import { KEYCLOAK_ERROR_RULES } from "./errors.js";
 
-export const keycloakOptionsSchema = oidcOptionsSchema.extend({
-  issuer: oidcOptionsSchema.shape.issuer.refine((issuer) => {
-    try {
-      return realmOf(issuer) !== undefined;
-    } catch {
-      return true; // the URL problem itself is reported by the issuer rule
-    }
-  }, "must be a Keycloak realm URL ending in /realms/<realm>"),
+export const keycloakOptionsSchema = z.extend(oidcOptionsSchema, {
+  issuer: oidcOptionsSchema.shape.issuer.check(
+    z.refine((issuer: string) => {
+      try {
+        return realmOf(issuer) !== undefined;
+      } catch {
+        return true; // the URL problem itself is reported by the issuer rule
+      }
+    }, "must be a Keycloak realm URL ending in /realms/<realm>"),
+  ),
   /**
    * A service account of the same realm with realm-management `view-users`.
    * Lets the provider tell a brute-force lock from a wrong password
    * (`accountStatus`), which Keycloak's token endpoint deliberately does not.
    */
-  admin: z.strictObject({ clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
+  admin: z.optional(z.strictObject({ clientId: nonEmpty, clientSecret: nonEmpty })),
 });
 
 /**

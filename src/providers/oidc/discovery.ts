@@ -26,7 +26,7 @@ export interface Discovered {
 export interface DiscoveryInput {
   readonly issuer: string;
   /**
-   * Set for a templated issuer (see `held-id-token.ts`): the discovery
+   * Set for a templated issuer (Entra's multi-tenant `{tenantid}` issuer): the discovery
    * document's own URL. Its `issuer` must then equal `issuer` (the template)
    * exactly, and ID tokens are left to the engine.
    */

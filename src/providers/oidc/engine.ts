@@ -68,7 +68,7 @@ export interface ProviderRules {
   /**
    * For a configured issuer that is a template, filled per token by
    * `expectedIssuer`: where the discovery document announcing that template
-   * is. ID tokens are then verified by the engine alone (`held-id-token.ts`).
+   * is. ID tokens are then verified by the engine alone.
    */
   readonly templatedIssuer?: { readonly discoveryUrl: string };
   /**

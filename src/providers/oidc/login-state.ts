@@ -3,7 +3,7 @@
  * `completeLogin`. It comes back from outside (a cookie, a session store), so
  * it is parsed, bound to the provider that started it, and time-limited.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { invalid } from "../../core/errors.js";
 import type { LoginState } from "../provider.js";
 
@@ -12,10 +12,10 @@ const loginStateSchema = z.object({
   provider: z.string(),
   issuer: z.string(),
   redirectUri: z.string(),
-  state: z.string().min(1),
-  nonce: z.string().min(1),
-  codeVerifier: z.string().min(43).max(128),
-  returnTo: z.string().optional(),
+  state: z.string().check(z.minLength(1)),
+  nonce: z.string().check(z.minLength(1)),
+  codeVerifier: z.string().check(z.minLength(43), z.maxLength(128)),
+  returnTo: z.optional(z.string()),
   createdAt: z.number(),
 });
 

@@ -2,7 +2,7 @@
  * The options every OIDC-based provider accepts, checked with zod at
  * construction. Provider factories extend this schema with their own fields.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import {
   algorithmList,
   issuerUrl,
@@ -10,7 +10,7 @@ import {
   providerId,
   redirectUrl,
   runtimeOptionsSchema,
-} from "../../core/schemas.js";
+} from "../../core/mini-schemas.js";
 
 export const oidcOptionsSchema = z.strictObject({
   /** The app's name for this provider: "eu", "entra", "partner". */
@@ -19,34 +19,30 @@ export const oidcOptionsSchema = z.strictObject({
   issuer: issuerUrl,
   clientId: nonEmpty,
   /** Omit for a public client (device flow, native apps): PKCE then authenticates the exchange. */
-  clientSecret: nonEmpty.optional(),
+  clientSecret: z.optional(nonEmpty),
   /** This provider's own callback URL (one per provider: mix-up defence). */
-  redirectUri: redirectUrl.optional(),
-  postLogoutRedirectUri: redirectUrl.optional(),
+  redirectUri: z.optional(redirectUrl),
+  postLogoutRedirectUri: z.optional(redirectUrl),
   /** Scopes asked for at sign-in. `openid` is always included. */
-  scope: z.string().default("openid profile email"),
+  scope: z._default(z.string(), "openid profile email"),
   /** JWS algorithms accepted on ID and access tokens. Asymmetric only. */
-  algorithms: algorithmList.default(["RS256", "PS256", "ES256"]),
-  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  algorithms: z._default(algorithmList, ["RS256", "PS256", "ES256"]),
+  clockToleranceSeconds: z._default(z.int().check(z.gte(0), z.lte(300)), 30),
   /**
    * After fetching the key set, how long a token with an unknown `kid` must
    * wait before it may trigger another fetch: a key rotation is picked up
    * after at most this long, while a flood of made-up `kid`s cannot hammer
    * the provider.
    */
-  keySetCooldownSeconds: z.number().min(0).max(3600).default(30),
+  keySetCooldownSeconds: z._default(z.number().check(z.gte(0), z.lte(3600)), 30),
   /**
    * While the provider cannot be reached, keys fetched up to this long ago
    * keep verifying tokens (Microsoft's guidance: 24 h). 0 turns it off.
    */
-  lastKnownGoodKeysSeconds: z
-    .number()
-    .min(0)
-    .max(7 * 24 * 3600)
-    .default(24 * 3600),
+  lastKnownGoodKeysSeconds: z._default(z.number().check(z.gte(0), z.lte(7 * 24 * 3600)), 24 * 3600),
   /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
-  loginTimeoutSeconds: z.number().int().positive().max(3600).default(600),
-  runtime: runtimeOptionsSchema.optional(),
+  loginTimeoutSeconds: z._default(z.int().check(z.positive(), z.lte(3600)), 600),
+  runtime: z.optional(runtimeOptionsSchema),
 });
 
 /**
