@@ -67,6 +67,47 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The latest major of the redis peer (package.json accepts ^5 || ^6): the same Redis
+        // suite with "redis" resolving to node-redis 6 (the devDependency alias `redis6`), in
+        // the store and in the test's own admin client. The `stores` project runs it on 5.
+        resolve: { alias: [{ find: /^redis$/, replacement: "redis6" }] },
+        test: {
+          name: "stores-redis6",
+          setupFiles: [
+            "test/setup/fail-on-console.ts",
+            "test/setup/errors-hold-no-secrets.ts",
+            "test/stores/support/redis6-setup.ts",
+          ],
+          include: ["test/stores/redis.test.ts", "test/stores/redis-outage.test.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+        },
+      },
+      // better-sqlite3 13, the latest major of that peer (package.json accepts ^12 || ^13),
+      // needs Node 22 or later (it crashes on 20): the SQLite suite with "better-sqlite3"
+      // resolving to the devDependency alias `better-sqlite3-13`, defined only on such a Node
+      // (.ci/run runs it beside the unit suite on Node 22 and 24).
+      ...(Number(process.versions.node.split(".")[0]) >= 22
+        ? [
+            {
+              extends: true as const,
+              resolve: { alias: [{ find: /^better-sqlite3$/, replacement: "better-sqlite3-13" }] },
+              test: {
+                name: "stores-sqlite13",
+                setupFiles: [
+                  "test/setup/fail-on-console.ts",
+                  "test/setup/errors-hold-no-secrets.ts",
+                  "test/stores/support/sqlite13-setup.ts",
+                ],
+                include: ["test/stores/sqlite.test.ts", "test/stores/sqlite-file-mode.test.ts"],
+                fileParallelism: false,
+                testTimeout: 30_000,
+              },
+            },
+          ]
+        : []),
+      {
+        extends: true,
         test: {
           // Everything that needs the real Keycloak, in one project with one global
           // setup (one server for the run): the provider, the facade, the directory

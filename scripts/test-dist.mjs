@@ -6,6 +6,12 @@
 // and attw on the clone. Uncommitted changes are not in it: commit first, or
 // pass --worktree to pack the working tree's files (tracked and untracked,
 // not ignored) instead — still without dist/.
+//
+// The same tarball, installed once, is then checked under every Node that
+// `engines` admits (Node 22 and 24 from scripts/runtimes/runtimes.mjs; the
+// Node running this script covers 20), and smoke-tested in Bun, Deno and
+// workerd (scripts/runtimes/smoke.mjs). --no-runtimes leaves those out;
+// --keep leaves the scratch folder in place and prints its path.
 import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
@@ -18,6 +24,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { ensureRuntimes } from "./runtimes/runtimes.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const run = (cmd, args, cwd = root) =>
@@ -25,6 +32,11 @@ const run = (cmd, args, cwd = root) =>
 
 const scratch = mkdtempSync(join(tmpdir(), "idswitch-dist-"));
 const source = join(scratch, "source");
+const withRuntimes = !process.argv.includes("--no-runtimes");
+// Fetched (or found in the cache) while the tarball is built.
+const runtimes = withRuntimes ? ensureRuntimes() : Promise.resolve({});
+runtimes.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+let failed = false;
 try {
   const worktree = process.argv.includes("--worktree");
   if (worktree) {
@@ -122,9 +134,9 @@ for (const [store, driver] of Object.entries(drivers)) {
 }
 if (phase === "with") {
   const { IdSwitchError } = await import("idswitch");
-  const { sqliteLinkStore } = await import("idswitch/stores/sqlite");
   const { postgresLinkStore } = await import("idswitch/stores/postgres");
   const { redisStateStore } = await import("idswitch/stores/redis");
+  const { sqliteLinkStore } = await import("idswitch/stores/sqlite");
   const links = sqliteLinkStore({ path: ":memory:" });
   const { created } = await links.findOrCreate({ provider: "p", tenant: "", subject: "s" }, { newAppUserId: "u", now: 1 });
   if (!created) throw new Error("sqlite store broken");
@@ -139,13 +151,18 @@ console.log("stores " + phase + " drivers ok");`,
   process.stdout.write(run("node", ["stores.mjs", "without"], scratch));
   // pg and redis are plain JavaScript; better-sqlite3 is native, so link the
   // project's built copy rather than compile it again.
-  run("npm", ["install", "--no-audit", "--no-fund", "--silent", "--no-save", "pg@8", "redis@5"], scratch);
-  symlinkSync(
-    join(root, "node_modules", "better-sqlite3"),
-    join(scratch, "node_modules", "better-sqlite3"),
-    "dir",
-  );
-  process.stdout.write(run("node", ["stores.mjs", "with"], scratch));
+  // Each major the redis peer range accepts (^5 || ^6); the last one stays for the runs below.
+  for (const redis of ["redis@5", "redis@6"]) {
+    run("npm", ["install", "--no-audit", "--no-fund", "--silent", "--no-save", "pg@8", redis], scratch);
+    // npm prunes what it did not install: link the native driver again each time.
+    rmSync(join(scratch, "node_modules", "better-sqlite3"), { recursive: true, force: true });
+    symlinkSync(
+      join(root, "node_modules", "better-sqlite3"),
+      join(scratch, "node_modules", "better-sqlite3"),
+      "dir",
+    );
+    process.stdout.write(`${redis}: ${run("node", ["stores.mjs", "with"], scratch)}`);
+  }
 
   writeFileSync(
     join(scratch, "consumer.ts"),
@@ -175,6 +192,35 @@ export async function check(token: string): Promise<Principal | ErrorCode> {
   console.log("publint ok");
   run("npx", ["attw", "--pack", ".", "--profile", "esm-only"], source);
   console.log("attw ok");
+
+  if (withRuntimes) {
+    const started = performance.now();
+    const bins = await runtimes;
+    // Node 22 and 24: the same installed tarball, the same checks. The linked better-sqlite3
+    // 12 is built for this Node's ABI; 13 (which needs Node 22+) ships prebuilt Node-API
+    // binaries in its npm package, so the drivers are the latest majors here.
+    run(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--silent", "--no-save", "pg@8", "redis@6", "better-sqlite3@13"],
+      scratch,
+    );
+    for (const name of ["node22", "node24"]) {
+      const node = bins[name];
+      const version = run(node, ["--version"]).trim();
+      process.stdout.write(`${version}: ${run(node, ["consumer.mjs"], scratch)}`);
+      process.stdout.write(`${version}: ${run(node, ["stores.mjs", "with"], scratch)}`);
+    }
+    // Bun, Deno, workerd (and this Node as the control) against Keycloak-lite on loopback.
+    try {
+      process.stdout.write(run("node", [join(root, "scripts/runtimes/smoke.mjs"), scratch]));
+    } catch (error) {
+      process.stdout.write(error.stdout?.toString() ?? "");
+      failed = true;
+    }
+    console.log(`Node 22/24 and runtime smoke: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
 } finally {
-  rmSync(scratch, { recursive: true, force: true });
+  if (process.argv.includes("--keep")) console.log(`kept ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 }
+if (failed) process.exit(1);
