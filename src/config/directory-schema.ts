@@ -5,115 +5,18 @@
  * a file (functions, the runtime, the state store) and with secrets as
  * `{ "env": NAME }` references, with the same defaults and messages.
  *
- * Written again here with `zod/mini` rather than derived from the directory
- * module's classic zod schemas: this file is part of the root entry, and one
- * classic schema in it brings all of zod (≈ 450 KB minified) into every edge
- * bundle. test/unit/config-directory-schema.test.ts holds the two to each
- * other (JSON Schema and messages), so neither can drift alone.
+ * Built from the directory module's own `zod/mini` shapes (its
+ * `options-shape.ts` files), never from its classic zod schemas: this file is
+ * part of the root entry, and one classic schema in it brings all of zod
+ * (≈ 450 KB minified) into every edge bundle.
  */
 import * as z from "zod/mini";
 import { described, nonEmpty, timeoutMsSchema } from "../core/mini-schemas.js";
+import { entraSourceShape } from "../directory/entra/options-shape.js";
+import { keycloakTargetShape } from "../directory/keycloak/options-shape.js";
+import { mirrorRulesShape } from "../directory/mirror/options-shape.js";
 
 const timeoutMs = described(z.optional(timeoutMsSchema), "Budget of one network call, in milliseconds.");
-
-function httpUrl() {
-  return z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-}
-
-/** src/directory/entra/options.ts, without `clientSecret` and `runtime`. */
-const entraSource = {
-  id: z._default(nonEmpty, "entra"),
-  tenantId: z.guid("must be the tenant's GUID"),
-  clientId: nonEmpty,
-  authority: z._default(httpUrl(), "https://login.microsoftonline.com"),
-  graphUrl: z._default(httpUrl(), "https://graph.microsoft.com"),
-  throttle: z.prefault(
-    z.strictObject({
-      maxRetries: z._default(z.int().check(z.gte(0), z.lte(20)), 6),
-      maxRetryAfterSeconds: z._default(z.number().check(z.positive()), 120),
-      backoffSeconds: z._default(z.number().check(z.positive()), 1),
-    }),
-    {},
-  ),
-};
-
-/** Attribute and claim names Keycloak accepts in a user profile and a mapper. */
-const attributeName = z
-  .string()
-  .check(z.regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "must be a plain attribute name"));
-
-/** src/directory/keycloak/options.ts, without `clientSecret` and `runtime`. */
-const keycloakTarget = {
-  id: z._default(nonEmpty, "keycloak"),
-  url: z.pipe(
-    httpUrl(),
-    z.transform((u: string) => u.replace(/\/+$/, "")),
-  ),
-  realm: nonEmpty,
-  clientId: nonEmpty,
-  attribute: z._default(attributeName, "entra_id"),
-  groupAttribute: z._default(attributeName, "entra_group_id"),
-  claim: z.optional(attributeName),
-  clients: z._default(z.array(nonEmpty), []),
-  retry: z.prefault(
-    z.strictObject({
-      attempts: z._default(z.int().check(z.gte(1), z.lte(20)), 6),
-      backoffMs: z._default(z.int().check(z.gte(0)), 500),
-    }),
-    {},
-  ),
-};
-
-const disablePolicy = z.enum(["propagate", "hold"]);
-
-/** src/directory/mirror/options.ts: the options of `mirror()` that a file can give. */
-const mirrorOptions = {
-  name: z._default(nonEmpty, "default"),
-  disables: z.optional(
-    z.union([
-      disablePolicy,
-      z.strictObject({
-        policy: disablePolicy,
-        trustedInitiators: z._default(z.array(nonEmpty), []),
-        evidence: z.prefault(
-          z.strictObject({
-            maxAgeDays: z._default(z.number().check(z.positive(), z.lte(30)), 30),
-            slackMinutes: z._default(z.number().check(z.gte(0), z.lte(1440)), 15),
-          }),
-          {},
-        ),
-      }),
-    ]),
-  ),
-  policy: z.optional(disablePolicy),
-  brake: z.prefault(
-    z.strictObject({
-      maxCount: z.optional(z.int().check(z.gte(0))),
-      maxPercent: z._default(z.number().check(z.gte(0), z.lte(100)), 10),
-    }),
-    {},
-  ),
-  onboarding: z.prefault(
-    z.strictObject({
-      requiredActions: z._default(z.array(nonEmpty), ["UPDATE_PASSWORD"]),
-      email: z._default(z.boolean(), false),
-    }),
-    {},
-  ),
-  emailVerified: z._default(z.boolean(), true),
-  groups: z._default(z.boolean(), true),
-  roles: z._default(
-    z.array(
-      z.strictObject({
-        appId: nonEmpty,
-        client: nonEmpty,
-        roles: z.record(z.guid("must be an appRoleId GUID"), nonEmpty),
-      }),
-    ),
-    [],
-  ),
-  concurrency: z._default(z.int().check(z.gte(1), z.lte(32)), 4),
-};
 
 /**
  * The section's schema. `secret` is the file's secret rule (a `{ "env": NAME }` reference, a value refused),
@@ -122,14 +25,14 @@ const mirrorOptions = {
 export function directorySectionSchema<S extends z.ZodMiniType>(secret: S) {
   const section = z.strictObject({
     source: described(
-      z.strictObject({ ...entraSource, clientSecret: secret, timeoutMs }),
+      z.strictObject({ ...entraSourceShape, clientSecret: secret, timeoutMs }),
       "The Entra tenant read through Microsoft Graph, and the mirror app's credentials.",
     ),
     target: described(
-      z.strictObject({ ...keycloakTarget, clientSecret: secret, timeoutMs }),
+      z.strictObject({ ...keycloakTargetShape, clientSecret: secret, timeoutMs }),
       "The Keycloak realm written through its Admin API, and the service-account client.",
     ),
-    ...mirrorOptions,
+    ...mirrorRulesShape,
     state: z.optional(
       z.strictObject({
         file: described(

@@ -4,27 +4,11 @@
  */
 import { z } from "zod";
 import { nonEmpty, runtimeOptionsSchema } from "../../core/schemas.js";
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+import { entraSourceShape } from "./options-shape.js";
 
 export const entraDirectorySchema = z.strictObject({
-  /** Names the source in errors ("entra"). */
-  id: nonEmpty.default("entra"),
-  tenantId: z.guid("must be the tenant's GUID"),
-  clientId: nonEmpty,
+  ...entraSourceShape,
   clientSecret: nonEmpty,
-  /** The login host; an emulator's origin in tests. */
-  authority: httpUrl.default("https://login.microsoftonline.com"),
-  /** Graph's origin; requests go to `${graphUrl}/v1.0/...`. */
-  graphUrl: httpUrl.default("https://graph.microsoft.com"),
-  /** Graph's throttling (docs/reference/entra-id.md §11.6): retries of a 429, the longest `Retry-After` waited for, the first backoff. */
-  throttle: z
-    .strictObject({
-      maxRetries: z.int().min(0).max(20).default(6),
-      maxRetryAfterSeconds: z.number().positive().default(120),
-      backoffSeconds: z.number().positive().default(1),
-    })
-    .prefault({}),
   runtime: runtimeOptionsSchema.optional(),
 });
 
