@@ -4,7 +4,7 @@
  *
  * Commands go through `sendCommand`, so the store needs nothing of the
  * client's typed command surface (which changes between majors and with
- * modules) and accepts any node-redis 5 client, with or without modules.
+ * modules) and accepts any node-redis 5 or 6 client, with or without modules.
  */
 import { createClient } from "redis";
 

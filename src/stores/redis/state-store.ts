@@ -34,7 +34,7 @@ const STORE = "redis state store";
 export type RedisStateStoreOptions = (
   | {
       /**
-       * A node-redis 5 client the application owns: connected by the store if
+       * A node-redis 5 or 6 client the application owns: connected by the store if
        * not yet open, and left open by `close()`. Give it an `error` listener —
        * node-redis emits connection errors as events.
        */
