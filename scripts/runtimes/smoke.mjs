@@ -145,6 +145,8 @@ async function viaWorkerd() {
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     logLevel: "error",
+    // The settings, for the identity the worker creates at module scope (before any request).
+    define: { __SMOKE_ENV__: JSON.stringify(env) },
   });
   const port = await freePort();
   writeFileSync(

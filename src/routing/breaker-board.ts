@@ -25,8 +25,16 @@ export class BreakerBoard {
   readonly #breakers = new Map<string, CircuitBreaker>();
   readonly #state: StateStore;
   readonly #events: EventBus;
-  /** Tells this instance's own breaker messages apart from those of other instances. */
-  readonly #instance = crypto.randomUUID();
+  /**
+   * Tells this instance's own breaker messages apart from those of other
+   * instances. Drawn at first use: Workers refuse random values outside a
+   * request, and an app may create its identity at module scope.
+   */
+  #instanceId: string | undefined;
+  get #instance(): string {
+    this.#instanceId ??= crypto.randomUUID();
+    return this.#instanceId;
+  }
 
   constructor(options: BreakerBoardOptions) {
     for (const id of options.providers)

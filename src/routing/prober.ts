@@ -83,21 +83,43 @@ const CONFIRMATIONS = 2;
 
 export class Prober {
   readonly #options: ProberOptions;
-  readonly #instance = crypto.randomUUID();
+  /** This instance in leases and shared rounds; drawn at first use (see BreakerBoard). */
+  #instanceId: string | undefined;
+  get #instance(): string {
+    this.#instanceId ??= crypto.randomUUID();
+    return this.#instanceId;
+  }
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #latest = new Map<string, readonly ProbeResult[]>();
   readonly #seenRound = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  /** `start()` could not schedule yet (a Worker's module scope): the first call through the router does. */
+  #deferred = false;
 
   constructor(options: ProberOptions) {
     this.#options = options;
   }
 
-  /** Starts the rounds; the first runs after one (jittered) interval. */
+  /**
+   * Starts the rounds; the first runs after one (jittered) interval. Where
+   * timers may not be set yet — Cloudflare Workers refuse them at module
+   * scope ("Disallowed operation called within global scope") — the start
+   * waits for {@link wake}, which the router calls on every operation.
+   */
   start(): void {
     if (this.#stopped || this.#timer) return;
-    this.#schedule();
+    try {
+      this.#schedule();
+      this.#deferred = false;
+    } catch {
+      this.#deferred = true;
+    }
+  }
+
+  /** Starts the rounds now if {@link start} had to wait; otherwise nothing. */
+  wake(): void {
+    if (this.#deferred) this.start();
   }
 
   /**

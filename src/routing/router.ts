@@ -182,6 +182,7 @@ export class Router {
 
   /** Calls `run` on the provider(s) `call` may use, booking every outcome (see {@link ProviderCall}). */
   async call<T>(call: ProviderCall, run: Run<T>): Promise<T> {
+    this.#prober.wake();
     switch (call.for) {
       case "app":
         return this.#routed(call.operation, undefined, run);

@@ -9,9 +9,9 @@
 // need Node's testing kit to prove the library).
 import { createIdentity, isIdSwitchError, keycloak } from "idswitch";
 
-/** Runs every step; returns what each proved, or throws naming the step that failed. */
-export async function smoke(env) {
-  const identity = createIdentity({
+/** The identity the smoke drives: one Keycloak-lite provider with the parent's client. */
+export function makeIdentity(env) {
+  return createIdentity({
     providers: [
       keycloak({
         id: "eu",
@@ -22,6 +22,13 @@ export async function smoke(env) {
       }),
     ],
   });
+}
+
+/**
+ * Runs every step with `identity` (made here unless given); returns what
+ * each proved, or throws naming the step that failed.
+ */
+export async function smoke(env, identity = makeIdentity(env)) {
   const proved = [];
   const step = async (name, run) => {
     try {
