@@ -1,8 +1,10 @@
 /**
  * The commands' options: `--name value`, `--name=value`, boolean switches and
- * `-h`. An unknown option is an error (exit 2), with the nearest known one
- * suggested: a mistyped `--confirm-disable` must not silently do nothing.
+ * `-h`, split by `node:util`'s `parseArgs`. An unknown option is an error
+ * (exit 2), with the nearest known one suggested: a mistyped
+ * `--confirm-disable` must not silently do nothing.
  */
+import { parseArgs as parseNodeArgs } from "node:util";
 
 /** Each option the command takes, and whether it takes a value. */
 export type FlagSpec = Readonly<Record<string, "boolean" | "string">>;
@@ -27,30 +29,38 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Parses `args` with `node:util`'s `parseArgs`, in its non-strict mode with tokens: it splits
+ * `--name value`, `--name=value`, `-h` and `--`, and this checks each option against `spec` so the
+ * messages stay the operator's (the nearest known option for a typo; a value missing or given to a
+ * switch), rather than Node's.
+ */
 export function parseArgs(args: readonly string[], spec: FlagSpec): ParsedArgs {
+  const options: Record<string, { type: "boolean" | "string"; short?: string }> = { help: HELP };
+  for (const [name, type] of Object.entries(spec)) options[name] = { type };
+  const { tokens } = parseNodeArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const flags: Record<string, string | true> = {};
   const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === "-h") {
-      flags.help = true;
-      continue;
+  for (const token of tokens) {
+    if (token.kind === "positional") positionals.push(token.value);
+    if (token.kind !== "option") continue;
+    const { name, rawName, value, inlineValue } = token;
+    const kind = name === "help" ? "boolean" : Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (!kind || (rawName.startsWith("-") && !rawName.startsWith("--") && name !== "help")) {
+      throw new UsageError(unknown(rawName, spec));
     }
-    if (!arg.startsWith("--")) {
-      if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const kind = name === "help" ? "boolean" : spec[name];
-    if (!kind) throw new UsageError(unknown(name, spec));
     if (kind === "boolean") {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
       flags[name] = true;
     } else {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
+      // `--config --json`: Node takes the next word as the value; an option is never one here.
+      if (value === undefined || value === "" || (!inlineValue && value.startsWith("--"))) {
         throw new UsageError(`--${name} needs a value`);
       }
       flags[name] = value;
@@ -59,19 +69,22 @@ export function parseArgs(args: readonly string[], spec: FlagSpec): ParsedArgs {
   return { flags, positionals };
 }
 
+const HELP = { type: "boolean", short: "h" } as const;
+
 /** The value of a string option, if given. */
 export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
   const value = parsed.flags[name];
   return typeof value === "string" ? value : undefined;
 }
 
-function unknown(name: string, spec: FlagSpec): string {
+function unknown(rawName: string, spec: FlagSpec): string {
+  const name = rawName.replace(/^--?/, "");
   const known = [...Object.keys(spec), "help"];
   const near = known
     .map((k) => ({ k, d: distance(name, k) }))
     .filter(({ d }) => d <= 2)
     .sort((a, b) => a.d - b.d)[0];
-  return `unknown option --${name}${near ? ` (did you mean --${near.k}?)` : ""}`;
+  return `unknown option ${rawName}${near ? ` (did you mean --${near.k}?)` : ""}`;
 }
 
 /** Levenshtein distance: a typo is one or two edits away. */

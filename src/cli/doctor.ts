@@ -9,6 +9,7 @@
  * provider, the link claim or a required passkey setting has a problem, 2 when
  * the configuration itself is invalid.
  */
+import { randomUUID } from "node:crypto";
 import {
   type DiagnosticCheck,
   type Environment,
@@ -17,6 +18,7 @@ import {
   type Provider,
 } from "idswitch";
 import { readConfig, withSources } from "../config/node.js";
+import { parseArgs, stringFlag, UsageError } from "./args.js";
 import { diagnoseLinking, type LinkClaim, type LinkingReport } from "./doctor-linking.js";
 import { diagnosePasskeys, type PasskeysReport } from "./doctor-passkeys.js";
 import { printIssues } from "./issues.js";
@@ -47,7 +49,7 @@ webauthn-register-passwordless or with --passkeys, warnings otherwise.
 Exit code: 0 all fine, 1 a provider, the link claim or a required passkey setting has a problem, 2 the configuration is invalid.`;
 
 export async function runDoctor({ args, env, write }: DoctorOptions): Promise<number> {
-  const parsed = parseArgs(args);
+  const parsed = parseDoctorArgs(args);
   if ("error" in parsed) {
     write(`idswitch doctor: ${parsed.error}\n\n${DOCTOR_HELP}`);
     return 2;
@@ -83,7 +85,7 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     diagnoseLinking(document, env, linkClaim, providers),
     diagnosePasskeys(document, env, providers, parsed.passkeys),
   ]);
-  const authorityReport = authorityCheck(authority, providers);
+  const authorityReport = await authorityCheck(authority, providers);
   const mirrorWarning = mirrorPolicyWarning(document);
   if (parsed.json) {
     const extra = {
@@ -117,14 +119,29 @@ function mirrorPolicyWarning(document: unknown): string | undefined {
 /**
  * Whose word counts: without `routing.authority` a disable at the organisation's own
  * provider binds nowhere else. Not an error (a single-provider app needs none): a warning.
+ * Each authority is asked about an account no one has: a provider that cannot be asked
+ * (a Keycloak without `admin` has the method, which throws a TypeError) would fail every
+ * sign-in elsewhere of a linked person, so that is a problem; one that cannot be reached
+ * now is a warning, like any provider's outage.
  */
-function authorityCheck(authority: readonly string[], providers: readonly Provider[]): AuthorityReport {
-  const mute = authority.filter(
-    (id) => typeof providers.find((p) => p.id === id)?.accountStatus !== "function",
+async function authorityCheck(
+  authority: readonly string[],
+  providers: readonly Provider[],
+): Promise<AuthorityReport> {
+  const answers = await Promise.all(
+    authority.map(async (id) => ({ id, answer: await askAbout(providers.find((p) => p.id === id)) })),
   );
+  const mute = answers.filter((a) => a.answer === "mute").map((a) => a.id);
   if (mute.length > 0) {
     const detail = `${mute.join(", ")} cannot be asked about an account's status (Keycloak: configure \`admin\`)`;
     return { verdict: "problem", detail };
+  }
+  const unreachable = answers.filter((a) => a.answer === "unreachable").map((a) => a.id);
+  if (unreachable.length > 0) {
+    return {
+      verdict: "warning",
+      detail: `${unreachable.join(", ")} did not answer about an account's status`,
+    };
   }
   if (authority.length > 0) {
     return {
@@ -137,6 +154,17 @@ function authorityCheck(authority: readonly string[], providers: readonly Provid
   const detail =
     "no provider speaks for the organisation: a disable at its own provider does not bind at the others (set routing.authority)";
   return { verdict: "warning", detail };
+}
+
+/** Asks the provider about an account that does not exist: any answer means it can be asked. */
+async function askAbout(provider: Provider | undefined): Promise<"answers" | "mute" | "unreachable"> {
+  if (typeof provider?.accountStatus !== "function") return "mute";
+  try {
+    await provider.accountStatus(randomUUID());
+    return "answers";
+  } catch (err) {
+    return err instanceof TypeError ? "mute" : "unreachable";
+  }
 }
 
 interface AuthorityReport {
@@ -198,22 +226,21 @@ function printChecks(
   }
 }
 
-function parseArgs(
+function parseDoctorArgs(
   args: readonly string[],
 ): { config?: string; json: boolean; help: boolean; passkeys: boolean } | { error: string } {
-  let config: string | undefined;
-  let json = false;
-  let passkeys = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--json") json = true;
-    else if (arg === "--passkeys") passkeys = true;
-    else if (arg === "--help" || arg === "-h") help = true;
-    else if (arg === "--config") {
-      config = args[++i];
-      if (config === undefined) return { error: "--config needs a file" };
-    } else return { error: `unknown option ${arg}` };
+  try {
+    const parsed = parseArgs(args, { config: "string", json: "boolean", passkeys: "boolean" });
+    if (parsed.positionals.length > 0) return { error: `unexpected argument ${parsed.positionals[0]}` };
+    const config = stringFlag(parsed, "config");
+    return {
+      ...(config === undefined ? {} : { config }),
+      json: parsed.flags.json === true,
+      help: parsed.flags.help === true,
+      passkeys: parsed.flags.passkeys === true,
+    };
+  } catch (err) {
+    if (err instanceof UsageError) return { error: err.message };
+    throw err;
   }
-  return { ...(config === undefined ? {} : { config }), json, help, passkeys };
 }

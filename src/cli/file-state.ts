@@ -13,11 +13,13 @@
  *
  * Each write replaces the file by rename after an fsync, so a crash leaves the
  * old or the new state, never half of one. A lock file keeps two runs from
- * interleaving their checkpoints; a lock left by a dead process on this host is
- * taken over.
+ * interleaving their checkpoints, and a run reads the state only once it holds
+ * the lock: read before, a run starting as another finishes would carry the
+ * older state and write it over the newer one. A lock left by a dead process on
+ * this host is taken over by one run only (see takeOver).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { MemoryStateStore, type SetOptions, type StateStore, type StateValue } from "idswitch";
@@ -63,11 +65,18 @@ export class FileStateStore implements StateStore {
     this.#readOnly = options.readOnly === true;
   }
 
-  /** Opens (or, on the first write, creates) the state file; takes its lock unless read-only. */
+  /** Opens (or, on the first write, creates) the state file; takes its lock, then reads, unless read-only. */
   static async open(path: string, options: FileStateOptions = {}): Promise<FileStateStore> {
-    const store = new FileStateStore(path, await load(path), options);
-    if (!store.#readOnly) store.#lock = await takeLock(`${path}.lock`);
-    return store;
+    if (options.readOnly === true) return new FileStateStore(path, await load(path), options);
+    const lock = await takeLock(`${path}.lock`);
+    try {
+      const store = new FileStateStore(path, await load(path), options);
+      store.#lock = lock;
+      return store;
+    } catch (err) {
+      await rm(lock, { force: true });
+      throw err;
+    }
   }
 
   get<T extends StateValue = StateValue>(key: string): Promise<T | undefined> {
@@ -210,9 +219,13 @@ async function takeLock(path: string): Promise<string> {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const owner = await readOwner(path);
-    if (owner && owner.host === mine.host && !alive(owner.pid)) await rm(path, { force: true });
-    else {
-      const who = owner ? `process ${owner.pid} on ${owner.host}, since ${owner.since}` : "another run";
+    const stale = owner !== undefined && owner.host === mine.host && !alive(owner.pid);
+    if (!stale || !(await takeOver(path, owner, mine))) {
+      const who = !owner
+        ? "another run"
+        : stale
+          ? `another run (taking over from process ${owner.pid}, which has ended)`
+          : `process ${owner.pid} on ${owner.host}, since ${owner.since}`;
       throw new UsageError(
         `the state file is in use by ${who} (${path}); wait for that run, or delete the lock file if no run is active`,
         NO_HELP,
@@ -220,6 +233,45 @@ async function takeLock(path: string): Promise<string> {
     }
   }
   throw new UsageError(`cannot take the lock ${path}`, NO_HELP);
+}
+
+/**
+ * Removes the stale lock of `stale`, if this run is the one to do it. Two runs that both find the
+ * same dead owner must not both remove "the" lock: the second would remove the lock the first has
+ * just created, and both would run. So removing it is itself guarded by an exclusive create, of a
+ * marker named after that dead owner: one run creates it, the others are told the file is in use.
+ * The winner checks that the lock still is the stale one (a slower run may come after the winner
+ * has released its marker, when the lock is already the winner's), removes it, and then competes
+ * for the lock with an exclusive create like any run. False when another run took it over.
+ */
+async function takeOver(path: string, stale: LockOwner, mine: LockOwner): Promise<boolean> {
+  const marker = `${path}.takeover-${stale.pid}-${stale.since.replace(/[^0-9]/g, "")}`;
+  try {
+    await writeFile(marker, JSON.stringify(mine), { flag: "wx", mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    // Gone: nothing to remove, compete for it. Anything but the stale owner — another run's lock,
+    // or one so new its owner is not written yet — is not ours to remove.
+    if (!(await exists(path))) return true;
+    const current = await readOwner(path);
+    if (current?.pid !== stale.pid || current.since !== stale.since || current.host !== stale.host) {
+      return false;
+    }
+    await rm(path, { force: true });
+    return true;
+  } finally {
+    await rm(marker, { force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {

@@ -7,6 +7,7 @@
 import { demoCommand } from "./demo/command.js";
 import { runDoctor } from "./doctor.js";
 import { runDrill } from "./drill.js";
+import { runInit } from "./init.js";
 import type { CommandIo } from "./io.js";
 import { runMirror } from "./mirror.js";
 import { runOnboard } from "./onboard.js";
@@ -17,6 +18,7 @@ export const HELP = `Usage: idswitch <command> [options]
 Commands:
   demo        play the failover story on this machine (Entra ID emulator + an EU Keycloak);
               --open keeps the demo app running to click through it in a browser
+  init        write a starter idswitch.config.json (Entra ID + an EU Keycloak) and print what to create at each
   doctor      validate the configuration and probe every provider
   drill       rehearse the loss of a provider: treat it as down for a share of app users, for some minutes,
               on every app instance sharing the Redis or PostgreSQL store (--status, --end)
@@ -38,8 +40,9 @@ stopped by the mass-disable brake; onboard plan: the realm cannot send e-mail; o
 2 usage or configuration error; 3 Entra or Keycloak failed (mirror, onboard, readiness).
 
 Environment:
-  KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start);
-                without it the demo uses the Keycloak-lite emulator`;
+  KEYCLOAK_URL  a running idswitch Keycloak test bed for the demo (npm run keycloak -- start); without it
+                the demo uses the test bed on localhost:18180, else starts the distribution \`npm test\` cached
+                (and stops it after), else the Keycloak-lite emulator`;
 
 export async function main(argv: readonly string[], io: Omit<CommandIo, "args">): Promise<number> {
   const [command, ...args] = argv;
@@ -47,6 +50,7 @@ export async function main(argv: readonly string[], io: Omit<CommandIo, "args">)
     io.write(HELP);
     return command === undefined ? 2 : 0;
   }
+  if (command === "init") return runInit({ ...io, args });
   if (command === "doctor") return runDoctor({ args, env: io.env, write: io.write });
   if (command === "drill") return runDrill({ ...io, args });
   if (command === "mirror") return runMirror({ ...io, args });

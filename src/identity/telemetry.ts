@@ -4,6 +4,13 @@
  * is an optional peer dependency, loaded on first use; without it (or
  * without a registered SDK, where the API itself is a no-op) this costs a
  * resolved promise per call.
+ *
+ * Semantic conventions: a failed operation's span carries the stable
+ * `error.type` (our closed error code, else the error's class name, else
+ * `_OTHER`) and status ERROR; a successful one keeps status UNSET (OK is the
+ * application's to set). The tracer and meter are named `idswitch` with the
+ * package version; an attribute with no value is left out, never recorded as
+ * an empty string; the counter has its unit (`{decision}`).
  */
 import type { EventBus, IdentityEventName } from "../core/events.js";
 
@@ -17,6 +24,9 @@ export interface Telemetry {
 }
 
 type OtelApi = typeof import("@opentelemetry/api");
+
+/** The instrumentation scope: the package's name and version (a unit test keeps it equal to package.json's). */
+export const INSTRUMENTATION_SCOPE = { name: "idswitch", version: "0.1.0" } as const;
 
 const COUNTED_EVENTS: readonly IdentityEventName[] = [
   "failover",
@@ -67,17 +77,21 @@ const registeredByDelegate = new WeakMap<object, boolean>();
 
 /** Spans and counters on a given OpenTelemetry API (tests pass their own). */
 export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
-  const tracer = api.trace.getTracer("idswitch");
-  const meter = api.metrics.getMeter("idswitch");
+  const { name: scope, version } = INSTRUMENTATION_SCOPE;
+  const tracer = api.trace.getTracer(scope, version);
+  const meter = api.metrics.getMeter(scope, version);
   const decisions = meter.createCounter("idswitch.decisions", {
     description:
       "Routing decisions: failovers, providers down and up, suspensions, links, key rotations, warnings",
+    unit: "{decision}",
   });
   for (const name of COUNTED_EVENTS) {
     events.on(name, (event) => {
-      const provider = "provider" in event && typeof event.provider === "string" ? event.provider : "";
-      const code = "code" in event && typeof event.code === "string" ? event.code : "";
-      decisions.add(1, { "idswitch.event": name, "idswitch.provider": provider, "idswitch.code": code });
+      decisions.add(1, {
+        "idswitch.event": name,
+        ...textAttribute("idswitch.provider", "provider" in event ? event.provider : undefined),
+        ...textAttribute("idswitch.code", "code" in event ? event.code : undefined),
+      });
     });
   }
   return {
@@ -86,13 +100,10 @@ export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
         ? operation() // the API alone records nothing: skip its context bookkeeping on the hot path
         : tracer.startActiveSpan(`idswitch.${name}`, { attributes }, async (span) => {
             try {
-              const result = await operation();
-              span.setStatus({ code: api.SpanStatusCode.OK });
-              return result;
+              return await operation();
             } catch (err) {
-              // The code only: an error's message is ours and redacted, but a span is no place for it either.
-              const code = (err as { code?: unknown } | null)?.code;
-              span.setAttribute("idswitch.error", typeof code === "string" ? code : "error");
+              // The type only: an error's message is ours and redacted, but a span is no place for it either.
+              span.setAttribute("error.type", errorType(err));
               span.setStatus({ code: api.SpanStatusCode.ERROR });
               throw err;
             } finally {
@@ -100,4 +111,20 @@ export function openTelemetry(api: OtelApi, events: EventBus): Telemetry {
             }
           }),
   };
+}
+
+/** `{ [key]: value }` when the value is a non-empty string; nothing otherwise. */
+function textAttribute(key: string, value: unknown): Record<string, string> {
+  return typeof value === "string" && value !== "" ? { [key]: value } : {};
+}
+
+/**
+ * `error.type`: low-cardinality, as the convention asks — our closed `code` union, else the class
+ * name of what was thrown (`TypeError`), else `_OTHER`.
+ */
+function errorType(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code !== "") return code;
+  const type = err instanceof Error ? err.constructor.name : "";
+  return type !== "" ? type : "_OTHER";
 }

@@ -1,10 +1,11 @@
 /**
  * `idswitch demo`: the failover story on this machine, with no configuration
  * and no network — the Entra ID emulator, and the real Keycloak when
- * KEYCLOAK_URL points at the idswitch test bed, otherwise the Keycloak-lite
+ * KEYCLOAK_URL points at the idswitch test bed, the test bed answers, or the
+ * distribution `npm test` cached can be started; otherwise the Keycloak-lite
  * emulator.
  */
-import { findCachedKeycloak, startCachedKeycloak } from "./cached-keycloak.js";
+import { findCachedKeycloak, KEYCLOAK_PORT, startCachedKeycloak, stopOnSignals } from "./cached-keycloak.js";
 import { keycloakSpare } from "./keycloak-spare.js";
 import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
@@ -18,6 +19,11 @@ export interface DemoOptions {
   /** Use the Keycloak-lite emulator even when a real Keycloak is at hand (`--lite`). */
   readonly lite?: boolean;
   /**
+   * Where a real Keycloak is looked for, and where the cached one is started (`--keycloak-port`; default
+   * 18180, the test bed's). Its management interface takes this port + 10.
+   */
+  readonly keycloakPort?: number;
+  /**
    * Keep the demo app running on this localhost port (`--open`) until `stop` settles, instead of
    * playing the story; `ready` is told the app's URL.
    */
@@ -29,14 +35,20 @@ export interface DemoOptions {
 }
 
 /** Runs the demo; resolves to the process exit code. */
-export async function runDemo({ env, write, open, lite = false }: DemoOptions): Promise<number> {
+export async function runDemo({
+  env,
+  write,
+  open,
+  lite = false,
+  keycloakPort = KEYCLOAK_PORT,
+}: DemoOptions): Promise<number> {
   const tell = narrator(write);
   const started = performance.now();
   write("idswitch demo: one application, two identity providers, and what happens when one says no.");
   const origin = `http://localhost:${open?.port ?? 3000}`;
   let spare: Spare;
   try {
-    spare = await chooseSpare(env, origin, lite, write);
+    spare = await chooseSpare({ env, origin, lite, keycloakPort, write, signals: open === undefined });
   } catch (err) {
     write(`cannot prepare the EU spare: ${(err as Error).message}`);
     return 1;
@@ -71,12 +83,22 @@ export async function runDemo({ env, write, open, lite = false }: DemoOptions): 
   }
 }
 
-async function chooseSpare(
-  env: DemoOptions["env"],
-  origin: string,
-  lite: boolean,
-  write: (line: string) => void,
-): Promise<Spare> {
+async function chooseSpare({
+  env,
+  origin,
+  lite,
+  keycloakPort,
+  write,
+  signals,
+}: {
+  env: DemoOptions["env"];
+  origin: string;
+  lite: boolean;
+  keycloakPort: number;
+  write: (line: string) => void;
+  /** Stop a Keycloak the demo started on SIGINT/SIGTERM (the story; `--open` closes on them itself). */
+  signals: boolean;
+}): Promise<Spare> {
   const real = (url: string) =>
     keycloakSpare({
       url,
@@ -87,17 +109,27 @@ async function chooseSpare(
     });
   const given = env.KEYCLOAK_URL?.replace(/\/+$/, "");
   if (given) return real(given);
-  const found = lite ? undefined : await findCachedKeycloak(env);
+  const found = lite ? undefined : await findCachedKeycloak(env, keycloakPort);
   if (found?.kind === "running") return real(found.url);
   if (found?.kind === "cached") {
-    write("Starting the real Keycloak 26.7.3 from the cache of `npm test` (20–40 s; --lite skips it)…");
+    write("Starting the real Keycloak 26.7.3 from the cache of `npm test` (20–90 s; --lite skips it)…");
     try {
+      const started = performance.now();
       const server = await startCachedKeycloak(found);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      write(
+        `Keycloak is up at ${server.url} in ${seconds} s (process group ${server.pid}; stopped after the demo).`,
+      );
+      const off = signals ? stopOnSignals(server) : () => {};
+      const stop = () => {
+        off();
+        return server.stop();
+      };
       try {
         const spare = await real(server.url);
-        return { ...spare, close: () => spare.close().finally(() => server.stop()) };
+        return { ...spare, close: () => spare.close().finally(stop) };
       } catch (err) {
-        await server.stop();
+        await stop();
         throw err;
       }
     } catch (err) {

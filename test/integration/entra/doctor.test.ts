@@ -57,7 +57,13 @@ describe("idswitch doctor", () => {
     const without = await doctor({ providers: [entraEntry, spare] }, ["--json"]);
     expect(JSON.parse(without.text).authority).toMatchObject({ verdict: "warning" });
     expect(JSON.parse(without.text).authority.detail).toContain("no provider speaks for the organisation");
-    const named = await doctor({ providers: [entraEntry], routing: { authority: ["entra"] } });
+    // Named, but it cannot be asked (its Graph, graph.microsoft.com by default, is out of reach here): a warning.
+    const unasked = await doctor({ providers: [entraEntry], routing: { authority: ["entra"] } });
+    expect(unasked.text).toMatch(/! authority {2}entra did not answer about an account's status/);
+    expect(unasked.code).toBe(0);
+    entra.grantGraphPermissions(appId, ["User.Read.All"]);
+    const reading = { ...entraEntry, graph: { url: entra.graphUrl } }; // the emulator's Graph, where the app may read users
+    const named = await doctor({ providers: [reading], routing: { authority: ["entra"] } });
     expect(named.text).toMatch(/✔ authority {2}entra speak\(s\) for the organisation/);
     expect(named.code).toBe(0);
   });
