@@ -60,7 +60,13 @@ export interface StarterValues {
   readonly appUrl: string;
 }
 
-const SECRETS = { entra: "ENTRA_CLIENT_SECRET", keycloak: "KEYCLOAK_CLIENT_SECRET" } as const;
+const SECRETS = {
+  entra: "ENTRA_CLIENT_SECRET",
+  keycloak: "KEYCLOAK_CLIENT_SECRET",
+  keycloakAdmin: "KEYCLOAK_ADMIN_CLIENT_SECRET",
+} as const;
+/** The realm's service-account client the authority is asked through. */
+const ADMIN_CLIENT = "idswitch-admin";
 const LINK_CLAIM = "entra_id";
 
 /** The starter document: the shape README's "The failover configuration as a file" describes. */
@@ -83,6 +89,7 @@ export function starterConfig(values: StarterValues): Record<string, unknown> {
         clientId: values.keycloakClientId,
         clientSecret: { env: SECRETS.keycloak },
         redirectUri: `${values.appUrl}/callback/eu`,
+        admin: { clientId: ADMIN_CLIENT, clientSecret: { env: SECRETS.keycloakAdmin } },
       },
     ],
     routing: { order: ["entra", "eu"], onSuspension: "offer", authority: ["eu"] },
@@ -119,7 +126,8 @@ export async function runInit(io: CommandIo): Promise<number> {
   // The same validation doctor runs, with the secrets' variables standing in: a value given on the command
   // line that a provider refuses (a tenant id that is no GUID, an http issuer) is reported, nothing written.
   try {
-    identityOptionsFromConfig(document, { env: { [SECRETS.entra]: "x", [SECRETS.keycloak]: "x" } });
+    const standIns = Object.fromEntries(Object.values(SECRETS).map((name) => [name, "x"]));
+    identityOptionsFromConfig(document, { env: standIns });
   } catch (err) {
     if (!(err instanceof IdSwitchError) || err.code !== "config_invalid") throw err;
     printIssues(err, false, (line) => io.stderr.write(`${line}\n`));
@@ -172,14 +180,12 @@ function notes(path: string, values: StarterValues): string[] {
     "  Credentials               the client secret: its value goes in the variable KEYCLOAK_CLIENT_SECRET",
     `  ${`Link claim ${LINK_CLAIM}`.padEnd(26)}an admin-only user-profile attribute ${LINK_CLAIM}, mapped into this client's tokens:`,
     "                            idswitch mirror apply declares and maps it; doctor checks that only admins can write it",
-    "  For routing.authority     a service-account client allowed to view users (realm-management: view-users):",
-    "                            idswitch asks it about a person's account through the admin API (the provider's",
-    "                            `admin` option). This file cannot carry those credentials yet: until it can, doctor",
-    "                            reports the authority as a problem (build the eu provider in code with `admin`,",
-    "                            or leave routing.authority out)",
+    `  For routing.authority     a confidential client ${ADMIN_CLIENT} with a service account allowed to view users`,
+    "                            (realm-management: view-users): idswitch asks it about a person's account through",
+    `                            the admin API; its secret goes in the variable ${SECRETS.keycloakAdmin}`,
     "",
     "Next:",
-    `  export ${SECRETS.entra}=… ${SECRETS.keycloak}=…`,
+    `  export ${SECRETS.entra}=… ${SECRETS.keycloak}=… ${SECRETS.keycloakAdmin}=…`,
     `  npx idswitch doctor${path === resolve("idswitch.config.json") ? "" : ` --config ${path}`}`,
     ...(placeholders ? ["  (doctor reports the placeholder ids until you replace them)"] : []),
   ];

@@ -68,6 +68,11 @@ export const fileProviderSchema = z.discriminatedUnion("type", [
     type: z.literal("keycloak"),
     ...common,
     issuer: described(z.string(), "https://host/realms/name"),
+    admin: described(
+      z.optional(z.strictObject({ clientId: z.string(), clientSecret: secret })),
+      "A service-account client of the realm with realm-management view-users: how the provider answers " +
+        'about an account\'s status (routing.authority needs it). Its secret as { "env": NAME }.',
+    ),
   }),
   z.looseObject({ type: z.literal("oidc"), ...common, issuer: z.string() }),
 ]);

@@ -60,6 +60,15 @@ function buildProvider(
   const { type, clientSecret, timeoutMs, connectTimeoutMs, ...options } = entry;
   const before = issues.length;
   const secret = readSecret(clientSecret, `${path}.clientSecret`, env, issues);
+  // Keycloak's admin service account (accountStatus, routing.authority): its secret read like the client's.
+  const admin =
+    "admin" in options
+      ? (options.admin as { clientId: string; clientSecret: unknown } | undefined)
+      : undefined;
+  const adminSecret =
+    admin === undefined
+      ? undefined
+      : readSecret(admin.clientSecret, `${path}.admin.clientSecret`, env, issues);
   if (connectTimeoutMs !== undefined && (fetch === undefined || !honoursConnectTimeout(fetch))) {
     issues.push({
       path: `${path}.connectTimeoutMs`,
@@ -76,6 +85,7 @@ function buildProvider(
   };
   const input = {
     ...options,
+    ...(admin === undefined ? {} : { admin: { clientId: admin.clientId, clientSecret: adminSecret } }),
     ...(secret === undefined ? {} : { clientSecret: secret }),
     ...(Object.keys(runtime).length === 0 ? {} : { runtime }),
   };

@@ -58,7 +58,13 @@ describe("idswitch init", () => {
       $schema: "./node_modules/idswitch/dist/idswitch.config.schema.json",
       providers: [
         { type: "entra", id: "entra", clientSecret: { env: "ENTRA_CLIENT_SECRET" } },
-        { type: "keycloak", id: "eu", clientSecret: { env: "KEYCLOAK_CLIENT_SECRET" } },
+        {
+          type: "keycloak",
+          id: "eu",
+          clientSecret: { env: "KEYCLOAK_CLIENT_SECRET" },
+          // routing.authority asks eu about people through its admin service account.
+          admin: { clientId: "idswitch-admin", clientSecret: { env: "KEYCLOAK_ADMIN_CLIENT_SECRET" } },
+        },
       ],
       routing: { order: ["entra", "eu"], authority: ["eu"] },
       linking: { claim: { name: "entra_id", provider: "entra", from: ["eu"] } },
@@ -71,7 +77,9 @@ describe("idswitch init", () => {
     expect(run.out).toContain("Valid redirect URIs       http://localhost:3000/callback/eu");
     expect(run.out).toContain("Client authentication     On");
     expect(run.out).toContain("Directory (tenant) ID → tenantId (a placeholder now)");
-    expect(run.out).toContain("export ENTRA_CLIENT_SECRET=… KEYCLOAK_CLIENT_SECRET=…");
+    expect(run.out).toContain(
+      "export ENTRA_CLIENT_SECRET=… KEYCLOAK_CLIENT_SECRET=… KEYCLOAK_ADMIN_CLIENT_SECRET=…",
+    );
   });
 
   it("refuses to overwrite an existing file: exit 2, the file unchanged", async () => {
@@ -117,6 +125,7 @@ describe("idswitch init", () => {
     const env = {
       ENTRA_CLIENT_SECRET: "entra-secret",
       KEYCLOAK_CLIENT_SECRET: "kc-secret",
+      KEYCLOAK_ADMIN_CLIENT_SECRET: "kc-admin-secret",
       // The emulator stands in for login.microsoftonline.com.
       IDSWITCH__providers__0__authority: entra.url,
       IDSWITCH__providers__0__v1IssuerBase: entra.v1IssuerBase,
@@ -130,12 +139,13 @@ describe("idswitch init", () => {
       expect.objectContaining({ provider: "entra", verdict: "ok" }),
       expect.objectContaining({ provider: "eu", verdict: "ok" }),
     ]);
-    // The file cannot carry Keycloak's admin credentials yet, so the authority cannot be asked: doctor says so.
+    // The starter gives eu its admin service account, so the authority can be asked; Keycloak-lite serves
+    // no admin API, so here it does not answer: a warning, as for any provider out of reach, not a problem.
     expect(report.authority).toEqual({
-      verdict: "problem",
-      detail: "eu cannot be asked about an account's status (Keycloak: configure `admin`)",
+      verdict: "warning",
+      detail: "eu did not answer about an account's status",
     });
-    expect(doctor.code).toBe(1);
+    expect(doctor.code).toBe(0);
 
     // Without the secrets' variables the file is invalid (exit 2), each named.
     const unset = await idswitch(["doctor", "--config", path], {});

@@ -79,6 +79,52 @@ describe("the configuration file", () => {
     expect(err.issues?.[0]?.message).toBe("environment variable ENTRA_SECRET is not set");
   });
 
+  it("gives a Keycloak provider its admin service account, the secret read from the environment", async () => {
+    const doc = document() as { providers: Array<Record<string, unknown>> };
+    (doc.providers[1] as Record<string, unknown>).admin = {
+      clientId: "idswitch-admin",
+      clientSecret: { env: "KC_ADMIN_SECRET" },
+    };
+    const asked: string[] = [];
+    const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = String(input);
+      asked.push(`${init?.method ?? "GET"} ${new URL(url).pathname}`);
+      if (url.endsWith("/protocol/openid-connect/token")) {
+        const sent = new URLSearchParams(String(init?.body));
+        const basic = new Headers(init?.headers).get("authorization") ?? "";
+        const ok =
+          sent.get("client_secret") === "s3cr3t-admin" ||
+          atob(basic.replace(/^Basic /, "")) === "idswitch-admin:s3cr3t-admin";
+        return ok
+          ? Response.json({ access_token: "admin-token", expires_in: 300 })
+          : Response.json({ error: "unauthorized_client" }, { status: 401 });
+      }
+      return Response.json({ id: "kc-ada", enabled: false });
+    };
+    const options = identityOptionsFromConfig(doc, {
+      env: { ...env, KC_ADMIN_SECRET: "s3cr3t-admin" },
+      fetch,
+    });
+    const eu = createIdentity({ ...options, routing: { ...options.routing, authority: ["eu"] } })
+      .providers[0];
+    expect(await eu?.accountStatus?.("kc-ada")).toMatchObject({ status: "disabled" });
+    expect(asked.slice(0, 2)).toEqual([
+      "POST /realms/acme/protocol/openid-connect/token",
+      "GET /admin/realms/acme/users/kc-ada",
+    ]);
+
+    // Written in the file, or a variable not set: named by its path, never repeated.
+    (doc.providers[1] as { admin: Record<string, unknown> }).admin.clientSecret = "in-the-file";
+    const written = failure(() => identityOptionsFromConfig(doc, { env }));
+    expect(written.issues?.map((i) => i.path)).toEqual(["providers[1].admin.clientSecret"]);
+    expect(JSON.stringify(written)).not.toContain("in-the-file");
+    (doc.providers[1] as { admin: Record<string, unknown> }).admin.clientSecret = { env: "KC_ADMIN_SECRET" };
+    const unset = failure(() => identityOptionsFromConfig(doc, { env }));
+    expect(unset.issues).toEqual([
+      { path: "providers[1].admin.clientSecret", message: "environment variable KC_ADMIN_SECRET is not set" },
+    ]);
+  });
+
   it("loadConfig reads a file, or IDSWITCH_CONFIG, and reports bad JSON by line without quoting it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "idswitch-config-"));
     const path = join(dir, "idswitch.config.json");
