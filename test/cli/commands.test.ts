@@ -11,28 +11,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { createEntraEmulator, type EntraEmulator } from "../../src/testing/index.js";
 import { closedLoopbackPort } from "../support/ports.js";
+import { idswitch } from "./support/run-cli.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function idswitch(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, {
-    env,
-    write: (line) => out.push(line),
-    stderr: { write: (text) => err.push(text), isTTY: false },
-  });
-  return { code, out: out.join("\n"), err: err.join("") };
-}
 
 let folder: string;
 beforeAll(async () => {

@@ -8,7 +8,6 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { configFileSchema } from "../../src/config/file-schema.js";
 import {
   createEntraEmulator,
@@ -16,23 +15,7 @@ import {
   type EntraEmulator,
   type KeycloakEmulator,
 } from "../../src/testing/index.js";
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function idswitch(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, {
-    env,
-    write: (line) => out.push(line),
-    stderr: { write: (text) => err.push(text), isTTY: false },
-  });
-  return { code, out: out.join("\n"), err: err.join("") };
-}
+import { idswitch } from "./support/run-cli.js";
 
 let folder: string;
 let entra: EntraEmulator;

@@ -10,10 +10,9 @@ import { AuthorityGate } from "../../src/routing/authority.js";
 
 const T0 = 1_700_000_000_000;
 
-async function gateAnswering(
-  status: AccountStatus["status"] | "unreachable",
-  unavailable: "last-known" | "deny",
-) {
+/** A gate whose authority answers whatever `answer.status` says now, counting the questions. */
+async function standingGate(unavailable: "last-known" | "deny", cacheMs = 60_000) {
+  const answer = { status: "active" as AccountStatus["status"] | "unreachable", asked: 0, clock: T0 };
   const links = new MemoryLinkStore();
   await links.findOrCreate(
     { provider: "eu", tenant: "", subject: "kc-ada" },
@@ -22,19 +21,29 @@ async function gateAnswering(
   const eu = {
     id: "eu",
     async accountStatus(subject: string): Promise<AccountStatus> {
-      if (status === "unreachable")
+      answer.asked += 1;
+      if (answer.status === "unreachable")
         throw new IdSwitchError("provider_unavailable", "eu: timeout", { provider: "eu" });
-      return { provider: "eu", subject, status };
+      return { provider: "eu", subject, status: answer.status };
     },
   } as unknown as Provider;
   const gate = new AuthorityGate({
     authorities: [eu],
     records: links,
-    state: new MemoryStateStore({ now: () => T0 }),
-    cacheMs: 1,
+    state: new MemoryStateStore({ now: () => answer.clock }),
+    cacheMs,
     unavailable,
-    now: () => T0,
+    now: () => answer.clock,
   });
+  return { gate, links, answer };
+}
+
+async function gateAnswering(
+  status: AccountStatus["status"] | "unreachable",
+  unavailable: "last-known" | "deny",
+) {
+  const { gate, links, answer } = await standingGate(unavailable, 1);
+  answer.status = status;
   return { gate, links };
 }
 
@@ -100,34 +109,6 @@ describe("the authority gate", () => {
 });
 
 describe("the authority's standing, asked on every request (identity.isRevoked)", () => {
-  /** A gate whose authority answers whatever `answer.status` says now, counting the questions. */
-  async function standingGate(unavailable: "last-known" | "deny", cacheMs = 60_000) {
-    const answer = { status: "active" as AccountStatus["status"] | "unreachable", asked: 0, clock: T0 };
-    const links = new MemoryLinkStore();
-    await links.findOrCreate(
-      { provider: "eu", tenant: "", subject: "kc-ada" },
-      { newAppUserId: "ada", now: T0 },
-    );
-    const eu = {
-      id: "eu",
-      async accountStatus(subject: string): Promise<AccountStatus> {
-        answer.asked += 1;
-        if (answer.status === "unreachable")
-          throw new IdSwitchError("provider_unavailable", "eu: timeout", { provider: "eu" });
-        return { provider: "eu", subject, status: answer.status };
-      },
-    } as unknown as Provider;
-    const gate = new AuthorityGate({
-      authorities: [eu],
-      records: links,
-      state: new MemoryStateStore({ now: () => answer.clock }),
-      cacheMs,
-      unavailable,
-      now: () => answer.clock,
-    });
-    return { gate, links, answer };
-  }
-
   it("asks the authority about its own people too: a disable there, which sends no signal, binds", async () => {
     const { gate, links, answer } = await standingGate("last-known", 1);
     answer.status = "disabled";

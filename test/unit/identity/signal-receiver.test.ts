@@ -11,23 +11,29 @@ import { AUDIENCE, fakeTransmitter, ISSUER, PUSH_SECRET, pushRequest } from "../
 
 const REDIRECT = "https://app.example.test/callback";
 
+/** An identity with one provider, "eu", served by an in-memory issuer whose issuer is the transmitter's. */
+async function identityAtFakeIssuer() {
+  const idp = await createFakeIssuer(ISSUER);
+  const identity = createIdentity({
+    providers: [
+      oidc({
+        id: "eu",
+        issuer: ISSUER,
+        clientId: "app",
+        clientSecret: "s",
+        redirectUri: REDIRECT,
+        runtime: { fetch: idp.fetch },
+      }),
+    ],
+    routing: { health: false },
+    telemetry: false,
+  });
+  return { idp, identity };
+}
+
 describe("identity.signalReceiver", () => {
   it("a CAEP credential-change for Ada ends her sessions, not Bob's; replayed, it is refused", async () => {
-    const idp = await createFakeIssuer(ISSUER);
-    const identity = createIdentity({
-      providers: [
-        oidc({
-          id: "eu",
-          issuer: ISSUER,
-          clientId: "app",
-          clientSecret: "s",
-          redirectUri: REDIRECT,
-          runtime: { fetch: idp.fetch },
-        }),
-      ],
-      routing: { health: false },
-      telemetry: false,
-    });
+    const { idp, identity } = await identityAtFakeIssuer();
     const signIn = (sub: string, sid: string) => signInAtFake(identity, idp, REDIRECT, { sub, sid });
     const [ada1, ada2, bob] = [
       await signIn("ada", "s1"),
@@ -61,21 +67,7 @@ describe("identity.signalReceiver", () => {
   });
 
   it("tells the app's warning listeners of a refused SET and of a failing poll, without token contents", async () => {
-    const idp = await createFakeIssuer(ISSUER);
-    const identity = createIdentity({
-      providers: [
-        oidc({
-          id: "eu",
-          issuer: ISSUER,
-          clientId: "app",
-          clientSecret: "s",
-          redirectUri: REDIRECT,
-          runtime: { fetch: idp.fetch },
-        }),
-      ],
-      routing: { health: false },
-      telemetry: false,
-    });
+    const { identity } = await identityAtFakeIssuer();
     const warnings: Array<{ provider: string | undefined; reason: string; message: string }> = [];
     identity.on("warning", (w) => {
       if (w.reason.startsWith("signal_")) warnings.push(w);
