@@ -18,6 +18,7 @@ import {
   type Provider,
 } from "idswitch";
 import { readConfig, withSources } from "../config/node.js";
+import { nodeFetch } from "../node/fetch.js";
 import { parseArgs, stringFlag, UsageError } from "./args.js";
 import { diagnoseLinking, type LinkClaim, type LinkingReport } from "./doctor-linking.js";
 import { diagnosePasskeys, type PasskeysReport } from "./doctor-passkeys.js";
@@ -68,7 +69,8 @@ export async function runDoctor({ args, env, write }: DoctorOptions): Promise<nu
     source = config.name;
     document = config.document;
     try {
-      const options = identityOptionsFromConfig(config.document, { env });
+      // A Node command: the fetch that keeps each provider's connect budget (connectTimeoutMs), as loadConfig does.
+      const options = identityOptionsFromConfig(config.document, { env, fetch: nodeFetch() });
       providers = options.providers;
       linkClaim = options.linking?.claim;
       authority = options.routing?.authority ?? [];

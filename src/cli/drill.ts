@@ -14,6 +14,7 @@ import {
   type StateStore,
 } from "idswitch";
 import { readConfig, withSources } from "../config/node.js";
+import { nodeFetch } from "../node/fetch.js";
 import { parseArgs, stringFlag, UsageError } from "./args.js";
 import { type CommandIo, errorLine } from "./io.js";
 import { printIssues } from "./issues.js";
@@ -73,7 +74,8 @@ export async function runDrill(io: CommandIo): Promise<number> {
   try {
     const config = await readConfig(request.config, io.env);
     try {
-      options = identityOptionsFromConfig(config.document, { env: io.env });
+      // A Node command: the fetch that keeps each provider's connect budget (connectTimeoutMs), as loadConfig does.
+      options = identityOptionsFromConfig(config.document, { env: io.env, fetch: nodeFetch() });
     } catch (err) {
       throw withSources(err, config);
     }

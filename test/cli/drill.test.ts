@@ -34,11 +34,11 @@ const providers = () => [
   keycloak({ id: "eu", issuer: "http://127.0.0.1:9/realms/spare", clientId: "app" }),
 ];
 
-async function idswitch(args: string[]) {
+async function idswitch(args: string[], extraEnv: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(["drill", ...args], {
-    env,
+    env: { ...env, ...extraEnv },
     write: (line) => out.push(line),
     stderr: { write: (text) => err.push(text), isTTY: false },
   });
@@ -123,6 +123,13 @@ describe("idswitch drill", () => {
       await app.close();
       await state.close?.();
     }
+  });
+
+  it("reads a file whose providers set a connect budget (connectTimeoutMs), as loadConfig would", async () => {
+    const run = await idswitch(["--status", "--postgres", POSTGRES, "--schema", schema], {
+      IDSWITCH__providers__1__connectTimeoutMs: "1500",
+    });
+    expect(run.code, run.err).toBe(0);
   });
 
   it("usage mistakes exit 2 and name what is wrong", async () => {

@@ -52,6 +52,12 @@ describe("idswitch doctor", () => {
     expect(code).toBe(0);
   });
 
+  it("probes with a connect budget when the file sets one (connectTimeoutMs), as loadConfig would", async () => {
+    const { code, text } = await doctor({ providers: [{ ...entraEntry, connectTimeoutMs: 1_500 }] });
+    expect(text).toContain("Every provider is ready.");
+    expect(code).toBe(0);
+  });
+
   it("warns, without failing, when several providers have no authority; names the authority when set", async () => {
     const spare = { ...entraEntry, id: "spare" };
     const without = await doctor({ providers: [entraEntry, spare] }, ["--json"]);
