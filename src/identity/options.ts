@@ -256,12 +256,15 @@ export const identityOptionsSchema = z
         const path = ["routing", "authority", index];
         const authority = options.providers.find((p) => p.id === id);
         if (!authority) ctx.addIssue({ code: "custom", path, message: `unknown provider "${id}"` });
-        else if (typeof authority.accountStatus !== "function") {
+        else if (typeof authority.accountStatus !== "function" || authority.answersAccountStatus === false) {
           // The authority is asked about a person's account when they sign in elsewhere.
           ctx.addIssue({
             code: "custom",
             path,
-            message: `provider "${id}" cannot be asked about an account's status`,
+            message:
+              authority.answersAccountStatus === false
+                ? `provider "${id}" cannot be asked about an account's status without its "admin" option`
+                : `provider "${id}" cannot be asked about an account's status`,
           });
         }
       });

@@ -329,4 +329,10 @@ export interface Provider {
   diagnose?(): Promise<readonly DiagnosticCheck[]>;
   /** Admin-backed account state, where the provider was given admin access. */
   accountStatus?(subject: string): Promise<AccountStatus>;
+  /**
+   * False when `accountStatus` exists on this kind of provider but this one
+   * lacks what it needs to answer (a Keycloak without `admin`): such a
+   * provider cannot be `routing.authority`.
+   */
+  readonly answersAccountStatus?: boolean;
 }

@@ -78,6 +78,11 @@ export class KeycloakProvider extends OidcProvider {
       : undefined;
   }
 
+  /** Whether {@link accountStatus} can answer: only with the `admin` option. */
+  get answersAccountStatus(): boolean {
+    return this.#admin !== undefined;
+  }
+
   /**
    * Whether the account is active, disabled, locked by brute-force detection,
    * or gone. Needs the `admin` option.

@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import { createIdentity, IdSwitchError, keycloak } from "../../../src/index.js";
 
 const eu = () => keycloak({ id: "eu", issuer: "https://auth.example.eu/realms/acme", clientId: "app" });
+/** The same Keycloak with its admin service account: it can be asked about a person (routing.authority). */
+const askable = () =>
+  keycloak({
+    id: "eu",
+    issuer: "https://auth.example.eu/realms/acme",
+    clientId: "app",
+    admin: { clientId: "idswitch-admin", clientSecret: "s" },
+  });
 const partner = () =>
   keycloak({ id: "partner", issuer: "https://auth.partner.example/realms/p", clientId: "app" });
 
@@ -59,15 +67,25 @@ describe("createIdentity configuration", () => {
   });
 
   it("routing.authority names configured providers, and needs a LinkStore that keeps its decisions", () => {
-    const unknown = configError({ providers: [eu()], routing: { authority: ["eu", "hr"] } });
+    const unknown = configError({ providers: [askable()], routing: { authority: ["eu", "hr"] } });
     expect(unknown.issues).toEqual([{ path: "routing.authority[1]", message: 'unknown provider "hr"' }]);
     const forgetful = { find() {}, findOrCreate() {}, link() {}, unlink() {}, linksOf() {}, list() {} };
     const store = configError({
-      providers: [eu()],
+      providers: [askable()],
       routing: { authority: ["eu"] },
       links: forgetful as never,
     });
     expect(store.issues?.map((i) => i.path)).toEqual(["links"]);
+  });
+
+  it("routing.authority refuses a Keycloak it could not ask: one without its admin option", () => {
+    const mute = configError({ providers: [eu()], routing: { authority: ["eu"] } });
+    expect(mute.issues).toEqual([
+      {
+        path: "routing.authority[0]",
+        message: 'provider "eu" cannot be asked about an account\'s status without its "admin" option',
+      },
+    ]);
   });
 
   it("refuses two providers with one id, or one issuer (a token must pick exactly one verifier)", () => {
