@@ -127,6 +127,9 @@ describe("npm run demo with the Keycloak distribution cached", () => {
     // The terminal signals its foreground process group: the CLI's, not Keycloak's own.
     killGroup(demo.child.pid as number, "SIGINT");
     expect((await demo.exit).signal, demo.output()).toBe("SIGINT");
+    // Gone within moments of the CLI's exit (its last children are reaped as it ends); without the
+    // signal handling Keycloak keeps running for good.
+    await until(() => !groupAlive(group), 10_000);
     expect(groupAlive(group)).toBe(false);
     await assertFree(PORT);
   }, 300_000);

@@ -73,7 +73,9 @@ const declare = (edit: string[]) => (profile: Profile) => ({
 
 async function addClient(target: KeycloakTarget, client: Record<string, unknown>): Promise<void> {
   const answer = await target.http.call("POST", "/clients", client);
-  expect(answer.status).toBe(201);
+  // 409: the mirror's client retried a create Keycloak had made but failed to answer (dev mode's H2
+  // times out on table locks under load); the client is there either way.
+  expect([201, 409]).toContain(answer.status);
 }
 
 const hardcodedEntraId = {
