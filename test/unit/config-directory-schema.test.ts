@@ -1,10 +1,10 @@
 /**
- * The configuration file's `directory` section is written with zod/mini (it
- * is part of the root entry), while `entraDirectory()`, `keycloakDirectory()`
- * and `mirror()` check their options with classic zod. This holds the two to
- * each other: the section must be exactly what the directory module's own
- * schemas make of it — the JSON Schema editors see, and every outcome and
- * message of a parse.
+ * The configuration file's `directory` section (zod/mini: it is part of the
+ * root entry) and `entraDirectory()`, `keycloakDirectory()` and `mirror()`
+ * (classic zod) compose the same shapes, `src/directory/{entra,keycloak,mirror}/options-shape.ts`.
+ * This holds the two to each other: the section must be exactly what the
+ * directory module's own schemas make of it — the JSON Schema editors see,
+ * and every outcome and message of a parse.
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
