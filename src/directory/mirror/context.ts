@@ -55,6 +55,11 @@ export class RunContext {
   /** Records a write and, unless planning, makes it. */
   async write(action: MirrorAction, run: () => Promise<unknown>): Promise<void> {
     if (!this.dryRun) await run();
+    this.record(action);
+  }
+
+  /** Counts a write already made as part of a bulk request (one request, many writes). */
+  record(action: MirrorAction): void {
     this.counts[action.kind]++;
     this.writes++;
     this.actions?.push(action);

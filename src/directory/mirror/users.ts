@@ -10,6 +10,7 @@
  * phase, behind the brake; the others are quarantined (quarantine.ts).
  */
 import type { SourceUser, UserChange } from "../types.js";
+import { BulkCreate } from "./bulk.js";
 import { eachLimited, type RunContext } from "./context.js";
 import { fieldsOf, profileChanges } from "./fields.js";
 import type { Pending } from "./pending.js";
@@ -46,14 +47,23 @@ export async function syncUsers(
   const fresh = () => new SeenKeys(source.tenantId);
   let seen: SeenKeys | undefined = resume === undefined ? fresh() : undefined;
   let population = resume === undefined ? 0 : ((await ctx.read<number>("population")) ?? 0);
+  // A full round (a first run, a resumed or restarted one) creates the people the realm lacks in bulk.
+  let bulk = round === "full" ? await BulkCreate.start(ctx) : undefined;
   for await (const page of source.userPages(resume)) {
     if (page.restarted) {
       seen = fresh();
       population = 0;
+      bulk ??= await BulkCreate.start(ctx);
     }
     round = page.round;
     const created = ctx.counts["create-user"];
-    await eachLimited(page.changes, ctx.options.concurrency, (change) => applyChange(ctx, d, change));
+    let changes = page.changes;
+    if (bulk && page.round === "full") {
+      const made = await bulk.create(ctx, changes);
+      await eachLimited(made.created, ctx.options.concurrency, (c) => welcome(ctx, c.user, c.id));
+      changes = made.rest;
+    }
+    await eachLimited(changes, ctx.options.concurrency, (change) => applyChange(ctx, d, change));
     // The brake's base: everyone listed in a full round; a delta adds whom it created, takes whom it removed.
     for (const change of page.changes) {
       if (change.kind === "upsert") seen?.add(change.user.key);
@@ -70,6 +80,7 @@ export async function syncUsers(
     await ctx.save("cursor", { link: page.resumeAt, round: page.last ? "delta" : page.round });
     ctx.progress();
   }
+  bulk?.done();
   let sweep: UsersOutcome["sweep"] = "skipped";
   if (round === "full" && seen) {
     await sweepRemoved(ctx, d, seen);
@@ -140,10 +151,16 @@ async function create(ctx: RunContext, user: SourceUser): Promise<void> {
     return;
   }
   ctx.rememberId(user.key, id);
-  const created = id;
-  if (onboarding.email && fields.email && user.accountEnabled && onboarding.requiredActions.length > 0) {
+  await welcome(ctx, user, id);
+}
+
+/** After a creation: the e-mail that lets the person set up their credential, when onboarding asks for it. */
+async function welcome(ctx: RunContext, user: SourceUser, id: string): Promise<void> {
+  const { target, onboarding, emailVerified } = ctx.options;
+  const { email } = fieldsOf(user, emailVerified);
+  if (onboarding.email && email && user.accountEnabled && onboarding.requiredActions.length > 0) {
     await ctx.write({ kind: "send-onboarding-email", key: user.key }, () =>
-      target.executeActionsEmail(created, onboarding.requiredActions),
+      target.executeActionsEmail(id, onboarding.requiredActions),
     );
   }
 }
