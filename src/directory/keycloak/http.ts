@@ -59,6 +59,11 @@ export class KeycloakHttp {
     return this.#input.provider;
   }
 
+  /** How long one call may take before it is abandoned (`runtime.timeoutMs`). */
+  get budgetMs(): number {
+    return this.#input.runtime.timeoutMs;
+  }
+
   /** The realm the calls go to (named in errors about its configuration). */
   get realm(): string {
     return this.#input.realm;

@@ -25,8 +25,15 @@ import type { RunContext } from "./context.js";
 import { fieldsOf } from "./fields.js";
 import { SeenKeys } from "./seen-keys.js";
 
-/** People per partial import: ~200 B each, so ~100 KB a request, far below Keycloak's 10 MiB body limit. */
-const USERS_PER_REQUEST = 500;
+/**
+ * People per partial import, adapted as the run goes: a request should take a fraction of the call budget
+ * (`runtime.timeoutMs`), because an import that outlives it is abandoned and sent again, and then finds
+ * everyone taken (SKIP) and sends them one by one. ~200 B a person: 500 is ~100 KB, far below Keycloak's
+ * 10 MiB body limit.
+ */
+const FIRST_BATCH = 100;
+const MIN_BATCH = 10;
+const MAX_BATCH = 500;
 const GROUPS_PER_REQUEST = 500;
 
 /** A person the bulk path created, for what follows a creation (the onboarding e-mail). */
@@ -47,6 +54,7 @@ export class BulkCreate {
   /** The groups each person is put in at creation (indexes into `#groups`), by key. */
   #groupsOf: Map<string, number[]> | undefined;
   readonly #groups: readonly Joinable[];
+  #batch = FIRST_BATCH;
 
   private constructor(present: SeenKeys, groupsOf?: Map<string, number[]>, groups: Joinable[] = []) {
     this.#present = present;
@@ -84,8 +92,17 @@ export class BulkCreate {
       else rest.push(change);
     }
     const created: BulkCreated[] = [];
-    for (let i = 0; i < fresh.length; i += USERS_PER_REQUEST) {
-      await this.#import(ctx, fresh.slice(i, i + USERS_PER_REQUEST), created, rest);
+    const budget = (ctx.options.target as unknown as Importer).http.budgetMs;
+    for (let i = 0; i < fresh.length; ) {
+      const batch = fresh.slice(i, i + this.#batch);
+      i += batch.length;
+      const started = performance.now();
+      await this.#import(ctx, batch, created, rest);
+      const took = performance.now() - started;
+      if (took > budget / 4) this.#batch = Math.max(MIN_BATCH, Math.floor(this.#batch / 2));
+      else if (took < budget / 10 && batch.length === this.#batch) {
+        this.#batch = Math.min(MAX_BATCH, this.#batch * 2);
+      }
     }
     return { created, rest };
   }
@@ -137,7 +154,7 @@ export class BulkCreate {
   }
 }
 
-type Importer = Pick<KeycloakTarget, "importUsers" | "importGroups" | "groups" | "createGroup">;
+type Importer = Pick<KeycloakTarget, "importUsers" | "importGroups" | "groups" | "createGroup" | "http">;
 
 function canImport(target: unknown): target is Importer {
   const t = target as Partial<Importer>;

@@ -34,7 +34,7 @@ export class RunContext {
   readonly actions: MirrorAction[] | undefined;
   writes = 0;
   processed = 0;
-  phase: MirrorProgress["phase"] = "setup";
+  #phase: MirrorProgress["phase"] = "setup";
   readonly #ids = new Map<string, string>();
   /** What happens to a disable at the source (`disables`, or the earlier `policy`). */
   readonly disables: DisableRule;
@@ -63,6 +63,16 @@ export class RunContext {
     this.counts[action.kind]++;
     this.writes++;
     this.actions?.push(action);
+    this.progress();
+  }
+
+  get phase(): MirrorProgress["phase"] {
+    return this.#phase;
+  }
+
+  /** Entering a phase is reported too, so a phase that writes nothing still shows where the time goes. */
+  set phase(phase: MirrorProgress["phase"]) {
+    this.#phase = phase;
     this.progress();
   }
 

@@ -160,9 +160,9 @@ async function losingProxy(upstream: string): Promise<{ url: string; lost: numbe
     );
     try {
       const answer = await fetch(new URL(req.url ?? "/", upstream), {
-        method: req.method,
+        method: req.method ?? "GET",
         headers,
-        body: body.length > 0 ? body : undefined,
+        body: body.length > 0 ? body : null,
       });
       const text = Buffer.from(await answer.arrayBuffer());
       const usersImport = req.url?.endsWith("/partialImport") && body.includes('"users"');
