@@ -66,6 +66,8 @@ export {
 export type {
   AccountEvent,
   AuditInitiator,
+  GroupChange,
+  GroupPage,
   ResumePoint,
   SourceGroup,
   SourceRoleAssignment,
@@ -75,4 +77,5 @@ export type {
   UserChange,
   UserFields,
   UserPage,
+  UserPresencePage,
 } from "./types.js";

@@ -84,6 +84,61 @@ export interface SourceGroup {
 }
 
 /**
+ * One group of a groups delta round (`/groups/delta`): listed because it is new, one of its properties changed,
+ * its direct members changed, or it was removed. A round can list a group more than once (Graph splits a large
+ * membership over several objects), so a reader merges by `id`.
+ *
+ * @example
+ * for await (const page of source.groupPages!(checkpoint)) {
+ *   for (const g of page.changes) console.log(g.id, g.removed ? "removed" : g.membersChanged ? "members changed" : g.displayName);
+ * }
+ */
+export interface GroupChange {
+  readonly id: string;
+  /** When the round carries it (the group is not removed). */
+  readonly displayName: string | undefined;
+  /** Deleted at the source (`@removed`, whether restorable or not). */
+  readonly removed: boolean;
+  /** Direct members were added or removed (`members@delta`); a full round lists every member. */
+  readonly membersChanged: boolean;
+}
+
+/**
+ * A page of a groups delta round; `resumeAt`, `last`, `round` and `restarted` mean what they mean on a {@link UserPage}.
+ *
+ * @example
+ * for await (const page of source.groupPages!(resumeAt)) {
+ *   if (page.restarted) compareEveryGroup(); // 410 Gone: the source lost the round
+ *   await applyGroups(page.changes);
+ *   if (page.last) await saveCheckpoint({ link: page.resumeAt, round: "delta" });
+ * }
+ */
+export interface GroupPage {
+  readonly changes: readonly GroupChange[];
+  readonly resumeAt: string;
+  readonly last: boolean;
+  readonly round: "full" | "delta";
+  readonly restarted: boolean;
+}
+
+/**
+ * A page of a users round that tracks only who appeared (created or restored) and who was removed, by object id:
+ * what a groups reader needs, because memberships that go with a deleted user are not reported as changes
+ * of the groups that held them.
+ *
+ * @example
+ * for await (const page of source.userPresencePages!(link)) console.log(page.removed.length, "removed");
+ */
+export interface UserPresencePage {
+  readonly appeared: readonly string[];
+  readonly removed: readonly string[];
+  readonly resumeAt: string;
+  readonly last: boolean;
+  /** True when the source lost the link given (410 Gone): this round starts from now and misses what came before. */
+  readonly restarted: boolean;
+}
+
+/**
  * An app role assignment (docs/reference/entra-id.md §11.5): a role of an app given to a user or a group.
  *
  * @example

@@ -8,7 +8,10 @@
  * Users come from `/users/delta`: the first round lists everyone and ends
  * with a deltaLink; the next round asks only for what changed since. The
  * link to resume at is handed out after every page, so the caller can
- * checkpoint it and a killed run continues where it stopped.
+ * checkpoint it and a killed run continues where it stopped. Groups come
+ * the same way from `/groups/delta` with `members@delta` (§11.8), and who
+ * was removed or restored from a users round of ids only: Graph does not
+ * list a deleted person's groups as changed.
  */
 import { parseConfig } from "../../core/config.js";
 import { IdSwitchError } from "../../core/errors.js";
@@ -16,12 +19,15 @@ import { createRuntime } from "../../core/runtime.js";
 import { GraphClient } from "../../providers/entra/graph.js";
 import type {
   AccountEvent,
+  GroupChange,
+  GroupPage,
   ResumePoint,
   SourceGroup,
   SourceRoleAssignment,
   SourceUser,
   UserChange,
   UserPage,
+  UserPresencePage,
 } from "../types.js";
 import { accountEvents } from "./audit.js";
 import { type EntraDirectoryOptionsInput, entraDirectorySchema } from "./options.js";
@@ -30,6 +36,25 @@ import { graphAppToken } from "./token.js";
 
 /** §11.1: `accountEnabled` is only returned when selected; `id` is the immutable object id. */
 export const USER_SELECT = "id,userPrincipalName,mail,displayName,givenName,surname,accountEnabled";
+
+/** §11.8: `members` selected, so a membership change lists the group with only the members that changed. */
+export const GROUP_DELTA_SELECT = "displayName,members";
+
+interface GraphGroupDelta {
+  readonly id: string;
+  readonly displayName?: string | null;
+  readonly "members@delta"?: readonly unknown[];
+  readonly "@removed"?: { readonly reason?: string };
+}
+
+/** A page of a delta round, whatever it lists. */
+interface RoundPage<C> {
+  readonly changes: C[];
+  readonly resumeAt: string;
+  readonly last: boolean;
+  readonly round: "full" | "delta";
+  readonly restarted: boolean;
+}
 
 export interface GraphUser {
   readonly id: string;
@@ -59,6 +84,18 @@ export interface DirectorySource {
   users(): AsyncGenerator<SourceUser>;
   /** Every security group of the directory. */
   groups(): AsyncGenerator<SourceGroup>;
+  /**
+   * Groups that changed, page by page, from `resumeAt` or from a new full round (`/groups/delta`, §11.8).
+   * Optional: without it the mirror compares every group on every run.
+   */
+  groupPages?(resumeAt: ResumePoint | undefined): AsyncGenerator<GroupPage>;
+  /** The groups a group sits in, through nesting (`/groups/{id}/transitiveMemberOf`, §11.4); none once it is gone. */
+  groupAncestors?(groupId: string): AsyncGenerator<SourceGroup>;
+  /**
+   * Users created or restored and users removed since `link` (a link a previous page gave), by object id
+   * (`/users/delta?$select=id`); without a link, a round that starts now (`$deltatoken=latest`).
+   */
+  userPresencePages?(link: string | undefined): AsyncGenerator<UserPresencePage>;
   /** The users in a group, through nested groups too (`/transitiveMembers`, §11.4). */
   groupUsers(groupId: string, transitive: boolean): AsyncGenerator<string>;
   /** Who holds roles of an app (`appRoleAssignedTo` of its service principal, §11.5). */
@@ -99,6 +136,11 @@ export function entraDirectory(options: EntraDirectoryOptionsInput): DirectorySo
   return new EntraSource(o.id, o.tenantId.toLowerCase(), graph);
 }
 
+/** The HTTP status behind a Graph failure, when there was one. */
+function statusOf(err: unknown): number | undefined {
+  return err instanceof IdSwitchError ? (err.cause as { status?: number } | undefined)?.status : undefined;
+}
+
 class EntraSource implements DirectorySource {
   constructor(
     readonly id: string,
@@ -106,15 +148,61 @@ class EntraSource implements DirectorySource {
     readonly graph: GraphClient,
   ) {}
 
-  async *userPages(resumeAt: ResumePoint | undefined): AsyncGenerator<UserPage> {
+  userPages(resumeAt: ResumePoint | undefined): AsyncGenerator<UserPage> {
     const start = this.graph.url(`/users/delta?$select=${USER_SELECT}`);
+    return this.#rounds<GraphUser, UserChange>(resumeAt, start, (u) => this.#change(u));
+  }
+
+  groupPages(resumeAt: ResumePoint | undefined): AsyncGenerator<GroupPage> {
+    const start = this.graph.url(`/groups/delta?$select=${GROUP_DELTA_SELECT}`);
+    return this.#rounds<GraphGroupDelta, GroupChange>(resumeAt, start, (g) => this.#groupChange(g));
+  }
+
+  async *userPresencePages(link: string | undefined): AsyncGenerator<UserPresencePage> {
+    // §11.3 "sync from now": a deltaLink without listing anyone; a 410 starts over from now as well.
+    const now = this.graph.url("/users/delta?$select=id&$deltatoken=latest");
+    const rounds = this.#rounds<GraphUser, GraphUser>({ link: link ?? now, round: "delta" }, now, (u) => {
+      if (typeof u?.id !== "string") throw malformed(this.id);
+      return u;
+    });
+    for await (const page of rounds) {
+      const ids = (removed: boolean) =>
+        page.changes.filter((u) => (u["@removed"] !== undefined) === removed).map((u) => u.id.toLowerCase());
+      yield {
+        appeared: ids(false),
+        removed: ids(true),
+        resumeAt: page.resumeAt,
+        last: page.last,
+        restarted: page.restarted,
+      };
+    }
+  }
+
+  async *groupAncestors(groupId: string): AsyncGenerator<SourceGroup> {
+    const path = `/groups/${encodeURIComponent(groupId)}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName&$top=999`;
+    try {
+      for await (const g of items<{ id: string; displayName?: string | null }>(this.graph, path, this.id)) {
+        yield { id: g.id, displayName: g.displayName || g.id };
+      }
+    } catch (err) {
+      // Deleted since the round listed it: its own `@removed` comes in the next round.
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** A delta round page by page; a 410 Gone (§11.3: the service lost our sync state) starts over at `start`. */
+  async *#rounds<T, C>(
+    resumeAt: ResumePoint | undefined,
+    start: string,
+    map: (item: T) => C,
+  ): AsyncGenerator<RoundPage<C>> {
     let url = resumeAt?.link ?? start;
-    let round: UserPage["round"] = resumeAt?.round ?? "full";
+    let round: RoundPage<C>["round"] = resumeAt?.round ?? "full";
     let restarted = false;
     for (;;) {
-      const page = await this.#deltaPage(url);
+      const page = await this.#deltaPage<T>(url);
       if (page === "resync") {
-        // §11.3: 410 Gone — the service lost our sync state; a full round replaces it.
+        if (restarted && url === start) throw malformed(this.id); // a fresh round refused as stale
         url = start;
         round = "full";
         restarted = true;
@@ -124,8 +212,7 @@ class EntraSource implements DirectorySource {
       const delta = nextLink(page["@odata.deltaLink"], this.graph, this.id);
       const resume = next ?? delta;
       if (resume === undefined || !Array.isArray(page.value)) throw malformed(this.id);
-      const changes = page.value.map((u) => this.#change(u));
-      yield { changes, resumeAt: resume, last: next === undefined, round, restarted };
+      yield { changes: page.value.map(map), resumeAt: resume, last: next === undefined, round, restarted };
       if (next === undefined) return;
       url = next;
       restarted = false;
@@ -173,15 +260,26 @@ class EntraSource implements DirectorySource {
   }
 
   /** One delta page, or "resync" when Graph answers 410 Gone. */
-  async #deltaPage(url: string): Promise<DeltaPage<GraphUser> | "resync"> {
+  async #deltaPage<T>(url: string): Promise<DeltaPage<T> | "resync"> {
     try {
-      return await this.graph.get<DeltaPage<GraphUser>>(url);
+      return await this.graph.get<DeltaPage<T>>(url);
     } catch (err) {
-      if (err instanceof IdSwitchError && (err.cause as { status?: number } | undefined)?.status === 410) {
-        return "resync";
-      }
+      if (statusOf(err) === 410) return "resync";
       throw err;
     }
+  }
+
+  #groupChange(g: GraphGroupDelta): GroupChange {
+    if (typeof g?.id !== "string") throw malformed(this.id);
+    const id = g.id; // as `groups()` gives it: the mirrored group carries it
+    if (g["@removed"]) return { id, displayName: undefined, removed: true, membersChanged: false };
+    const members = g["members@delta"];
+    return {
+      id,
+      displayName: typeof g.displayName === "string" && g.displayName ? g.displayName : undefined,
+      removed: false,
+      membersChanged: Array.isArray(members) && members.length > 0,
+    };
   }
 
   #change(u: GraphUser): UserChange {

@@ -15,6 +15,8 @@ export interface EmulatorConfig extends ErrorStyle {
   readonly lockoutThreshold: number;
   /** Page size of `/users/delta` rounds (Graph chooses it; `$top` is not allowed there, §11.3). */
   readonly graphDeltaPageSize: number;
+  /** Members per group object of a `/groups/delta` round; a larger group is split over several (§11.8). */
+  readonly graphDeltaMembersPerObject: number;
   /** How long the directory audit log keeps an entry, in ms (§13.4). */
   readonly auditLogRetentionMs: number;
   /** How long an audit entry takes to show up in `/auditLogs/directoryAudits`, in ms (§13.4). */

@@ -270,6 +270,7 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
       lockoutThreshold: options.lockoutThreshold ?? 10,
       graphDeltaPageSize: options.graphDeltaPageSize ?? 100,
+      graphDeltaMembersPerObject: options.graphDeltaMembersPerObject ?? 100,
       auditLogRetentionMs: (options.auditLogRetentionDays ?? 30) * 86_400_000,
       auditLogLatencyMs: (options.auditLogLatencySeconds ?? 0) * 1000,
       traceSuffix: options.traceSuffix ?? "spaces",

@@ -35,14 +35,28 @@ export function graphControl(core: Core): EntraGraphControl {
         securityEnabled: options.securityEnabled ?? true,
         createdAt: core.now(),
       });
+      core.graph.recordGroup(group.id, { kind: "created" });
       return { id: group.id, tenantId: group.tid, displayName: group.displayName };
     },
     addMember(groupId, memberId) {
       sameTenant(groupId, memberId, "addMember");
       groups.addMember(groupId, memberId);
+      core.graph.recordGroup(groupId, { kind: "member", memberId: memberId.toLowerCase() });
     },
     removeMember(groupId, memberId) {
       groups.removeMember(groupId, memberId);
+      core.graph.recordGroup(groupId, { kind: "member", memberId: memberId.toLowerCase() });
+    },
+    renameGroup(groupId, displayName) {
+      if (!displayName) throw new TypeError("renameGroup: displayName must not be empty");
+      groups.rename(groupId, displayName);
+      core.graph.recordGroup(groupId, { kind: "renamed" });
+    },
+    deleteGroup(groupId) {
+      // Only the group itself is reported (`@removed`); the memberships that go with it are not
+      // changes of the groups that held it [guess: as for a deleted user's memberships, see graph-groups-delta.ts].
+      groups.remove(groupId);
+      core.graph.recordGroup(groupId, { kind: "deleted" });
     },
     assignAppRole: (principalId, apiClientId, role) => setAppRole(core, principalId, apiClientId, role, true),
     unassignAppRole: (principalId, apiClientId, role) =>
@@ -103,8 +117,10 @@ export function userAdded(core: Core, user: UserRecord): void {
         securityEnabled: true,
         createdAt: core.now(),
       });
+      core.graph.recordGroup(id, { kind: "created" });
     }
     core.graph.groups.addMember(id, user.oid);
+    core.graph.recordGroup(id, { kind: "member", memberId: user.oid });
   }
 }
 

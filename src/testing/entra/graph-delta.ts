@@ -30,8 +30,8 @@ export function usersDelta(core: Core, ctx: RequestContext, caller: GraphCaller,
   const skipCursor = cursorOf(core, ctx);
   if (skipCursor) return pageOf(core, ctx, skipCursor, contextFor(core, skipCursor.deltaToken));
   const token = query.get("$deltatoken");
-  if (token === "latest") return latest(core, ctx, caller, parseSelect(query, "user"));
-  const since = token ? previousRound(core, ctx, caller, token) : undefined;
+  if (token === "latest") return latest(core, ctx, caller, parseSelect(query, "user"), "users");
+  const since = token ? previousRound(core, ctx, caller, token, "users") : undefined;
   const select = since ? since.select : parseSelect(query, "user");
   const items = since ? changesSince(core, caller.tid, since) : currentUsers(core, caller.tid, select);
   const deltaToken = core.graph.issueDeltaToken({
@@ -49,26 +49,41 @@ function contextFor(core: Core, deltaToken: string | undefined): string {
 }
 
 /** `$deltatoken=latest`: "sync from now" — only a deltaLink (§11.3). */
-function latest(core: Core, ctx: RequestContext, caller: GraphCaller, select: string[] | undefined): Json {
+export function latest(
+  core: Core,
+  ctx: RequestContext,
+  caller: GraphCaller,
+  select: string[] | undefined,
+  entity: "users" | "groups",
+): Json {
   const token = core.graph.issueDeltaToken({
     tid: caller.tid,
     seq: core.graph.seq,
     select,
     issuedAt: ctx.now,
+    entity,
   });
   return {
-    "@odata.context": contextUrl(core, "users", select),
+    "@odata.context": contextUrl(core, entity, select),
     "@odata.deltaLink": linkWith(core, ctx, { $deltatoken: token }),
     value: [],
   };
 }
 
-function previousRound(core: Core, ctx: RequestContext, caller: GraphCaller, token: string): DeltaState {
+/** The round a `$deltatoken` names, refused as Graph refuses a stale, expired or foreign one. */
+export function previousRound(
+  core: Core,
+  ctx: RequestContext,
+  caller: GraphCaller,
+  token: string,
+  entity: "users" | "groups",
+): DeltaState {
   const found = core.graph.deltaToken(token);
-  // [guess] wording and status for a token the service never issued.
-  if (!found || found.state.tid !== caller.tid) graphFail(400, "Request_BadRequest", "Invalid delta token.");
+  // [guess] wording and status for a token the service never issued (or issued for another collection).
+  if (!found || found.state.tid !== caller.tid || (found.state.entity ?? "users") !== entity)
+    graphFail(400, "Request_BadRequest", "Invalid delta token.");
   if (found.stale) {
-    const location = `${core.config.url}/v1.0/users/delta?$deltatoken=`;
+    const location = `${core.config.url}/v1.0/${entity}/delta?$deltatoken=`;
     // §11.3: 410 Gone + Location with an empty `$deltatoken`; the error code is a [guess].
     throw new GraphProblem(
       410,

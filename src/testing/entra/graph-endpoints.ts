@@ -124,6 +124,28 @@ export function userMemberOf(
   );
 }
 
+/**
+ * `/groups/{id}/memberOf` or `/transitiveMemberOf`, optionally cast to groups: the groups a group sits in,
+ * directly or through nesting (§11.4).
+ */
+export function groupMemberOf(
+  core: Core,
+  ctx: RequestContext,
+  caller: GraphCaller,
+  id: string,
+  transitive: boolean,
+  groupsOnly: boolean,
+): Json {
+  const group = requireGroup(core, caller, id);
+  const select = parseSelect(ctx.url.searchParams, groupsOnly ? "group" : "directoryObject");
+  const ids = transitive
+    ? core.graph.groups.transitiveMemberOf(group.id)
+    : core.graph.groups.memberOf(group.id);
+  return collection(core, ctx, contextUrl(core, groupsOnly ? "groups" : "directoryObjects", select), () =>
+    ids.map((parent) => directoryObjectJson(core, parent, select)),
+  );
+}
+
 /** `POST /users/{id}/getMemberGroups` / `getMemberObjects`: every group id, transitive, unpaged (§11.4). */
 export function memberIds(core: Core, ctx: RequestContext, caller: GraphCaller, id: string): Json {
   const user = requireUser(core, caller, id);

@@ -19,6 +19,8 @@ export interface GroupRecord {
 
 export class GroupStore {
   readonly #groups = new Map<string, GroupRecord>();
+  /** Deleted groups: gone from every listing, still known to a delta round that reports them removed. */
+  readonly #deleted = new Map<string, GroupRecord>();
   /** group id → direct member ids (users and groups), in insertion order. */
   readonly #members = new Map<string, Set<string>>();
   /** member id → the groups it is a direct member of. */
@@ -27,7 +29,8 @@ export class GroupStore {
   add(fields: Omit<GroupRecord, "id"> & { readonly id?: string | undefined }): GroupRecord {
     const id = (fields.id ?? guid()).toLowerCase();
     if (!GUID.test(id)) throw new TypeError(`addGroup: id must be a GUID, got "${id}"`);
-    if (this.#groups.has(id)) throw new TypeError(`addGroup: group ${id} already exists`);
+    if (this.#groups.has(id) || this.#deleted.has(id))
+      throw new TypeError(`addGroup: group ${id} already exists`);
     const group: GroupRecord = { ...fields, id };
     this.#groups.set(id, group);
     this.#members.set(id, new Set());
@@ -36,6 +39,30 @@ export class GroupStore {
 
   group(id: string): GroupRecord | undefined {
     return this.#groups.get(id.toLowerCase());
+  }
+
+  /** A group deleted by `remove()`. */
+  deleted(id: string): GroupRecord | undefined {
+    return this.#deleted.get(id.toLowerCase());
+  }
+
+  rename(id: string, displayName: string): GroupRecord {
+    const group = this.#require(id, "renameGroup");
+    const renamed: GroupRecord = { ...group, displayName };
+    this.#groups.set(group.id, renamed);
+    return renamed;
+  }
+
+  /** Deletes a group: its own memberships and its members' go with it. */
+  remove(id: string): GroupRecord {
+    const group = this.#require(id, "deleteGroup");
+    for (const member of this.membersOf(group.id)) this.#parents.get(member)?.delete(group.id);
+    for (const parent of this.memberOf(group.id)) this.#members.get(parent)?.delete(group.id);
+    this.#members.delete(group.id);
+    this.#parents.delete(group.id);
+    this.#groups.delete(group.id);
+    this.#deleted.set(group.id, group);
+    return group;
   }
 
   inTenant(tid: string): GroupRecord[] {

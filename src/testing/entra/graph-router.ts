@@ -17,6 +17,7 @@ import {
 } from "./graph-auth.js";
 import { usersDelta } from "./graph-delta.js";
 import * as graph from "./graph-endpoints.js";
+import { groupsDelta } from "./graph-groups-delta.js";
 import {
   GraphProblem,
   graphErrorReply,
@@ -61,6 +62,16 @@ function match(segments: readonly string[], deltaPageSize: number): GraphRoute |
   }
   if (collection === "groups") {
     if (id === undefined) return get(PERMISSIONS.groups, 1, graph.listGroups);
+    if (id === "delta" && relation === undefined) {
+      return get(PERMISSIONS.groups, 1, (c, x, caller) => groupsDelta(c, x, caller, deltaPageSize));
+    }
+    if (relation === "memberOf" || relation === "transitiveMemberOf") {
+      const transitive = relation === "transitiveMemberOf";
+      return get(PERMISSIONS.groups, 1, (c, x, caller) =>
+        graph.groupMemberOf(c, x, caller, id, transitive, cast !== undefined),
+      );
+    }
+    if (cast !== undefined) return undefined;
     if (relation === undefined)
       return get(PERMISSIONS.groups, 1, (c, x, caller) => graph.getGroup(c, x, caller, id));
     if (relation === "members" || relation === "transitiveMembers") {

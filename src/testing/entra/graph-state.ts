@@ -18,6 +18,19 @@ export interface ChangeEntry {
   readonly at: number;
 }
 
+/**
+ * What a groups delta query can report about a group: created, a property changed (`displayName`), a direct
+ * member added or removed (`memberId`; the group's members now say which), or the group deleted.
+ */
+export type GroupChange =
+  | { readonly kind: "created" | "renamed" | "deleted" }
+  | { readonly kind: "member"; readonly memberId: string };
+
+export interface GroupChangeEntry {
+  readonly seq: number;
+  readonly change: GroupChange;
+}
+
 /** A snapshot being paged through: each `$skiptoken` names one. */
 export interface PageCursor {
   readonly items: readonly Record<string, unknown>[];
@@ -35,6 +48,8 @@ export interface DeltaState {
   readonly issuedAt: number;
   /** The reset generation it belongs to; an older one gets 410 (§11.3). */
   readonly generation: number;
+  /** The collection the token tracks (users when absent). */
+  readonly entity?: "users" | "groups";
 }
 
 export interface GraphThrottle {
@@ -49,6 +64,7 @@ export class GraphState {
   readonly audit = new AuditLog();
   readonly #permissions = new Map<string, Set<string>>();
   readonly #changes = new Map<string, ChangeEntry[]>();
+  readonly #groupChanges = new Map<string, GroupChangeEntry[]>();
   readonly #cursors = new Map<string, PageCursor>();
   readonly #deltaTokens = new Map<string, DeltaState>();
   #seq = 0;
@@ -73,6 +89,25 @@ export class GraphState {
     const log = this.#changes.get(oid) ?? [];
     log.push({ seq: this.#seq, change, at });
     this.#changes.set(oid, log);
+  }
+
+  /** Records a change of a group that a groups delta query can see (§11.3). */
+  recordGroup(groupId: string, change: GroupChange): void {
+    this.#seq += 1;
+    const id = groupId.toLowerCase();
+    const log = this.#groupChanges.get(id) ?? [];
+    log.push({ seq: this.#seq, change });
+    this.#groupChanges.set(id, log);
+  }
+
+  /** A group's changes after `seq`, oldest first. */
+  groupChangesSince(groupId: string, seq: number): GroupChangeEntry[] {
+    return (this.#groupChanges.get(groupId.toLowerCase()) ?? []).filter((entry) => entry.seq > seq);
+  }
+
+  /** Every group Graph has seen (deleted ones too), in creation order. */
+  groupIds(): string[] {
+    return [...this.#groupChanges.keys()];
   }
 
   /** The sequence number of the latest change: a delta token taken now starts here. */

@@ -51,6 +51,23 @@ export interface EntraGraphControl {
   removeMember(groupId: string, memberId: string): void;
 
   /**
+   * Changes a group's `displayName`: a groups delta round lists the group again (§11.3).
+   *
+   * @example
+   * entra.renameGroup(staff.id, "All staff");
+   */
+  renameGroup(groupId: string, displayName: string): void;
+
+  /**
+   * Deletes a group (permanently for a security group: a groups delta round reports it `@removed` with
+   * reason `deleted`; other groups with `changed`, §11.3). Its memberships go with it.
+   *
+   * @example
+   * entra.deleteGroup(staff.id);
+   */
+  deleteGroup(groupId: string): void;
+
+  /**
    * Gives an app role of `apiClientId` to a user or a group (an app role assignment, docs/reference/entra-id.md §11.5). A
    * group's role reaches its direct members only, in their tokens' `roles` and in Graph's
    * `appRoleAssignedTo`.

@@ -275,6 +275,11 @@ export interface EntraEmulatorOptions {
   /** Users per page of a Graph `/users/delta` round (default 100 [guess]; the service picks it, §11.3). */
   readonly graphDeltaPageSize?: number;
   /**
+   * Members per group object in a Graph `/groups/delta` round (default 100 [guess]): a group with more is
+   * listed again with the next members, as Graph splits a large membership (§11.8).
+   */
+  readonly graphDeltaMembersPerObject?: number;
+  /**
    * How long the directory audit log keeps an entry (§13.4): 30 days with Entra ID P1/P2, the default;
    * 7 with Entra ID Free. Older entries drop out of `/auditLogs/directoryAudits`.
    */
