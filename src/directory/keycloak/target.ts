@@ -287,6 +287,21 @@ export class KeycloakTarget {
     return undefined;
   }
 
+  /**
+   * Gives a mirrored group the name its Entra group has now (tokens carry group names); a name already taken
+   * gets the Entra id appended, as at creation. Answers the name it has, or undefined when both are taken.
+   */
+  async renameGroup(group: TargetGroup, name: string): Promise<string | undefined> {
+    const rep = await this.http.get<Representation>(`/groups/${group.id}`);
+    for (const candidate of [name, `${name} (${group.sourceId})`]) {
+      const answer = await this.http.call("PUT", `/groups/${group.id}`, { ...rep, name: candidate });
+      if (answer.status === 409) continue;
+      await this.#expectDone(Promise.resolve(answer));
+      return candidate;
+    }
+    return undefined;
+  }
+
   /** The users directly in a group. */
   async *groupMembers(groupId: string): AsyncGenerator<TargetUser> {
     for await (const rep of this.#all(`/groups/${groupId}/members`)) yield this.#user(rep);

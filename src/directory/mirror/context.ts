@@ -18,6 +18,7 @@ const KINDS: readonly MirrorActionKind[] = [
   "disable-user",
   "send-onboarding-email",
   "create-group",
+  "rename-group",
   "join-group",
   "leave-group",
   "create-role",

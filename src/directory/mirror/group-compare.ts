@@ -70,8 +70,19 @@ export async function compareGroup(
       mirrored = await ctx.options.target.createGroup(displayName, sourceId);
       if (mirrored) await groups.set(mirrored);
     });
+  } else if (!namedAfter(mirrored, displayName)) {
+    const group = mirrored;
+    // Renamed at Entra: tokens carry group names, so the Keycloak group follows (matched on the id, not the name).
+    await ctx.write({ kind: "rename-group", target: sourceId }, () =>
+      ctx.options.target.renameGroup(group, displayName),
+    );
   }
   return syncMembers(ctx, sourceId, mirrored, want);
+}
+
+/** Whether a Keycloak group carries the Entra name, or that name with the id that creation appends on a clash. */
+function namedAfter(group: TargetGroup, displayName: string): boolean {
+  return group.name === displayName || group.name === `${displayName} (${group.sourceId})`;
 }
 
 /** The keys of the group's transitive user members at the source; undefined when the group is gone (404). */

@@ -21,6 +21,7 @@ export type MirrorActionKind =
   | "disable-user"
   | "send-onboarding-email"
   | "create-group"
+  | "rename-group"
   | "join-group"
   | "leave-group"
   | "create-role"

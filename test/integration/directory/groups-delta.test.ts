@@ -142,12 +142,15 @@ describe("the groups phase reads only what changed", () => {
     const { target, calls } = countedTarget();
     const result = await run(target).apply();
     expect(result.counts["create-group"]).toBe(1);
+    expect(result.counts["rename-group"]).toBe(1);
     expect(result.counts["join-group"]).toBe(2);
-    expect(result.writes).toBe(3);
+    expect(result.writes).toBe(4);
     const after = await targetOf(realm).groups();
     expect(after.size).toBe(GROUPS + 1);
-    // Groups are matched on the Entra id, never on the name: the renamed one is the same Keycloak group.
+    // Groups are matched on the Entra id, never on the name: the renamed one is the same Keycloak group, renamed
+    // (tokens carry group names).
     expect(after.get(g(4))?.id).toBe(before?.id);
+    expect(after.get(g(4))?.name).toBe("Team four, renamed");
     expect(after.get(newcomers)?.name).toBe("Newcomers");
     expect(await comparedGroups(calls)).toEqual([g(4), newcomers].sort());
     expect(await keycloakGroupsOf(4)).toEqual([g(3), g(4)].sort());
