@@ -6,14 +6,17 @@
  */
 import { IdSwitchError } from "../../core/errors.js";
 import type { TargetGroup } from "../types.js";
-import type { RunContext } from "./context.js";
+import { eachLimited, type RunContext } from "./context.js";
 
 /** Compares every group the source lists; returns those that wait for people not mirrored yet. */
 export async function compareAll(ctx: RunContext, groups: MirroredGroups): Promise<Set<string>> {
   const waiting = new Set<string>();
-  for await (const group of ctx.options.source.groups()) {
+  const all = [];
+  for await (const group of ctx.options.source.groups()) all.push(group);
+  // Groups are independent of each other: compared `concurrency` at a time, as users are.
+  await eachLimited(all, ctx.options.concurrency, async (group) => {
     if (!(await compareGroup(ctx, groups, group.id, group.displayName))) waiting.add(group.id);
-  }
+  });
   return waiting;
 }
 

@@ -51,14 +51,14 @@ async function fullRound(ctx: RunContext, resume: Cursor | undefined, presence: 
   let seen = new Set<string>();
   for await (const page of source.groupPages(resume)) {
     if (page.restarted) seen = new Set();
-    for (const change of page.changes) {
-      // A group listed again (a large membership comes in several objects) was compared the first time.
-      if (change.removed || seen.has(change.id)) continue;
-      seen.add(change.id);
+    // A group listed again (a large membership comes in several objects) was compared the first time.
+    const fresh = page.changes.filter((c) => !c.removed && !seen.has(c.id) && seen.add(c.id));
+    // Groups are independent of each other: compared `concurrency` at a time, as users are.
+    await eachLimited(fresh, ctx.options.concurrency, async (change) => {
       const complete = await compareGroup(ctx, groups, change.id, change.displayName ?? change.id);
       if (complete) waiting.delete(change.id);
       else waiting.add(change.id);
-    }
+    });
     await ctx.save(WAITING, [...waiting]);
     await ctx.save(CURSOR, { link: page.resumeAt, round: page.last ? "delta" : page.round });
   }
@@ -117,9 +117,9 @@ async function compareChanged(
     for await (const above of source.groupAncestors(id)) changed.mark(above.id, above.displayName);
   }
   const waiting = new Set<string>();
-  for (const [id, name] of changed.groups) {
+  await eachLimited([...changed.groups], ctx.options.concurrency, async ([id, name]) => {
     if (!(await compareGroup(ctx, groups, id, name ?? id))) waiting.add(id);
-  }
+  });
   return waiting;
 }
 
