@@ -214,15 +214,15 @@ function killHalfway(config, n) {
 async function countRealm(target, realm) {
   let people = 0;
   const keys = new Set();
-  for (let first = 0; ; first += 1000) {
-    const page = await target.http.get(`/users?first=${first}&max=1000&briefRepresentation=false`);
+  for (let first = 0; ; first += 200) {
+    const page = await target.http.get(`/users?first=${first}&max=200&briefRepresentation=false`);
     for (const u of page) {
       const key = u.attributes?.entra_id?.[0];
       if (key === undefined) continue;
       people++;
       keys.add(key);
     }
-    if (page.length < 1000) break;
+    if (page.length < 200) break;
   }
   let line = `${people} mirrored people, ${keys.size} distinct keys (admin API)`;
   const db = process.env.KEYCLOAK_DB;
