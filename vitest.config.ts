@@ -116,6 +116,8 @@ export default defineConfig({
           setupFiles: ["test/setup/fail-on-console.ts", "test/setup/errors-hold-no-secrets.ts"],
           include: [
             "test/integration/keycloak/**/*.test.ts",
+            // Two production-mode nodes of its own, on a database of its own.
+            "test/integration/keycloak-cluster/**/*.test.ts",
             "test/integration/identity/**/*.test.ts",
             "test/integration/signals/**/*.test.ts",
             "test/integration/directory/**/*.test.ts",

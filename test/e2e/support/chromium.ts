@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { inject } from "vitest";
 import { ensureDebianProgram } from "../../support/debian-package.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -22,8 +23,20 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...trustKeycloakCertificate(),
     ],
   });
+}
+
+/**
+ * Production-mode Keycloak serves a certificate of the test CA, which Chromium's own trust store
+ * does not know. Trust exactly that key (the base64 SHA-256 of its SubjectPublicKeyInfo) rather
+ * than ignoring every certificate error; Chromium honours the switch only with a profile directory
+ * of its own (--user-data-dir), which playwright always passes.
+ */
+function trustKeycloakCertificate(): string[] {
+  const tls = inject("keycloakTls");
+  return tls ? [`--ignore-certificate-errors-spki-list=${tls.spkiSha256}`] : [];
 }
 
 /** A fresh browser profile per test: no cookies of the app or of either provider carry over. */

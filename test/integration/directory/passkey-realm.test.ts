@@ -365,7 +365,8 @@ describe("idswitch doctor", () => {
       expect.stringMatching(/smtpServer\.from: .*Invalid sender address 'null'.*Fix: set From/),
     ]);
     expect(code).toBe(1);
-    expect(text).toMatch(/✘ passkeys {2}http:\/\/localhost:\d+\/realms\/\S+ {2}required {2}→ problem/);
+    // The realm's issuer, http in dev mode and https in production mode.
+    expect(text).toContain(`✘ passkeys  ${issuerOf(realm.name)}  required  → problem`);
     expect(text).toMatch(/✘ passkeys {2}realm "[^"]+", smtpServer\.from/);
     expect(text).toContain("Problems with: passkeys.");
   });

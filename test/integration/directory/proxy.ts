@@ -3,7 +3,8 @@
  * admin-API requests: Keycloak failing for a while, without touching the
  * server every other test shares.
  */
-import { createServer, request } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface FailingProxy {
@@ -16,6 +17,9 @@ export interface FailingProxy {
 
 export async function failingProxy(upstream: string): Promise<FailingProxy> {
   const target = new URL(upstream);
+  // Production-mode Keycloak is https only (trusted through NODE_EXTRA_CA_CERTS); the proxy itself
+  // stays plain http on loopback.
+  const request = target.protocol === "https:" ? httpsRequest : httpRequest;
   let remaining = 0;
   let failed = 0;
   const server = createServer((req, res) => {

@@ -152,7 +152,9 @@ describe("Keycloak not answering", () => {
 
   it("health reports the real Keycloak up", async () => {
     await expect(appProvider().health()).resolves.toMatchObject({ provider: "eu", status: "up" });
-    expect(keycloakUrl()).toMatch(/^http:\/\/localhost:\d+$/);
+    // Production mode serves https only (docs/reference/keycloak.md §7.2), dev mode http.
+    const scheme = inject("keycloakMode") === "production" ? "https" : "http";
+    expect(keycloakUrl()).toMatch(new RegExp(`^${scheme}://localhost:\\d+$`));
   });
 });
 
