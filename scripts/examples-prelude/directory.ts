@@ -3,6 +3,7 @@
 import type {
   BrakeReport,
   DirectorySource,
+  GroupChange,
   KeycloakTarget,
   Mirror,
   MirrorResult,
@@ -37,5 +38,10 @@ export declare function loadCheckpoint(): Promise<ResumePoint | undefined>;
 export declare function saveCheckpoint(point: ResumePoint): Promise<void>;
 export declare function applyPage(page: UserPage): Promise<void>;
 export declare function forgetSeenUsers(): void;
+/** The groups reader's side of a delta round: where it resumes, what it does with a page. */
+export declare const resumeAt: ResumePoint | undefined;
+export declare const link: string | undefined;
+export declare function applyGroups(changes: readonly GroupChange[]): Promise<void>;
+export declare function compareEveryGroup(): void;
 export declare function approve(brake: BrakeReport | undefined): Promise<boolean>;
 export declare function askSomeone(brake: BrakeReport | undefined): void;
