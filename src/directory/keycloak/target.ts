@@ -279,7 +279,12 @@ export class KeycloakTarget {
         name: candidate,
         attributes: { [this.options.groupAttribute]: [sourceId] },
       });
-      if (answer.status === 409) continue;
+      if (answer.status === 409) {
+        // Taken by this very group (a create or an import whose answer was lost): it is the one, not a clash.
+        const mine = await this.#topLevelGroup(candidate);
+        if (mine?.sourceId === sourceId) return mine;
+        continue;
+      }
       const id = answer.headers.get("location")?.split("/").pop();
       if (!id) throw this.#malformed();
       return { id, name: candidate, sourceId };
@@ -300,6 +305,23 @@ export class KeycloakTarget {
       return candidate;
     }
     return undefined;
+  }
+
+  /** The top-level group of exactly that name, if any. */
+  async #topLevelGroup(name: string): Promise<TargetGroup | undefined> {
+    const query = new URLSearchParams({ search: name, exact: "true", briefRepresentation: "false" });
+    const found = (await this.http.get<Representation[]>(`/groups?${query}`)) ?? [];
+    const rep = found.find((g) => g.name === name && g.parentId === undefined);
+    const sourceId = firstValue(rep?.attributes, this.options.groupAttribute);
+    return rep && typeof rep.id === "string" && sourceId ? { id: rep.id, name, sourceId } : undefined;
+  }
+
+  /**
+   * The path a person is put in the group by at creation (`/name`), or undefined when the name holds a
+   * slash: Keycloak reads that as nesting, so the group is joined afterwards instead.
+   */
+  groupPath(group: TargetGroup): string | undefined {
+    return group.name.includes("/") ? undefined : `/${group.name}`;
   }
 
   /** The users directly in a group. */

@@ -54,6 +54,7 @@ interface Joinable {
 }
 
 export class BulkCreate {
+  readonly #target: Importer;
   /** Keys the realm holds: read at the start of the round, grown by every import. */
   readonly #present: SeenKeys;
   /** The groups each person is put in at creation (indexes into `#groups`), by key. */
@@ -61,7 +62,13 @@ export class BulkCreate {
   readonly #groups: readonly Joinable[];
   #batch = FIRST_BATCH;
 
-  private constructor(present: SeenKeys, groupsOf?: Map<string, number[]>, groups: Joinable[] = []) {
+  private constructor(
+    target: Importer,
+    present: SeenKeys,
+    groupsOf?: Map<string, number[]>,
+    groups: Joinable[] = [],
+  ) {
+    this.#target = target;
     this.#present = present;
     this.#groupsOf = groupsOf;
     this.#groups = groups;
@@ -76,10 +83,10 @@ export class BulkCreate {
     if (ctx.dryRun || !canImport(target)) return undefined;
     const present = new SeenKeys(source.tenantId);
     for await (const user of target.mirroredUsers()) if (user.key) present.add(user.key);
-    if (!ctx.options.groups) return new BulkCreate(present);
+    if (!ctx.options.groups) return new BulkCreate(target, present);
     const groups = await ensureGroups(ctx, target);
-    const { groupsOf, joinable } = await membershipIndex(ctx, groups);
-    return new BulkCreate(present, groupsOf, joinable);
+    const { groupsOf, joinable } = await membershipIndex(ctx, target, groups);
+    return new BulkCreate(target, present, groupsOf, joinable);
   }
 
   /**
@@ -97,7 +104,7 @@ export class BulkCreate {
       else rest.push(change);
     }
     const created: BulkCreated[] = [];
-    const budget = (ctx.options.target as unknown as Importer).http.budgetMs;
+    const budget = this.#target.http.budgetMs;
     let next = 0;
     let failure: unknown;
     const lane = async () => {
@@ -134,7 +141,7 @@ export class BulkCreate {
     created: BulkCreated[],
     rest: UserChange[],
   ): Promise<void> {
-    const { target, emailVerified, onboarding } = ctx.options;
+    const { emailVerified, onboarding } = ctx.options;
     const groupsOf = (key: string) =>
       (this.#groupsOf?.get(key) ?? []).map((g) => this.#groups[g] as Joinable);
     const people: NewUser[] = batch.map((user) => ({
@@ -143,7 +150,7 @@ export class BulkCreate {
       requiredActions: onboarding.requiredActions,
       groups: groupsOf(user.key).map((g) => g.path),
     }));
-    const answer = await (target as unknown as Importer).importUsers(people);
+    const answer = await this.#target.importUsers(people);
     if (answer === undefined) {
       // Refused as a whole, nothing written: halve until the one person it is about goes one by one.
       if (batch.length === 1) rest.push({ kind: "upsert", user: batch[0] as SourceUser });
@@ -170,7 +177,10 @@ export class BulkCreate {
   }
 }
 
-type Importer = Pick<KeycloakTarget, "importUsers" | "importGroups" | "groups" | "createGroup" | "http">;
+type Importer = Pick<
+  KeycloakTarget,
+  "importUsers" | "importGroups" | "groups" | "createGroup" | "groupPath" | "http"
+>;
 
 function canImport(target: unknown): target is Importer {
   const t = target as Partial<Importer>;
@@ -215,18 +225,20 @@ async function ensureGroups(
 
 /**
  * Who is in which group, transitively (Keycloak's groups hold the flattened Entra nesting, groups.ts).
- * A name with a slash is not a usable path: that group's members join in the groups phase instead.
+ * A group without a path to join it by at creation has its members joined in the groups phase instead.
  */
 async function membershipIndex(
   ctx: RunContext,
+  target: Importer,
   groups: Array<{ source: SourceGroup; group: TargetGroup | undefined }>,
 ): Promise<{ groupsOf: Map<string, number[]>; joinable: Joinable[] }> {
   const { source } = ctx.options;
   const groupsOf = new Map<string, number[]>();
   const joinable: Joinable[] = [];
   for (const { source: group, group: mirrored } of groups) {
-    if (!mirrored || mirrored.name.includes("/")) continue;
-    const index = joinable.push({ path: `/${mirrored.name}`, sourceId: group.id }) - 1;
+    const path = mirrored && target.groupPath(mirrored);
+    if (!path) continue;
+    const index = joinable.push({ path, sourceId: group.id }) - 1;
     for await (const oid of source.groupUsers(group.id, true)) {
       const key = `${source.tenantId}:${oid.toLowerCase()}`;
       const list = groupsOf.get(key);

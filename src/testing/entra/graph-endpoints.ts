@@ -111,17 +111,7 @@ export function userMemberOf(
   transitive: boolean,
   groupsOnly: boolean,
 ): Json {
-  const user = requireUser(core, caller, id);
-  const select = groupsOnly
-    ? parseSelect(ctx.url.searchParams, "group")
-    : parseSelect(ctx.url.searchParams, "directoryObject");
-  const ids = transitive
-    ? core.graph.groups.transitiveMemberOf(user.oid)
-    : core.graph.groups.memberOf(user.oid);
-  const set = groupsOnly ? "groups" : "directoryObjects";
-  return collection(core, ctx, contextUrl(core, set, select), () =>
-    ids.map((group) => directoryObjectJson(core, group, select)),
-  );
+  return memberOf(core, ctx, requireUser(core, caller, id).oid, transitive, groupsOnly);
 }
 
 /**
@@ -136,13 +126,23 @@ export function groupMemberOf(
   transitive: boolean,
   groupsOnly: boolean,
 ): Json {
-  const group = requireGroup(core, caller, id);
+  return memberOf(core, ctx, requireGroup(core, caller, id).id, transitive, groupsOnly);
+}
+
+/** The groups above a user or a group, as either memberOf endpoint answers them. */
+function memberOf(
+  core: Core,
+  ctx: RequestContext,
+  objectId: string,
+  transitive: boolean,
+  groupsOnly: boolean,
+): Json {
   const select = parseSelect(ctx.url.searchParams, groupsOnly ? "group" : "directoryObject");
   const ids = transitive
-    ? core.graph.groups.transitiveMemberOf(group.id)
-    : core.graph.groups.memberOf(group.id);
+    ? core.graph.groups.transitiveMemberOf(objectId)
+    : core.graph.groups.memberOf(objectId);
   return collection(core, ctx, contextUrl(core, groupsOnly ? "groups" : "directoryObjects", select), () =>
-    ids.map((parent) => directoryObjectJson(core, parent, select)),
+    ids.map((group) => directoryObjectJson(core, group, select)),
   );
 }
 

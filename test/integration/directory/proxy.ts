@@ -1,7 +1,8 @@
 /**
  * A small HTTP proxy in front of Keycloak that answers 503 to the next N
- * admin-API requests: Keycloak failing for a while, without touching the
- * server every other test shares.
+ * admin-API requests (Keycloak failing for a while), or lets a request
+ * through and throws its answer away (Keycloak made it, the caller never
+ * heard), without touching the server every other test shares.
  */
 import { createServer, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -12,6 +13,9 @@ export interface FailingProxy {
   /** The next `count` requests under `/admin/` answer 503. */
   fail(count: number): void;
   readonly failed: number;
+  /** The first request `match` accepts reaches Keycloak; its answer is replaced by a 502. */
+  loseAnswer(match: (method: string, path: string) => boolean): void;
+  readonly lost: number;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,8 @@ export async function failingProxy(upstream: string): Promise<FailingProxy> {
   const request = target.protocol === "https:" ? httpsRequest : httpRequest;
   let remaining = 0;
   let failed = 0;
+  let losing: ((method: string, path: string) => boolean) | undefined;
+  let lost = 0;
   const server = createServer((req, res) => {
     if (remaining > 0 && req.url?.startsWith("/admin/")) {
       remaining--;
@@ -30,6 +36,8 @@ export async function failingProxy(upstream: string): Promise<FailingProxy> {
       res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable");
       return;
     }
+    const lose = losing?.(req.method ?? "", req.url ?? "") === true;
+    if (lose) losing = undefined;
     const forward = request(
       {
         host: target.hostname,
@@ -39,6 +47,12 @@ export async function failingProxy(upstream: string): Promise<FailingProxy> {
         headers: { ...req.headers, host: target.host },
       },
       (answer) => {
+        if (lose) {
+          lost++;
+          answer.resume();
+          res.writeHead(502).end();
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -55,6 +69,12 @@ export async function failingProxy(upstream: string): Promise<FailingProxy> {
     },
     get failed() {
       return failed;
+    },
+    loseAnswer: (match) => {
+      losing = match;
+    },
+    get lost() {
+      return lost;
     },
     close: () =>
       new Promise((resolve) => {
