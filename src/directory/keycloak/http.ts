@@ -50,7 +50,7 @@ export class KeycloakHttp {
       clientId: input.clientId,
       clientSecret: input.clientSecret,
       now: input.runtime.now,
-      send: (url, init) => this.#send(url, init),
+      send: (url, init, answers) => this.#send(url, init, answers),
       refused: (status, json) => this.#refused(status, json),
     });
   }
@@ -71,7 +71,8 @@ export class KeycloakHttp {
 
   /**
    * `{base}/admin/realms/{realm}{path}`, answered: 2xx, 404, 409 or another status in `accepted`;
-   * anything else throws.
+   * anything else throws. A status in `accepted` is an answer, never retried (a 500 the caller
+   * expects is not an outage).
    */
   async call(
     method: string,
@@ -79,7 +80,7 @@ export class KeycloakHttp {
     body?: unknown,
     accepted: readonly number[] = [],
   ): Promise<KeycloakAnswer> {
-    const response = await this.#admin.request(method, path, body);
+    const response = await this.#admin.request(method, path, body, accepted);
     const json = await readJson(response);
     const { status } = response;
     if (response.ok || status === 404 || status === 409 || accepted.includes(status)) {
@@ -99,7 +100,7 @@ export class KeycloakHttp {
    * One request, tried again while Keycloak fails (network, 5xx, 429) up to
    * `attempts` times; the last failing answer is returned for the caller to report.
    */
-  async #send(url: string, init: RequestInit): Promise<Response> {
+  async #send(url: string, init: RequestInit, answers: readonly number[] = []): Promise<Response> {
     const { runtime, attempts } = this.#input;
     for (let attempt = 1; ; attempt++) {
       this.calls++;
@@ -111,9 +112,8 @@ export class KeycloakHttp {
         await this.#pause(attempt);
         continue;
       }
-      if (!isTransient(response.status) || attempt >= attempts || once(init, url, response.status)) {
-        return response;
-      }
+      const { status } = response;
+      if (!isTransient(status) || attempt >= attempts || answers.includes(status)) return response;
       await response.body?.cancel().catch(() => {});
       await this.#pause(attempt);
     }
@@ -180,15 +180,6 @@ export class KeycloakHttp {
       cause: answer,
     });
   }
-}
-
-/**
- * A realm partial import that meets a conflict it did not foresee (two people with one e-mail address)
- * answers a plain 500 and commits nothing (one transaction per request; observed with Keycloak 26.7.3).
- * Sending it again cannot help: the caller splits the batch instead. 502, 503, 504 and 429 are retried.
- */
-function once(init: RequestInit, url: string, status: number): boolean {
-  return status === 500 && init.method === "POST" && url.endsWith("/partialImport");
 }
 
 function isTransient(status: number): boolean {

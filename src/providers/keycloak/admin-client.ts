@@ -12,8 +12,15 @@
  */
 import type { IdSwitchError } from "../../core/errors.js";
 
-/** Sends one request and returns the answer; failures it cannot answer it throws, already translated. */
-export type AdminTransport = (url: string, init: RequestInit) => Promise<Response>;
+/**
+ * Sends one request and returns the answer; failures it cannot answer it throws, already translated.
+ * `answers`: statuses the caller takes as an answer, so a transport that retries must not retry them.
+ */
+export type AdminTransport = (
+  url: string,
+  init: RequestInit,
+  answers?: readonly number[],
+) => Promise<Response>;
 
 export interface KeycloakAdminClientInput {
   /** The realm's issuer, `{base}/realms/{realm}`: the token endpoint and the admin API hang off it. */
@@ -51,15 +58,20 @@ export class KeycloakAdminClient {
    * 401 is tried once more with a fresh token: the cached one may have been
    * revoked or may have expired early (a server clock ahead of ours).
    */
-  async request(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await this.#request(method, path, body);
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    answers: readonly number[] = [],
+  ): Promise<Response> {
+    const response = await this.#request(method, path, body, answers);
     if (response.status !== 401) return response;
     await response.body?.cancel().catch(() => {});
     this.#token = undefined;
-    return this.#request(method, path, body);
+    return this.#request(method, path, body, answers);
   }
 
-  async #request(method: string, path: string, body: unknown): Promise<Response> {
+  async #request(method: string, path: string, body: unknown, answers: readonly number[]): Promise<Response> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${await this.#accessToken()}`,
       accept: "application/json",
@@ -69,7 +81,7 @@ export class KeycloakAdminClient {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return this.#input.send(`${this.#adminBase}${path}`, init);
+    return this.#input.send(`${this.#adminBase}${path}`, init, answers);
   }
 
   async #accessToken(): Promise<string> {
