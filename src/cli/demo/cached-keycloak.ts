@@ -13,7 +13,7 @@
  * runs from a chunk (`dist/run-*.js`) whose depth differs from the source's.
  */
 import { access } from "node:fs/promises";
-import { homedir } from "node:os";
+import { constants, homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { packageRoot } from "../package-root.js";
@@ -86,6 +86,26 @@ export function stopOnSignals(server: StartedKeycloak): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     off();
     void server.stop().finally(() => process.kill(process.pid, signal));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return off;
+}
+
+/**
+ * Until the returned function is called, SIGINT or SIGTERM ends the process through `process.exit`
+ * (status 128 + the signal's number, as a shell reports it), so that the "exit" listener
+ * scripts/keycloak.mjs keeps while it starts a server kills that server's process group: a signal
+ * ending Node by default skips "exit" listeners, and Keycloak would outlive a Ctrl+C during its start.
+ */
+export function exitOnSignals(): () => void {
+  const off = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    off();
+    process.exit(128 + (constants.signals[signal] ?? 0));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -5,7 +5,13 @@
  * distribution `npm test` cached can be started; otherwise the Keycloak-lite
  * emulator.
  */
-import { findCachedKeycloak, KEYCLOAK_PORT, startCachedKeycloak, stopOnSignals } from "./cached-keycloak.js";
+import {
+  exitOnSignals,
+  findCachedKeycloak,
+  KEYCLOAK_PORT,
+  startCachedKeycloak,
+  stopOnSignals,
+} from "./cached-keycloak.js";
 import { keycloakSpare } from "./keycloak-spare.js";
 import { liteSpare } from "./lite-spare.js";
 import { narrator } from "./narrator.js";
@@ -115,12 +121,20 @@ async function chooseSpare({
     write("Starting the real Keycloak 26.7.3 from the cache of `npm test` (20–90 s; --lite skips it)…");
     try {
       const started = performance.now();
-      const server = await startCachedKeycloak(found);
+      const whileStarting = signals ? exitOnSignals() : () => {};
+      const server = await startCachedKeycloak(found).catch((err: unknown) => {
+        whileStarting();
+        throw err;
+      });
+      // Handed over with no moment between without a listener (Node would restore the default,
+      // and a signal then ends the process, Keycloak left running), and before the announcement:
+      // whoever reads it may signal at once (the e2e test does).
+      const off = signals ? stopOnSignals(server) : () => {};
+      whileStarting();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       write(
         `Keycloak is up at ${server.url} in ${seconds} s (process group ${server.pid}; stopped after the demo).`,
       );
-      const off = signals ? stopOnSignals(server) : () => {};
       const stop = () => {
         off();
         return server.stop();
