@@ -637,7 +637,8 @@ async function makeCertificates(files) {
   if (!findOnPath("openssl")) throw new Error("openssl is not on PATH: it makes the test CA");
   const dir = path.dirname(files.ca);
   await run("openssl", [
-    ...["req", "-quiet", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", String(CERT_DAYS)],
+    // No `-quiet`: OpenSSL 3.0 (Debian 12's) does not know it for `req`; the progress dots go to stderr.
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", String(CERT_DAYS)],
     ...["-keyout", files.caKey, "-out", files.ca, "-subj", "/CN=idswitch test CA (loopback only)"],
     ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
   ]);
@@ -656,7 +657,6 @@ async function makeCertificates(files) {
   await run("openssl", [
     ...[
       "req",
-      "-quiet",
       "-newkey",
       "rsa:2048",
       "-nodes",
