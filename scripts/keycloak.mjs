@@ -655,18 +655,7 @@ async function makeCertificates(files) {
     ].join("\n"),
   );
   await run("openssl", [
-    ...[
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      files.key,
-      "-out",
-      csr,
-      "-subj",
-      "/CN=localhost",
-    ],
+    ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key, "-out", csr, "-subj", "/CN=localhost"],
   ]);
   await run("openssl", [
     ...["x509", "-req", "-in", csr, "-CA", files.ca, "-CAkey", files.caKey, "-CAcreateserial"],
