@@ -214,6 +214,65 @@ export const AADSTS = {
     section: "§6.4 [guess: which code Entra uses for another client's grant]",
   }),
 
+  // ---- on-behalf-of (§3.5): the `assertion` a middle tier presents ---------------------------
+  // Unlike a client assertion (§9.2, `invalid_client`), a bad user assertion is a bad grant: every
+  // published OBO answer says `invalid_grant` (§3.5).
+  obo_assertion_invalid: row({
+    code: 50013,
+    error: "invalid_grant",
+    status: 400,
+    authorize: "page",
+    message: "Assertion is invalid because of various reasons: {why}.", // [guess] wording; the code is the error reference's InvalidAssertion
+    section: "§3.5 [guess: text]",
+  }),
+  obo_assertion_key_not_found: row({
+    code: 50013,
+    error: "invalid_grant",
+    status: 400,
+    authorize: "page",
+    // The published answer is cut off after "The key was not found., Please visit t": abbreviated here.
+    message: "Assertion failed signature validation. [Reason - The key was not found.]",
+    section: "§3.5 (Microsoft Q&A 1515922, abbreviated)",
+  }),
+  obo_assertion_bad_signature: row({
+    code: 50013,
+    error: "invalid_grant",
+    status: 400,
+    authorize: "page",
+    message:
+      "Assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '{thumbprint}', Found key 'Start={start}, End={end}']",
+    section: "§3.5 (microsoft-authentication-library-for-dotnet#1317)",
+  }),
+  obo_assertion_audience: row({
+    code: 500131,
+    error: "invalid_grant",
+    status: 400,
+    authorize: "page",
+    message:
+      "Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '{audience}' and the expected audience is '{expected}' or one of the Application Uris of this application with App ID '{clientId}'({appName}). The downstream client must request a token for the expected audience (the application that made the OBO request) and this application should use that token as the assertion.",
+    section:
+      "§3.5 (microsoft-teams-apps-company-communicator#214, microsoft-authentication-library-for-java#38)",
+  }),
+  obo_assertion_expired: row({
+    code: 500133,
+    error: "invalid_grant",
+    status: 400,
+    authorize: "page",
+    message:
+      "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: {now}, expiry time of assertion {expiry}.",
+    section: "§3.5 (msgraph-sdk-dotnet#2551)",
+  }),
+  consent_missing: row({
+    code: 65001,
+    error: "invalid_grant",
+    status: 400,
+    suberror: "consent_required",
+    authorize: "redirect", // [guess] with `error_uri`, like the other rows: the captures are abridged
+    message:
+      "The user or administrator has not consented to use the application with ID '{clientId}' named '{appName}'. Send an interactive authorization request for this user and resource.",
+    section: "§3.5, §6.4 (65001)",
+  }),
+
   // ---- authorization codes and PKCE -----------------------------------------------------------
   code_redeemed: row({
     code: 54005,

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { type RegisteredCertificate, registerCertificate } from "./app-certificates.js";
 import { GUID, guid, msaObjectId, randomBase64Url } from "./ids.js";
+import { GRAPH_APP_ID } from "./scopes.js";
 import type {
   EntraAppOptions,
   EntraAppState,
@@ -43,6 +44,8 @@ export interface AppRecord {
   readonly accessTokenVersion: 1 | 2;
   readonly multiTenant: boolean;
   readonly appRoles: readonly string[];
+  /** Delegated permissions the app exposes as an API (`oauth2PermissionScopes` values); empty: not declared. */
+  readonly scopes: readonly string[];
   readonly groupMembershipClaims: "None" | "SecurityGroup" | "All";
   readonly removeUnverifiedEmailClaim: boolean;
   state: EntraAppState;
@@ -90,6 +93,13 @@ export class Directory {
   readonly #grants = new Map<string, Set<string>>();
   /** App roles given to groups (§11.5): group id → api client id → role values. */
   readonly #groupRoles = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Delegated permission grants set by a test, `client|api` → scope values. A pair not in the map has the
+   * emulator's default: consent to everything the API exposes (the emulator has no consent prompt).
+   */
+  readonly #consents = new Map<string, readonly string[]>();
+  /** Conditional Access policies requiring MFA, by the client id of the API they protect (§3.5). */
+  readonly #mfaPolicies = new Map<string, string>();
 
   /** The tenant path segment (§1.1); `undefined` is an unknown (or deleted) tenant: 90002. */
   resolve(segment: string): Authority | undefined {
@@ -181,6 +191,7 @@ export class Directory {
       accessTokenVersion: options.accessTokenVersion ?? 1,
       multiTenant,
       appRoles: options.appRoles ?? [],
+      scopes: [...(options.scopes ?? [])],
       groupMembershipClaims: options.groupMembershipClaims ?? "None",
       removeUnverifiedEmailClaim: options.removeUnverifiedEmailClaim ?? multiTenant,
       state: "enabled",
@@ -262,6 +273,46 @@ export class Directory {
 
   grantedAppRoles(clientAppId: string, apiClientId: string): string[] {
     return [...(this.#grants.get(`${clientAppId.toLowerCase()}|${apiClientId.toLowerCase()}`) ?? [])];
+  }
+
+  /**
+   * The delegated permissions `clientAppId` holds on `apiClientId` (§3.5): `undefined` is the emulator's
+   * default, everything the API exposes; an empty list is no consent at all.
+   */
+  consentedScopes(clientAppId: string, apiClientId: string): readonly string[] | undefined {
+    return this.#consents.get(`${clientAppId.toLowerCase()}|${apiClientId.toLowerCase()}`);
+  }
+
+  /** `undefined` restores the default (consent to every scope the API exposes). */
+  setConsent(clientAppId: string, apiClientId: string, scopes: readonly string[] | undefined): void {
+    if (!this.app(clientAppId)) throw new TypeError(`setConsent: unknown client app ${clientAppId}`);
+    this.#requireApi("setConsent", apiClientId);
+    const key = `${clientAppId.toLowerCase()}|${apiClientId.toLowerCase()}`;
+    if (scopes === undefined) this.#consents.delete(key);
+    else this.#consents.set(key, [...scopes]);
+  }
+
+  /** The id of the Conditional Access policy that requires MFA for `apiClientId`, if any (§3.5). */
+  mfaPolicy(apiClientId: string): string | undefined {
+    return this.#mfaPolicies.get(apiClientId.toLowerCase());
+  }
+
+  setMfaPolicy(apiClientId: string, policyId: string | undefined): void {
+    this.#requireApi("setConditionalAccess", apiClientId);
+    if (policyId === undefined) {
+      this.#mfaPolicies.delete(apiClientId.toLowerCase());
+      return;
+    }
+    if (!GUID.test(policyId)) {
+      throw new TypeError(`setConditionalAccess: the policy id must be a GUID, got "${policyId}"`);
+    }
+    this.#mfaPolicies.set(apiClientId.toLowerCase(), policyId.toLowerCase());
+  }
+
+  /** A registered app, or Microsoft Graph (the emulator serves Graph without registering it, §11). */
+  #requireApi(caller: string, apiClientId: string): void {
+    if (apiClientId.toLowerCase() === GRAPH_APP_ID) return;
+    this.requireApp(apiClientId, caller);
   }
 
   requireUser(oid: string, caller: string): UserRecord {

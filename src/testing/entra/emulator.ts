@@ -2,7 +2,7 @@
  * `createEntraEmulator()`: a Microsoft Entra ID (login.microsoftonline.com)
  * stand-in on 127.0.0.1 for tests. It serves the v2 protocol — discovery,
  * keys, authorize with a sign-in page, token (code, refresh, client
- * credentials, device code), device code, logout — with the payload shapes
+ * credentials, device code, on-behalf-of), device code, logout — with the payload shapes
  * and AADSTS answers of docs/reference/entra-id.md, and lets a test set account, app and
  * tenant states, rotate keys and inject faults.
  */
@@ -146,6 +146,38 @@ export interface EntraEmulator extends EntraGraphControl {
    * entra.grantAppRoles(service.clientId, api.clientId, ["Orders.Read"]);
    */
   grantAppRoles(clientAppId: string, apiClientId: string, roles: readonly string[]): void;
+
+  /**
+   * The delegated permissions (scope values) `clientAppId` holds on the API `apiClientId` — the
+   * consent the on-behalf-of grant checks (docs/reference/entra-id.md §3.5). By default a client holds every
+   * scope the API declares (`addApp({ scopes })`), as after admin consent; the emulator has no consent
+   * prompt. `[]` is no consent at all: an on-behalf-of request for the API is then AADSTS65001
+   * (`invalid_grant`, `consent_required`). `undefined` restores the default. `apiClientId` may be Microsoft
+   * Graph's app id, `00000003-0000-0000-c000-000000000000`.
+   *
+   * @example
+   * const downstream = entra.addApp({ tenantId: tenant.id, identifierUri: "api://downstream", scopes: ["Orders.Read"] });
+   * entra.setConsent(web.clientId, downstream.clientId, []); // web's on-behalf-of: invalid_grant AADSTS65001
+   * entra.setConsent(web.clientId, downstream.clientId, ["Orders.Read"]); // Orders.Read only
+   * entra.setConsent(web.clientId, downstream.clientId, undefined); // everything it exposes again
+   */
+  setConsent(clientAppId: string, apiClientId: string, scopes: readonly string[] | undefined): void;
+
+  /**
+   * A Conditional Access policy on the API `apiClientId`: `grant: "mfa"` requires multifactor
+   * authentication, so an on-behalf-of request for the API is AADSTS50076 (`invalid_grant`,
+   * `basic_action`) with the claims challenge `{"access_token":{"capolids":{"essential":true,"values":[id]}}}`
+   * (docs/reference/entra-id.md §3.5). The emulator's sign-in has no MFA step, so nothing satisfies the
+   * policy; `undefined` removes it. `id` is the policy's object id (a GUID).
+   *
+   * @example
+   * entra.setConditionalAccess(api.clientId, { id: "6c7a1b2c-0000-4000-8000-00000000ca01", grant: "mfa" });
+   * entra.setConditionalAccess(api.clientId, undefined); // lifted
+   */
+  setConditionalAccess(
+    apiClientId: string,
+    policy: { readonly id: string; readonly grant: "mfa" } | undefined,
+  ): void;
 
   /**
    * Puts an account in a state; the sign-in page and the token endpoint answer with its AADSTS code.
@@ -315,6 +347,8 @@ export async function createEntraEmulator(options: EntraEmulatorOptions = {}): P
     },
     grantAppRoles: (clientAppId, apiClientId, roles) =>
       directory.grantAppRoles(clientAppId, apiClientId, roles),
+    setConsent: (clientAppId, apiClientId, scopes) => directory.setConsent(clientAppId, apiClientId, scopes),
+    setConditionalAccess: (apiClientId, policy) => directory.setMfaPolicy(apiClientId, policy?.id),
     setUserState(oid, state, stateOptions = {}) {
       const user = directory.requireUser(oid, "setUserState");
       const initiator = auditInitiator(core, user, stateOptions); // checked before anything changes

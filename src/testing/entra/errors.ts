@@ -11,21 +11,40 @@ import { errorPage, type PageError } from "./pages.js";
 import type { Protocol } from "./protocol.js";
 import type { EntraEmulatorOptions } from "./types.js";
 
+/** What a refusal carries besides its row and texts. */
+export interface ProblemExtras {
+  /**
+   * The `claims` member (§6.1): a claims challenge, as a JSON string, that the client must send back on its
+   * next authorize request (Conditional Access, §3.5).
+   */
+  readonly claims?: string;
+}
+
 export class EntraProblem extends Error {
   readonly situation: Situation;
   readonly params: Readonly<Record<string, string>>;
+  readonly extras: ProblemExtras;
 
-  constructor(situation: Situation, params: Readonly<Record<string, string>> = {}) {
+  constructor(
+    situation: Situation,
+    params: Readonly<Record<string, string>> = {},
+    extras: ProblemExtras = {},
+  ) {
     super(`AADSTS${AADSTS[situation].code} (${situation})`);
     this.name = "EntraProblem";
     this.situation = situation;
     this.params = params;
+    this.extras = extras;
   }
 }
 
 /** Throws the table's answer for `situation`. */
-export function fail(situation: Situation, params: Readonly<Record<string, string>> = {}): never {
-  throw new EntraProblem(situation, params);
+export function fail(
+  situation: Situation,
+  params: Readonly<Record<string, string>> = {},
+  extras: ProblemExtras = {},
+): never {
+  throw new EntraProblem(situation, params, extras);
 }
 
 export interface ErrorStyle {
@@ -47,6 +66,7 @@ export interface DescribedProblem {
   readonly description: string;
   readonly errorUri: string | undefined;
   readonly timestamp: string;
+  readonly claims: string | undefined;
 }
 
 /** `protocol` 1: the v1 token endpoint's top-level strings (`v1Error`, §6.5); an override still wins. */
@@ -77,6 +97,7 @@ export function describeProblem(
     description: `${message}${separator}${suffix}`,
     errorUri: row.errorUri === false ? undefined : `${style.url}/error?code=${row.code}`,
     timestamp,
+    claims: problem.extras.claims,
   };
 }
 
@@ -85,7 +106,10 @@ function fill(template: string, params: Readonly<Record<string, string>>): strin
   return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => params[name] ?? whole);
 }
 
-/** §6.1, in the service's field order; `error_codes` are integers. */
+/**
+ * §6.1, in the service's field order; `error_codes` are integers. `claims` comes before `suberror`, as in
+ * the published claims-challenge answers (§3.5).
+ */
 export function errorBody(described: DescribedProblem, ctx: RequestContext): Record<string, unknown> {
   const body: Record<string, unknown> = {
     error: described.error,
@@ -96,6 +120,7 @@ export function errorBody(described: DescribedProblem, ctx: RequestContext): Rec
     correlation_id: ctx.correlationId,
   };
   if (described.errorUri) body.error_uri = described.errorUri;
+  if (described.claims !== undefined) body.claims = described.claims;
   if (described.suberror) body.suberror = described.suberror;
   return body;
 }

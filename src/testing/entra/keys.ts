@@ -14,6 +14,7 @@ import { exportJWK } from "jose";
 import { selfSignedCertificate } from "./certificate.js";
 
 const generateRsa = promisify(generateKeyPair);
+const CERTIFICATE_YEARS = 5;
 
 export interface SigningKey {
   readonly kid: string;
@@ -22,6 +23,9 @@ export interface SigningKey {
   readonly e: string;
   /** Standard base64 DER of the certificate (`x5c[0]`). */
   readonly x5c: string;
+  /** The certificate's validity, epoch ms: what a 50013 "Found key 'Start=…, End=…'" quotes (§3.5). */
+  readonly notBefore: number;
+  readonly notAfter: number;
 }
 
 interface WorkKeys {
@@ -33,14 +37,22 @@ interface WorkKeys {
 async function createSigningKey(now: number, commonName: string): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateRsa("rsa", { modulusLength: 2048 });
   const notBefore = new Date(Math.floor(now / 1000) * 1000 - 86_400_000);
-  const certificate = selfSignedCertificate(publicKey, privateKey, { commonName, notBefore, years: 5 });
+  const certificate = selfSignedCertificate(publicKey, privateKey, {
+    commonName,
+    notBefore,
+    years: CERTIFICATE_YEARS,
+  });
   const jwk = await exportJWK(publicKey);
+  const notAfter = new Date(notBefore);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERTIFICATE_YEARS);
   return {
     kid: certificate.thumbprint,
     privateKey,
     n: jwk.n ?? "",
     e: jwk.e ?? "",
     x5c: certificate.der.toString("base64"),
+    notBefore: notBefore.getTime(),
+    notAfter: notAfter.getTime(),
   };
 }
 
@@ -67,6 +79,15 @@ export class KeyRing {
 
   async workKeys(): Promise<readonly SigningKey[]> {
     return (await this.#work).published;
+  }
+
+  /**
+   * A published key by `kid` — work keys, and the MSA key once it exists — or `undefined`: what
+   * validating a token the emulator issued needs (the on-behalf-of assertion, §3.5).
+   */
+  async publishedKey(kid: string): Promise<SigningKey | undefined> {
+    const published = [...(await this.#work).published, ...(this.#msa ? [await this.#msa] : [])];
+    return published.find((key) => key.kid === kid);
   }
 
   msaKey(): Promise<SigningKey> {

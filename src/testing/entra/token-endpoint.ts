@@ -1,6 +1,6 @@
 /**
  * `POST /{tenant}/oauth2/v2.0/token` and the v1 `/{tenant}/oauth2/token`
- * (docs/reference/entra-id.md §3, §1.3): dispatch by `grant_type` and the one place where
+ * (docs/reference/entra-id.md §3, §1.3, §3.5 on-behalf-of): dispatch by `grant_type` and the one place where
  * refusals become the §6.1 JSON body with the token endpoint's headers
  * (§1.7) — with the v1 top-level `error` strings on v1 (§6.5).
  */
@@ -11,6 +11,7 @@ import { EntraProblem, fail, problemJson } from "./errors.js";
 import { authorizationCodeGrant } from "./grant-authorization-code.js";
 import { clientCredentialsGrant } from "./grant-client-credentials.js";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./grant-device-code.js";
+import { JWT_BEARER_GRANT, onBehalfOfGrant } from "./grant-on-behalf-of.js";
 import { refreshTokenGrant } from "./grant-refresh-token.js";
 import type { Grant, Telemetry } from "./grant-support.js";
 import { json, type Reply, type RequestContext, tokenHeaders } from "./http.js";
@@ -21,6 +22,8 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
+  // On-behalf-of is Entra's one user-token exchange; RFC 8693 token exchange falls to 70003 (§3.5).
+  [JWT_BEARER_GRANT]: onBehalfOfGrant,
 };
 
 export async function tokenReply(

@@ -172,6 +172,14 @@ export interface EntraAppOptions {
   readonly multiTenant?: boolean;
   /** App roles this app defines as an API (`roles` in tokens for it). */
   readonly appRoles?: readonly string[];
+  /**
+   * Delegated permissions this app exposes as an API ("Expose an API", the manifest's
+   * `oauth2PermissionScopes` values), e.g. `["Orders.Read"]`. When declared, an on-behalf-of request for
+   * `<api>/.default` gets exactly the consented ones in `scp`, and a scope the client holds no consent for
+   * is AADSTS65001 (docs/reference/entra-id.md §3.5; consent: `entra.setConsent()`). Default: none declared,
+   * any scope name is accepted and `.default` stands for `user_impersonation`.
+   */
+  readonly scopes?: readonly string[];
   /** The manifest's `groupMembershipClaims`; `groups` are emitted only when set (§5.4). Default `"None"`. */
   readonly groupMembershipClaims?: "None" | "SecurityGroup" | "All";
   /**
