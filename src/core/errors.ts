@@ -57,7 +57,13 @@ export type TokenInvalidReason =
   | "nonce"
   | "response"
   /** A logout token or security event token seen before (its `jti`): a replay. */
-  | "replayed";
+  | "replayed"
+  /** The DPoP proof (RFC 9449) is missing though needed, malformed, badly signed, for another request or token, or replayed. */
+  | "dpop_proof"
+  /** The DPoP proof carries no nonce, or one the server does not accept now (RFC 9449 §8). */
+  | "dpop_nonce"
+  /** The token's DPoP binding does not hold: bound but sent as a bearer token, unbound but sent as DPoP, or bound to another key. */
+  | "dpop_binding";
 
 /**
  * Why a provider could not serve (`code: "provider_unavailable"`): what kind
@@ -194,6 +200,8 @@ export interface IdSwitchErrorOptions {
   alternatives?: readonly string[] | undefined;
   /** The failure came through the browser, not from the provider itself (see {@link IdSwitchError.frontChannel}). */
   frontChannel?: boolean | undefined;
+  /** For `interaction_required`: the claims the provider demands (see {@link IdSwitchError.claimsChallenge}). */
+  claimsChallenge?: string | undefined;
 }
 
 /**
@@ -235,6 +243,14 @@ export class IdSwitchError extends Error {
    * suspension mark, no breaker outcome, no routing event, no alternatives).
    */
   readonly frontChannel: boolean;
+  /**
+   * For `interaction_required`: the claims request (OIDC Core §5.5, JSON
+   * text) the provider demands before it answers, e.g. Entra's Conditional
+   * Access asking for MFA on an on-behalf-of request (AADSTS50076). Hand it
+   * to the client — an API answers 401 with it — so that the person signs in
+   * again with `beginLogin({ claims })`.
+   */
+  readonly claimsChallenge: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: IdSwitchErrorOptions = {}) {
     // `cause` set through the options is a non-enumerable own property, so
@@ -251,6 +267,7 @@ export class IdSwitchError extends Error {
     this.retryAfter = options.retryAfter;
     this.alternatives = options.alternatives;
     this.frontChannel = options.frontChannel ?? false;
+    this.claimsChallenge = options.claimsChallenge;
   }
 
   /** The provider's own answer, when the failure came from one. */
