@@ -10,6 +10,7 @@ import { EventBus, type IdentityEventName, type IdentityListener } from "./core/
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
 import type { Principal, Session, TokenSet } from "./core/types.js";
+import { ExchangeCache, exchangeKey } from "./identity/exchange-cache.js";
 import { GuardedStateStore } from "./identity/guarded-state.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
 import { loadTelemetry, noTelemetry, type Telemetry } from "./identity/telemetry.js";
@@ -23,6 +24,7 @@ import type {
   BeginLoginOptions,
   CompleteDeviceLoginOptions,
   DeviceLogin,
+  DpopProofRequest,
   LoginState,
   LogoutUrlOptions,
   Provider,
@@ -38,6 +40,8 @@ import {
   type SignalReceiverDeps,
   type SignalsOptions,
 } from "./signals/index.js";
+import { checkDpopBinding, type DpopRequest } from "./tokens/dpop.js";
+import { DPOP_CHECKED_BY_CALLER, rememberIn } from "./tokens/dpop-state.js";
 import { logoutTokenClaims } from "./tokens/logout-token.js";
 import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
@@ -67,6 +71,27 @@ export interface IdentityVerifyOptions {
   /** Required: the audience the token must carry — one for all providers, or per provider id. */
   audience: PerProvider<string | readonly string[]>;
   requiredScopes?: readonly string[] | undefined;
+  /**
+   * The request's DPoP proof and what it must match (RFC 9449): a token bound
+   * to a key (`cnf.jkt`) passes only with a valid, unused proof of that key —
+   * checked on every call, cached token or not. Without it a bound token is
+   * refused; `policy: "required"` refuses bearer tokens too. One API can take
+   * Entra's bearer tokens and Keycloak's DPoP tokens (`policy: "allowed"`).
+   */
+  dpop?: DpopRequest | undefined;
+}
+
+/**
+ * Options of {@link Identity.exchange}: the downstream API, in each provider's terms.
+ *
+ * @example
+ * // Entra names the API by its app ID URI (asked for as `.default`), Keycloak by a client id.
+ * const tokens = await identity.exchange(bearer, { audience: { entra: "api://stock", eu: "stock" } });
+ */
+export interface IdentityExchangeOptions {
+  audience?: PerProvider<string> | undefined;
+  scope?: PerProvider<string> | undefined;
+  resource?: PerProvider<string> | undefined;
 }
 
 /**
@@ -197,6 +222,7 @@ export class Identity {
   readonly #state: StateStore;
   readonly #events = new EventBus();
   readonly #cache: VerifiedTokenCache | undefined;
+  readonly #exchanges: ExchangeCache;
   readonly #now: () => number;
   readonly #unsubscribe: (() => void)[] = [];
   #telemetry: Telemetry = noTelemetry;
@@ -225,6 +251,7 @@ export class Identity {
       : new MemoryStateStore({ now: this.#now });
     this.#memoryLinksWarning = options.links === undefined;
     this.#cache = options.tokenCache ? new VerifiedTokenCache(options.tokenCache, this.#now) : undefined;
+    this.#exchanges = new ExchangeCache(this.#now);
     this.#linker = new Linker(this.#links, {
       claim: options.linking.claim,
       emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
@@ -306,21 +333,100 @@ export class Identity {
     if (options?.audience === undefined) throw new TypeError("verifyAccessToken: an audience is required");
     // A token verified before is answered from the cache without even being decoded.
     const cached = this.#cache?.lookup(token, options.audience, options.requiredScopes, this.#providerById);
-    if (cached) return cached;
+    if (cached)
+      return unbound(cached, options.dpop) ? cached : this.#bindingChecked(token, cached, options.dpop);
     const peeked = peekJwt(token, undefined);
     const issuer = issuerOf(this.#providers, peeked.payload);
     if (!issuer) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
     const audience = pick(options.audience, issuer.id);
     if (audience === undefined)
       throw invalid(issuer.id, "audience", "no audience is accepted for this provider");
-    const verify = { audience, requiredScopes: options.requiredScopes };
+    // The binding is checked here, once, for cached and fresh tokens alike (and for providers that
+    // know nothing of DPoP); the mark tells an engine provider not to spend the proof a second time.
+    const verify = { audience, requiredScopes: options.requiredScopes, [DPOP_CHECKED_BY_CALLER]: true };
     const verified = await this.#router.call(
       { operation: "verifyAccessToken", for: "verification", provider: issuer.id },
       (p) => verifiedWithKey(p, token, verify, peeked),
     );
     const principal = frozenPrincipal(verified.principal);
+    // Cached before the proof is checked: the token itself is good whatever this request's proof is.
     this.#cache?.set(token, principal, verified.keyThumbprint, audience, options.requiredScopes);
+    return unbound(principal, options.dpop)
+      ? principal
+      : this.#bindingChecked(token, principal, options.dpop);
+  }
+
+  /** The token's DPoP binding against this request's proof (RFC 9449 §7): no bound token passes as bearer. */
+  async #bindingChecked(
+    token: string,
+    principal: Principal,
+    dpop: DpopRequest | undefined,
+  ): Promise<Principal> {
+    await checkDpopBinding(token, principal.claims, dpop, {
+      provider: principal.provider,
+      now: this.#now(),
+      // A proof's `iat` is judged as the provider's tokens' times are.
+      clockToleranceSeconds: this.#providerById.get(principal.provider)?.clockToleranceSeconds ?? 30,
+      remember: rememberIn(this.#state),
+    });
     return principal;
+  }
+
+  /**
+   * A token for a downstream API, for the person whose access token an API
+   * received: at the provider that issued it (picked by its `iss`, like
+   * verification; an unknown issuer is refused before any network call),
+   * never another — Keycloak's standard token exchange (RFC 8693), Entra's
+   * on-behalf-of grant. After a failover the same call exchanges the spare's
+   * tokens at the spare. Answers are kept per (subject token, downstream
+   * API) until 30 s before they expire.
+   *
+   * Errors: `interaction_required` when the provider wants the person first
+   * (consent, MFA: `claimsChallenge` carries what Entra asks for — answer
+   * the client 401 with it); `access_blocked` when its policy does not allow
+   * this exchange; `token_invalid` when the subject token is not one it takes.
+   *
+   * @example
+   * const principal = await identity.verifyAccessToken(bearer, { audience: { entra: "api://orders", eu: "orders" } });
+   * const stock = await identity.exchange(bearer, { audience: { entra: "api://stock", eu: "stock" } });
+   * await fetch("https://stock.example.eu/items", { headers: { authorization: `Bearer ${stock.accessToken}` } });
+   */
+  async exchange(subjectToken: string, options: IdentityExchangeOptions): Promise<TokenSet> {
+    return this.#traced("exchange", async () => {
+      const peeked = peekJwt(subjectToken, undefined);
+      const issuer = issuerOf(this.#providers, peeked.payload);
+      if (!issuer) throw invalid(undefined, "issuer", "token issuer is not a configured provider");
+      if (!issuer.exchange) throw new TypeError(`provider "${issuer.id}" cannot exchange tokens`);
+      const request = {
+        audience: pick(options?.audience, issuer.id),
+        scope: pick(options?.scope, issuer.id),
+        resource: pick(options?.resource, issuer.id),
+      };
+      if (!(request.audience || request.scope || request.resource)) {
+        throw new TypeError(`exchange: no downstream API is named for provider "${issuer.id}"`);
+      }
+      return this.#exchanges.get(exchangeKey(issuer.id, subjectToken, request), () =>
+        this.#router.call({ operation: "exchange", for: "verification", provider: issuer.id }, (p, signal) =>
+          (p.exchange as NonNullable<Provider["exchange"]>).call(p, subjectToken, { ...request, signal }),
+        ),
+      );
+    });
+  }
+
+  /**
+   * The DPoP proof (RFC 9449 §4) to send with a session's DPoP-bound access
+   * token to `url`: the `DPoP` header's value, with `Authorization: DPoP
+   * <accessToken>`. Made with the session's own key, at its provider.
+   *
+   * @example
+   * const url = "https://api.example.eu/orders";
+   * const proof = await identity.dpopProof(session, { method: "GET", url });
+   * const answer = await fetch(url, { headers: { authorization: `DPoP ${session.tokens.accessToken}`, dpop: proof } });
+   */
+  async dpopProof(session: Session, request: DpopProofRequest): Promise<string> {
+    const provider = this.#router.provider(session.provider);
+    if (!provider.dpopProof) throw new TypeError(`provider "${provider.id}" does not make DPoP proofs`);
+    return provider.dpopProof(session.tokens, request);
   }
 
   /** Starts a sign-in at the chosen provider, or the first healthy one. */
@@ -784,6 +890,11 @@ function revoked(provider: string): IdSwitchError {
 function issuerOf(providers: readonly Provider[], unverified: VerifiedJwt["payload"]): Provider | undefined {
   for (const provider of providers) if (provider.isIssuerOf(unverified)) return provider;
   return undefined;
+}
+
+/** The common case — no DPoP asked for, a token bound to nothing — decided without a promise: the hot path stays as it was. */
+function unbound(principal: Principal, dpop: DpopRequest | undefined): boolean {
+  return dpop === undefined && principal.claims.cnf === undefined;
 }
 
 function pick<T>(value: PerProvider<T> | undefined, provider: string): T | undefined {

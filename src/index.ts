@@ -43,6 +43,7 @@ export type { FetchLike, Logger, Runtime, RuntimeOptions } from "./core/runtime.
 export type { SetOptions, StateStore, StateValue } from "./core/state-store.js";
 export type {
   Claims,
+  DpopKey,
   Principal,
   ProbeSurface,
   ProviderHealth,
@@ -57,6 +58,7 @@ export {
   type IdentityBeginLoginOptions,
   type IdentityClientCredentialsOptions,
   type IdentityDeviceLoginOptions,
+  type IdentityExchangeOptions,
   type IdentityHealth,
   type IdentityLoginRequest,
   type IdentityLoginState,
@@ -92,6 +94,8 @@ export type {
   DeviceLogin,
   DeviceLoginOptions,
   DiagnosticCheck,
+  DpopProofRequest,
+  ExchangeOptions,
   LoginRequest,
   LoginState,
   LogoutUrlOptions,
@@ -106,3 +110,10 @@ export type { HealthCheckOptions, ProbeResult } from "./routing/prober.js";
 export type { SuspensionMark } from "./routing/suspensions.js";
 export type { RevocationSource, RevocationTarget, SessionRevoker } from "./sessions/revoker.js";
 export * from "./signals/index.js";
+export {
+  checkDpopBinding,
+  createDpopProof,
+  DPOP_ALGORITHMS,
+  type DpopContext,
+  type DpopRequest,
+} from "./tokens/dpop.js";

@@ -68,6 +68,27 @@ export interface TokenSet {
   readonly refreshToken: string | undefined;
   readonly idToken: string | undefined;
   readonly scope: string | undefined;
+  /**
+   * The DPoP key the tokens are bound to (RFC 9449), for a provider with
+   * `dpop` on: send them with a proof of it (`identity.dpopProof`), never as
+   * bearer tokens. It can hold the private key: keep it as secret as the
+   * refresh token.
+   */
+  readonly dpop?: DpopKey | undefined;
+}
+
+/**
+ * The DPoP key a token set is bound to, kept with it (plain JSON).
+ *
+ * @example
+ * // A DPoP-bound session carries its key: seal it like the refresh token it travels with.
+ * if (session.tokens.dpop) console.log(`bound to key ${session.tokens.dpop.jkt}`);
+ */
+export interface DpopKey {
+  /** RFC 7638 SHA-256 thumbprint of the public key: the tokens' `cnf.jkt`. */
+  readonly jkt: string;
+  /** The private key as a JWK, when it was made for this session (`dpop: true`); absent for an app-supplied key. */
+  readonly jwk?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { IdSwitchError } from "../core/errors.js";
 import type { StateStore } from "../core/state-store.js";
 import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../core/types.js";
+import type { DpopRequest } from "../tokens/dpop.js";
 import type { VerifiedJwt as UnverifiedJwt } from "../tokens/verify-jwt.js";
 import type { ClaimsChallenge } from "./entra/cae.js";
 
@@ -91,6 +92,38 @@ export interface ClientCredentialsOptions {
 }
 
 /**
+ * Options of `exchange`: what the downstream API is. Give the one your
+ * provider names APIs by — Keycloak: `audience` (a client id) and/or
+ * `scope`; Entra ID: `scope` (`api://orders/.default`), or `audience` (the
+ * API's app ID URI, asked for as `<audience>/.default`). `resource` is the
+ * RFC 8707 indicator, for providers that take one.
+ *
+ * @example
+ * // An API calls the orders API as the person whose token it received.
+ * const downstream = await identity.exchange(bearer, { audience: { entra: "api://orders", eu: "orders" } });
+ */
+export interface ExchangeOptions {
+  audience?: string | undefined;
+  scope?: string | undefined;
+  resource?: string | undefined;
+  /** Ends the request; the call then fails with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The request a DPoP proof is for (RFC 9449 §4.2: `htm`, `htu`), and the
+ * server's nonce when it asked for one (`DPoP-Nonce`).
+ *
+ * @example
+ * const proof = await identity.dpopProof(session, { method: "POST", url: "https://api.example.eu/orders" });
+ */
+export interface DpopProofRequest {
+  readonly method: string;
+  readonly url: string | URL;
+  readonly nonce?: string | undefined;
+}
+
+/**
  * Options of `beginDeviceLogin`.
  *
  * @example
@@ -151,6 +184,12 @@ export interface VerifyOptions {
   audience: string | readonly string[];
   /** Scopes that must all be present. */
   requiredScopes?: readonly string[] | undefined;
+  /**
+   * The request's DPoP proof and what it must match (RFC 9449). A token
+   * bound to a key (`cnf.jkt`) passes only with a valid proof of that key;
+   * without this option such a token is refused, never taken as a bearer token.
+   */
+  dpop?: DpopRequest | undefined;
 }
 
 /**
@@ -243,6 +282,8 @@ export interface Provider {
    * and the integrations' login cookie follow it.
    */
   readonly loginTimeoutSeconds: number;
+  /** The leeway on token times (`exp`, `nbf`, `iat`), in seconds; DPoP proofs' `iat` get the same. */
+  readonly clockToleranceSeconds?: number;
 
   /** Starts an authorization-code sign-in with PKCE (S256), state and nonce. */
   beginLogin(options?: BeginLoginOptions): Promise<LoginRequest>;
@@ -252,6 +293,14 @@ export interface Provider {
   refresh(session: Session): Promise<Session>;
   /** Tokens for the application itself. */
   clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>;
+  /**
+   * A token for a downstream API, for the person of `subjectToken` (an access
+   * token this provider issued): Keycloak's standard token exchange (RFC
+   * 8693), Entra's on-behalf-of grant. Only at this provider, never another.
+   */
+  exchange?(subjectToken: string, options: ExchangeOptions): Promise<TokenSet>;
+  /** The DPoP proof to send `tokens` (bound to a key this provider holds) with to a resource. */
+  dpopProof?(tokens: TokenSet, request: DpopProofRequest): Promise<string>;
   /** Starts a device sign-in (RFC 8628). */
   beginDeviceLogin(options?: DeviceLoginOptions): Promise<DeviceLogin>;
   /** Polls until the user approves, denies, or the code expires. */

@@ -68,3 +68,15 @@ export const ENTRA_ERROR_RULES: readonly ErrorRule[] = [
   // Device flow: the user said no (§4.2; no AADSTS number is documented).
   { error: "authorization_declined", code: "access_blocked", reason: "user_declined" },
 ];
+
+/**
+ * On-behalf-of (§3.5): "assertion" is the person's token the API received,
+ * not our client assertion, so the codes Entra shares between the two name
+ * the subject token here — one the API should not have accepted (issued for
+ * another app, signed by someone else, or expired).
+ */
+export const ENTRA_EXCHANGE_ERROR_RULES: readonly ErrorRule[] = [
+  // 500131: issued for another app than this API; 50013: signed with a key Entra does not publish, or forged.
+  row([500131, 50013], "token_invalid", "subject_token"),
+  row([500133], "token_invalid", "expired"),
+];

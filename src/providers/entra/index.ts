@@ -11,7 +11,7 @@ import { graphAccountStatus } from "./account-status.js";
 import { type ClaimsChallenge, parseClaimsChallenge } from "./cae.js";
 import { type CertificateCredential, certificateClientAuth } from "./certificate.js";
 import { ENTRA_AUTHORIZED_PARTY_CLAIMS, normalizeEntraClaims, rejectEntraNonAccessToken } from "./claims.js";
-import { ENTRA_ERROR_RULES } from "./errors.js";
+import { ENTRA_ERROR_RULES, ENTRA_EXCHANGE_ERROR_RULES } from "./errors.js";
 import type { GraphClient } from "./graph.js";
 import type { GroupResolver } from "./groups.js";
 import {
@@ -22,6 +22,7 @@ import {
   expectedEntraIssuer,
   TENANT_PLACEHOLDER,
 } from "./issuers.js";
+import { onBehalfOfRequest } from "./on-behalf-of.js";
 import {
   type EntraOptions,
   type EntraProviderOptions,
@@ -63,6 +64,8 @@ function entraRules({
     expectedIssuer: (unverified) => expectedEntraIssuer(issuers, allowed, unverified),
     checkVerified: checkKeyIssuer,
     authorizedPartyClaims: ENTRA_AUTHORIZED_PARTY_CLAIMS,
+    exchangeRequest: onBehalfOfRequest,
+    exchangeErrorRules: ENTRA_EXCHANGE_ERROR_RULES,
     // Any app may ask for Graph's .default: a token with no roles proves the credentials.
     probeScope: `${GRAPH_RESOURCE}/.default`,
     // A multi-tenant app (`/organizations`, `/common`) discovers the issuer `…/{tenantid}/v2.0`; each

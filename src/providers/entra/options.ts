@@ -57,7 +57,8 @@ export const clientCertificateSchema = z.strictObject({
 });
 
 export const entraOptionsSchema = z
-  .extend(z.omit(oidcOptionsSchema, { issuer: true }), {
+  // No DPoP: Entra ID does not issue RFC 9449 DPoP-bound tokens (docs/reference/entra-id.md §3.5).
+  .extend(z.omit(oidcOptionsSchema, { issuer: true, dpop: true }), {
     /** The directory (tenant) id, a GUID; or `organizations`/`common` for a multi-tenant app. */
     tenantId: z
       .string()

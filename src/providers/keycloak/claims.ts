@@ -62,12 +62,14 @@ export function normalizeKeycloakClaims(claims: Claims, context: NormalizeContex
 
 /**
  * Keycloak types its tokens in a `typ` claim: "Bearer" for access tokens,
- * "ID" for ID tokens, "Refresh"/"Offline" for refresh tokens. Only "Bearer"
- * may pass as an access token — an ID token has the same issuer and keys.
+ * "ID" for ID tokens, "Refresh"/"Offline" for refresh tokens, "DPoP" for
+ * access tokens bound to a key. Only "Bearer" and "DPoP" may pass as an
+ * access token — an ID token has the same issuer and keys.
  */
 export function rejectKeycloakNonAccessToken(claims: Claims): string | undefined {
   const typ = claims.typ;
-  if (typ === "Bearer") return undefined;
+  // "DPoP": an access token bound to a key (RFC 9449), which Keycloak types apart; its proof is the verifier's `dpop` check.
+  if (typ === "Bearer" || typ === "DPoP") return undefined;
   return `a Keycloak "${typeof typ === "string" ? typ : "untyped"}" token is not an access token`;
 }
 

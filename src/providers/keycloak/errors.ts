@@ -67,6 +67,34 @@ export const KEYCLOAK_ERROR_RULES: readonly ErrorRule[] = [
       /^(Client not enabled to retrieve service account|Client not allowed for direct access grants|Public client not allowed to retrieve service account)$/,
     code: "config_invalid",
   },
+  // Standard token exchange (v2, docs/reference/keycloak.md §8): the realm's policy for this client
+  // and these audiences says no. A denial: the same request fails the same way until an admin acts.
+  {
+    error: "invalid_request",
+    description: "Standard token exchange is not enabled for the requested client",
+    code: "access_blocked",
+    reason: "exchange_not_enabled",
+  },
+  {
+    error: "access_denied",
+    description: "Client is not within the token audience",
+    code: "access_blocked",
+    reason: "not_in_subject_audience",
+  },
+  {
+    error: "invalid_request",
+    description: /^Requested audience not available: /,
+    code: "access_blocked",
+    reason: "audience_not_available",
+  },
+  // DPoP (docs/reference/keycloak.md §9): the client requires DPoP-bound tokens (`dpop.bound.access.tokens`)
+  // and the request came without a proof — the provider is configured without `dpop`.
+  {
+    error: "invalid_request",
+    description: "DPoP proof is missing",
+    code: "config_invalid",
+    reason: "dpop_required",
+  },
   // The tenant: the realm disabled, or gone.
   {
     status: 403,
@@ -76,4 +104,14 @@ export const KEYCLOAK_ERROR_RULES: readonly ErrorRule[] = [
     reason: "realm_disabled",
   },
   { status: 404, code: "tenant_unavailable", reason: "realm_not_found" },
+];
+
+/**
+ * Token exchange only (docs/reference/keycloak.md §8): Keycloak answers one
+ * "Invalid token" for a subject token that is forged, broken, expired, or
+ * whose person was disabled or whose session ended since — all the same to
+ * the caller: that token cannot be exchanged.
+ */
+export const KEYCLOAK_EXCHANGE_ERROR_RULES: readonly ErrorRule[] = [
+  { error: "invalid_request", description: "Invalid token", code: "token_invalid", reason: "subject_token" },
 ];

@@ -10,7 +10,7 @@ import { oidcOptionsSchema } from "../oidc/options.js";
 import type { AccountStatus } from "../provider.js";
 import { KeycloakAdmin } from "./admin.js";
 import { normalizeKeycloakClaims, realmOf, rejectKeycloakNonAccessToken } from "./claims.js";
-import { KEYCLOAK_ERROR_RULES } from "./errors.js";
+import { KEYCLOAK_ERROR_RULES, KEYCLOAK_EXCHANGE_ERROR_RULES } from "./errors.js";
 
 export const keycloakOptionsSchema = z.extend(oidcOptionsSchema, {
   issuer: oidcOptionsSchema.shape.issuer.check(
@@ -48,6 +48,7 @@ export type KeycloakProviderOptions = z.input<typeof keycloakOptionsSchema>;
 const keycloakRules: ProviderRules = {
   normalize: normalizeKeycloakClaims,
   errorRules: KEYCLOAK_ERROR_RULES,
+  exchangeErrorRules: KEYCLOAK_EXCHANGE_ERROR_RULES,
   rejectAsAccessToken: rejectKeycloakNonAccessToken,
 };
 

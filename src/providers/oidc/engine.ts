@@ -8,11 +8,14 @@
 import * as client from "openid-client";
 import { IdSwitchError, invalid } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
+import { MemoryStateStore } from "../../core/memory-state-store.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { StateStore } from "../../core/state-store.js";
-import type { Claims, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
+import type { Claims, DpopKey, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
+import { checkDpopBinding, createDpopProof } from "../../tokens/dpop.js";
+import { DPOP_CHECKED_BY_CALLER, rememberIn } from "../../tokens/dpop-state.js";
 import type { KeyResolution } from "../../tokens/key-set.js";
-import { type JwtCheck, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
+import { type JwtCheck, peekJwt, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
   BeginLoginOptions,
   ClientCredentialsOptions,
@@ -20,6 +23,8 @@ import type {
   DeviceLogin,
   DeviceLoginOptions,
   DiagnosticCheck,
+  DpopProofRequest,
+  ExchangeOptions,
   LoginRequest,
   LoginState,
   LogoutUrlOptions,
@@ -29,12 +34,14 @@ import type {
 } from "../provider.js";
 import type { NormalizeContext } from "./claims.js";
 import { type Discovered, discoverer } from "./discovery.js";
+import { DpopKeys } from "./dpop-client.js";
 import {
   classifyAnswer,
   classifyOidcError,
   type ErrorRule,
   throughBrowser,
   withAnswerBody,
+  withClaimsChallenge,
 } from "./errors.js";
 import { idTokenOf } from "./held-id-token.js";
 import { type LastKnownGood, lastKnownGood } from "./last-known-good.js";
@@ -88,10 +95,36 @@ export interface ProviderRules {
    */
   readonly clientAuthentication?: () => Promise<client.ClientAuth>;
   /**
+   * The token request of `exchange` for this provider. Default: RFC 8693
+   * token exchange of an access token (Keycloak's standard token exchange).
+   */
+  exchangeRequest?(subjectToken: string, options: ExchangeOptions): ExchangeRequest;
+  /** Error answers particular to `exchange`, matched before `errorRules`. */
+  readonly exchangeErrorRules?: readonly ErrorRule[];
+  /**
    * A scope for which client credentials work for any registered client,
    * used to check credentials (`diagnose`), for providers that require one.
    */
   readonly probeScope?: string;
+}
+
+/** A token request: the grant type and its parameters (client authentication is added by openid-client). */
+export interface ExchangeRequest {
+  readonly grantType: string;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/** RFC 8693 §2.1: an access token exchanged for one for `audience`/`scope`/`resource`. */
+export function tokenExchangeRequest(subjectToken: string, options: ExchangeOptions): ExchangeRequest {
+  const parameters: Record<string, string> = {
+    subject_token: subjectToken,
+    subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+    requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
+  };
+  if (options.audience) parameters.audience = options.audience;
+  if (options.scope) parameters.scope = options.scope;
+  if (options.resource) parameters.resource = options.resource;
+  return { grantType: "urn:ietf:params:oauth:grant-type:token-exchange", parameters };
 }
 
 /**
@@ -115,6 +148,10 @@ export class OidcProvider implements Provider {
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
   #discover: () => Promise<Discovered>;
   #ready: Discovered | undefined;
+  /** The DPoP keys, with `dpop` on. */
+  readonly #dpop: DpopKeys | undefined;
+  /** Where proofs' `jti`s are remembered: the facade's store once attached. */
+  #state: StateStore;
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
     this.id = options.id;
@@ -127,10 +164,19 @@ export class OidcProvider implements Provider {
     this.#expectedIssuer = expectedIssuer ?? options.issuer;
     this.fetch = guardedFetch(runtime, options.id);
     this.#discover = this.#discoverer(undefined);
+    this.#state = new MemoryStateStore({ now: runtime.now });
+    const dpop = options.dpop;
+    this.#dpop = dpop
+      ? new DpopKeys(dpop === true ? true : { keyPair: dpop.keyPair }, options.id)
+      : undefined;
   }
 
   get loginTimeoutSeconds(): number {
     return this.options.loginTimeoutSeconds;
+  }
+
+  get clockToleranceSeconds(): number {
+    return this.options.clockToleranceSeconds;
   }
 
   async beginLogin(options: BeginLoginOptions = {}): Promise<LoginRequest> {
@@ -196,7 +242,8 @@ export class OidcProvider implements Provider {
     const idTokenChecks = this.#rules.templatedIssuer
       ? {}
       : { expectedNonce: state.nonce, idTokenExpected: true };
-    const response = await this.#call(() =>
+    const dpop = await this.#dpop?.forNewSession();
+    const response = await this.#call(async () =>
       // openid-client checks state, `iss` (RFC 9207, required when the provider
       // advertises it), the error parameters, PKCE and the ID token's claims.
       client.authorizationCodeGrant(
@@ -204,9 +251,10 @@ export class OidcProvider implements Provider {
         callback,
         { pkceCodeVerifier: state.codeVerifier, expectedState: state.state, ...idTokenChecks },
         { redirect_uri: state.redirectUri },
+        this.#dpopOptions(config, dpop),
       ),
     );
-    const tokens = toTokenSet(response, this.runtime.now());
+    const tokens = this.#bound(toTokenSet(response, this.runtime.now()), dpop);
     const principal = await this.#principalFrom(tokens, idTokenOf(response), undefined, state.nonce);
     return { provider: this.id, principal, tokens };
   }
@@ -225,8 +273,12 @@ export class OidcProvider implements Provider {
       });
     }
     const { config } = await this.#discovered();
-    const response = await this.#call(() => client.refreshTokenGrant(config, refreshToken));
-    const tokens = toTokenSet(response, this.runtime.now(), session.tokens);
+    // The session's own key: a public client's refresh token is bound to it (RFC 9449 §5).
+    const dpop = await this.#dpop?.forTokens(session.tokens.dpop);
+    const response = await this.#call(() =>
+      client.refreshTokenGrant(config, refreshToken, undefined, this.#dpopOptions(config, dpop)),
+    );
+    const tokens = this.#bound(toTokenSet(response, this.runtime.now(), session.tokens), dpop);
     const principal = await this.#principalFrom(tokens, idTokenOf(response), session.principal);
     return { ...session, principal, tokens };
   }
@@ -237,8 +289,77 @@ export class OidcProvider implements Provider {
     const parameters: Record<string, string> = {};
     if (options.scope) parameters.scope = options.scope;
     if (options.resource) parameters.resource = options.resource;
-    const response = await this.#call(() => client.clientCredentialsGrant(config, parameters));
-    return toTokenSet(response, this.runtime.now());
+    const dpop = await this.#dpop?.forClient();
+    const response = await this.#call(() =>
+      client.clientCredentialsGrant(config, parameters, this.#dpopOptions(config, dpop)),
+    );
+    return this.#bound(toTokenSet(response, this.runtime.now()), dpop);
+  }
+
+  /**
+   * The DPoP proof (RFC 9449 §4) to send with `tokens` to `url`: the value
+   * of the request's `DPoP` header, its `Authorization` being
+   * `DPoP <accessToken>`. Tokens not bound to a key need none: a TypeError.
+   *
+   * @example
+   * const proof = await eu.dpopProof(session.tokens, { method: "GET", url: "https://api.example.eu/orders" });
+   * await fetch("https://api.example.eu/orders", {
+   *   headers: { authorization: `DPoP ${session.tokens.accessToken}`, dpop: proof },
+   * });
+   */
+  async dpopProof(tokens: TokenSet, request: DpopProofRequest): Promise<string> {
+    if (!this.#dpop || !tokens.dpop) {
+      throw new TypeError(
+        `provider "${this.id}": these tokens are not DPoP-bound; send them as bearer tokens`,
+      );
+    }
+    const { keyPair } = await this.#dpop.forTokens(tokens.dpop);
+    const { method, url, nonce } = request;
+    return createDpopProof(keyPair, {
+      method,
+      url,
+      accessToken: tokens.accessToken,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+  }
+
+  /**
+   * A token for a downstream API for the person of `subjectToken`, an access
+   * token this provider issued (RFC 8693 token exchange, or the provider's
+   * own grant, e.g. Entra's on-behalf-of). The subject token goes to this
+   * provider only: `isIssuerOf` must name it, or the call is refused before
+   * any network call.
+   *
+   * @example
+   * // The orders API calls the stock API as the person whose token it received.
+   * const { accessToken } = await eu.exchange(bearer, { audience: "stock" });
+   */
+  async exchange(subjectToken: string, options: ExchangeOptions): Promise<TokenSet> {
+    if (!options || !(options.audience || options.scope || options.resource)) {
+      throw new TypeError("exchange: name the downstream API (audience, scope or resource)");
+    }
+    const peeked = peekJwt(subjectToken, this.id);
+    if (!this.isIssuerOf(peeked.payload)) {
+      // A token of another provider never leaves for this one: it would be handed to a stranger.
+      throw invalid(this.id, "issuer", "the subject token was not issued by this provider");
+    }
+    const request = (this.#rules.exchangeRequest ?? tokenExchangeRequest)(subjectToken, options);
+    const discovered = await this.#discovered();
+    const config = options.signal ? discovered.abortable(options.signal) : discovered.config;
+    const dpop = await this.#dpop?.forClient();
+    const exchangeRules = this.#rules.exchangeErrorRules ?? [];
+    const rules = [...exchangeRules, ...this.#rules.errorRules];
+    try {
+      const response = await client.genericGrantRequest(
+        config,
+        request.grantType,
+        { ...request.parameters },
+        this.#dpopOptions(config, dpop),
+      );
+      return this.#bound(toTokenSet(response, this.runtime.now()), dpop);
+    } catch (err) {
+      throw withClaimsChallenge(classifyOidcError(await withAnswerBody(err), this.id, rules));
+    }
   }
 
   /**
@@ -344,6 +465,15 @@ export class OidcProvider implements Provider {
     const missing = (options.requiredScopes ?? []).filter((s) => !principal.scopes.includes(s));
     if (missing.length > 0)
       throw invalid(this.id, "claims", `token lacks required scopes: ${missing.join(" ")}`);
+    if (!(options as { [DPOP_CHECKED_BY_CALLER]?: true })[DPOP_CHECKED_BY_CALLER]) {
+      // Last: a proof is spent (its jti remembered) only once everything else passed.
+      await checkDpopBinding(token, payload, options.dpop, {
+        provider: this.id,
+        now: this.runtime.now(),
+        clockToleranceSeconds: this.options.clockToleranceSeconds,
+        remember: rememberIn(this.#state),
+      });
+    }
     return { principal: await this.#enriched(principal), keyThumbprint: verified.keyThumbprint };
   }
 
@@ -370,6 +500,7 @@ export class OidcProvider implements Provider {
    * next discovery on (the facade attaches its store before the first request).
    */
   attachState(state: StateStore): void {
+    this.#state = state;
     const seconds = this.options.lastKnownGoodKeysSeconds;
     this.#discover = this.#discoverer(lastKnownGood(state, this.issuer, seconds));
   }
@@ -636,6 +767,19 @@ export class OidcProvider implements Provider {
     }
     const sameSubject = access && access.payload.sub === id.payload.sub;
     return this.normalizeClaims(sameSubject ? { ...access.payload, ...id.payload } : id.payload);
+  }
+
+  #dpopOptions(
+    config: client.Configuration,
+    dpop: { readonly keyPair: CryptoKeyPair } | undefined,
+  ): client.DPoPOptions | undefined {
+    return dpop ? { DPoP: client.getDPoPHandle(config, dpop.keyPair) } : undefined;
+  }
+
+  /** Tokens with the key they are bound to; a provider that answered with bearer tokens binds nothing. */
+  #bound(tokens: TokenSet, dpop: { readonly key: DpopKey } | undefined): TokenSet {
+    if (!dpop || tokens.tokenType.toLowerCase() !== "dpop") return tokens;
+    return { ...tokens, dpop: dpop.key };
   }
 
   #jwtCheck(audience: string | readonly string[] | undefined): JwtCheck {

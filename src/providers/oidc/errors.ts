@@ -160,6 +160,23 @@ export function classifyOidcError(
 }
 
 /**
+ * An `interaction_required` error with the claims request the provider's
+ * answer carried (Entra sends `claims` with AADSTS50076 and friends), so the
+ * caller can pass it on to the person's client.
+ */
+export function withClaimsChallenge(error: IdSwitchError): IdSwitchError {
+  const claims = error.providerAnswer?.details?.claims;
+  if (error.code !== "interaction_required" || typeof claims !== "string" || claims === "") return error;
+  return new IdSwitchError(error.code, error.message, {
+    provider: error.provider,
+    reason: error.reason,
+    retryable: error.retryable,
+    cause: error.cause,
+    claimsChallenge: claims,
+  });
+}
+
+/**
  * An error whose provider answer was read from a response openid-client left
  * unread (discovery answered with an error body instead of a document).
  */

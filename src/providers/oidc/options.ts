@@ -42,8 +42,35 @@ export const oidcOptionsSchema = z.strictObject({
   lastKnownGoodKeysSeconds: z._default(z.number().check(z.gte(0), z.lte(7 * 24 * 3600)), 24 * 3600),
   /** How long a sign-in may take between `beginLogin` and `completeLogin`. */
   loginTimeoutSeconds: z._default(z.int().check(z.positive(), z.lte(3600)), 600),
+  /**
+   * DPoP (RFC 9449): tokens bound to a key, useless to whoever steals them.
+   * `true`: a fresh ES256 key per sign-in, kept in the session's tokens (and
+   * one per provider instance for client credentials); `{ keyPair }`: the
+   * app's own key for all of them. The provider must support DPoP.
+   */
+  dpop: z.optional(
+    z.custom<boolean | { readonly keyPair: CryptoKeyPair }>(
+      (value) =>
+        typeof value === "boolean" ||
+        (typeof value === "object" &&
+          value !== null &&
+          Object.keys(value).join() === "keyPair" &&
+          isKeyPair((value as { keyPair: unknown }).keyPair)),
+      "must be true, false or { keyPair } with a CryptoKeyPair (privateKey and publicKey)",
+    ),
+  ),
   runtime: z.optional(runtimeOptionsSchema),
 });
+
+function isKeyPair(value: unknown): value is CryptoKeyPair {
+  if (typeof value !== "object" || value === null) return false;
+  const { privateKey, publicKey } = value as Partial<CryptoKeyPair>;
+  return isKey(privateKey, "private") && isKey(publicKey, "public");
+}
+
+function isKey(value: unknown, type: KeyType): boolean {
+  return typeof value === "object" && value !== null && (value as CryptoKey).type === type;
+}
 
 /**
  * Options of {@link oidc}: `id`, `issuer`, `clientId`, client authentication, `redirectUri`, `runtime`.

@@ -1,0 +1,80 @@
+/**
+ * Exchanged tokens, per (subject token, downstream API), until shortly
+ * before they expire: an API that calls the next one for every request
+ * asks its provider once per person and token lifetime instead of once per
+ * request. Concurrent identical exchanges share one request. Bounded (least
+ * recently used goes first), in memory only: the tokens never leave the
+ * process, and nothing here outlives a restart.
+ */
+import type { TokenSet } from "../core/types.js";
+
+/** How long before expiry an exchanged token stops being handed out: time for the downstream call itself. */
+const MARGIN_SECONDS = 30;
+const MAX_ENTRIES = 1_000;
+
+export class ExchangeCache {
+  readonly #entries = new Map<string, TokenSet>();
+  readonly #pending = new Map<string, Promise<TokenSet>>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** The cached token for `key`, else the one `exchange` gets (once, however many ask at the same time). */
+  async get(key: string, exchange: () => Promise<TokenSet>): Promise<TokenSet> {
+    const cached = this.#entries.get(key);
+    if (cached && this.#fresh(cached)) {
+      this.#entries.delete(key); // refreshes its place: least recently used goes first
+      this.#entries.set(key, cached);
+      return cached;
+    }
+    if (cached) this.#entries.delete(key);
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+    const request = exchange()
+      .then((tokens) => {
+        if (this.#fresh(tokens)) this.#remember(key, tokens);
+        return tokens;
+      })
+      .finally(() => this.#pending.delete(key));
+    this.#pending.set(key, request);
+    return request;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A token without `expires_in` is never cached: nothing says how long it lives. */
+  #fresh(tokens: TokenSet): boolean {
+    return tokens.expiresAt !== undefined && tokens.expiresAt - MARGIN_SECONDS > this.#now() / 1000;
+  }
+
+  #remember(key: string, tokens: TokenSet): void {
+    this.#entries.set(key, tokens);
+    if (this.#entries.size > MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+}
+
+/** The cache key of one exchange: the subject token and every word naming the downstream API. */
+export function exchangeKey(
+  provider: string,
+  subjectToken: string,
+  request: {
+    readonly audience?: string | undefined;
+    readonly scope?: string | undefined;
+    readonly resource?: string | undefined;
+  },
+): string {
+  return JSON.stringify([
+    provider,
+    subjectToken,
+    request.audience ?? null,
+    request.scope ?? null,
+    request.resource ?? null,
+  ]);
+}
