@@ -155,14 +155,35 @@ export const bearerOptionsSchema = z.strictObject({
     .regex(/^[\x20-\x7e]*$/)
     .refine((v) => !v.includes('"'), "must not contain quotes")
     .optional(),
+  /**
+   * DPoP (RFC 9449): `"allowed"` (default) takes `Authorization: DPoP` with a
+   * `DPoP` proof as well as `Bearer`, and refuses a DPoP-bound token that
+   * comes without the proof of its key; `"required"` takes DPoP-bound tokens
+   * only; `"disabled"` takes `Bearer` only, and passes no proof on.
+   */
+  dpop: z.enum(["required", "allowed", "disabled"]).default("allowed"),
+  /**
+   * The server nonces (RFC 9449 §8) a DPoP proof may carry now, asked per
+   * request; the first is the current one, sent in `DPoP-Nonce` when a proof
+   * lacks it. Without it no nonce is asked for.
+   */
+  dpopNonces: z
+    .custom<() => readonly string[]>(
+      (value) => typeof value === "function",
+      "must be a function returning the nonces accepted now",
+    )
+    .optional(),
 });
 
 /**
- * Options of `bearerAuth`: `identity`, the required `audience` (one, or per provider id), `requiredScopes`, `realm`.
+ * Options of `bearerAuth`: `identity`, the required `audience` (one, or per provider id), `requiredScopes`, `realm`,
+ * and DPoP (RFC 9449): `dpop` (`"allowed"` by default, `"required"`, `"disabled"`) and `dpopNonces`.
  *
  * @example
  * // The audience has no default: a token another API was given must not pass here.
  * const options: BearerOptionsInput = { identity, audience: { entra: "api://orders", eu: "orders" }, requiredScopes: ["orders.read"] };
+ * // Sender-constrained tokens only: a stolen token is worthless without the client's key.
+ * const strict: BearerOptionsInput = { identity, audience: "orders", dpop: "required" };
  */
 export type BearerOptionsInput = Omit<z.input<typeof bearerOptionsSchema>, "audience"> & {
   audience: PerProvider<string | readonly string[]>;

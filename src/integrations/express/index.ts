@@ -131,9 +131,12 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
 }
 
 /**
- * Bearer-token middleware for APIs: verifies `Authorization: Bearer` from any
- * configured provider and sets `req.idswitch.principal`; answers 401/403/503
- * with an RFC 6750 challenge otherwise.
+ * Access-token middleware for APIs: verifies `Authorization: Bearer` — or
+ * `Authorization: DPoP` with its `DPoP` proof (RFC 9449; option `dpop`) —
+ * from any configured provider and sets `req.idswitch.principal`; answers
+ * 401/403/503 with RFC 6750 / RFC 9449 challenges otherwise. The proof is
+ * checked against `req.method` and the URL as `req.protocol` and the `Host`
+ * header give it: behind a TLS-terminating proxy, set Express's `trust proxy`.
  *
  * @example
  * app.use("/api", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" }, requiredScopes: ["orders.read"] }));
@@ -142,7 +145,12 @@ export function idswitch(options: WebOptionsInput): ExpressIdswitch {
 export function bearerAuth(options: BearerOptionsInput): RequestHandler {
   const bearer = new BearerAuth(options, "idswitch/express.bearerAuth");
   return handler(async (req, res, next) => {
-    const outcome = await bearer.verify(req.get("authorization"));
+    const outcome = await bearer.verify({
+      authorization: req.get("authorization"),
+      dpop: req.get("dpop"),
+      method: req.method,
+      url: urlOf(req),
+    });
     if ("response" in outcome) return send(res, outcome.response);
     req.idswitch = { ...req.idswitch, principal: outcome.principal };
     next();
@@ -168,7 +176,8 @@ function urlOf(req: Request): string {
 function send(res: Response, response: WebResponse): void {
   res.status(response.status);
   for (const [name, value] of response.headers) {
-    if (name === "Set-Cookie") res.append(name, value);
+    // Both repeat: cookies, and one challenge per scheme (Bearer and DPoP).
+    if (name === "Set-Cookie" || name === "WWW-Authenticate") res.append(name, value);
     else res.setHeader(name, value);
   }
   if (response.body) res.json(response.body);

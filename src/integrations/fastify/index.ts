@@ -148,9 +148,12 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
 }
 
 /**
- * A `preHandler` for APIs: verifies `Authorization: Bearer` from any
- * configured provider and sets `request.idswitch.principal`; answers
- * 401/403/503 with an RFC 6750 challenge otherwise.
+ * A `preHandler` for APIs: verifies `Authorization: Bearer` — or
+ * `Authorization: DPoP` with its `DPoP` proof (RFC 9449; option `dpop`) —
+ * from any configured provider and sets `request.idswitch.principal`;
+ * answers 401/403/503 with RFC 6750 / RFC 9449 challenges otherwise. The
+ * proof is checked against the method and the URL as `request.protocol` and
+ * the `Host` header give it: behind a TLS-terminating proxy, set `trustProxy`.
  *
  * @example
  * // One hook for a whole scope: every route under /api needs a valid token.
@@ -162,17 +165,24 @@ export function idswitch(options: WebOptionsInput): FastifyIdswitch {
 export function bearerAuth(options: BearerOptionsInput): preHandlerAsyncHookHandler {
   const bearer = new BearerAuth(options, "idswitch/fastify.bearerAuth");
   return async (request, reply) => {
-    const outcome = await bearer.verify(request.headers.authorization);
+    const outcome = await bearer.verify({
+      authorization: request.headers.authorization,
+      dpop: headerOf(request, "dpop"),
+      method: request.method,
+      url: urlOf(request),
+    });
     if ("response" in outcome) return send(reply, outcome.response);
     request.idswitch = { ...request.idswitch, principal: outcome.principal };
   };
 }
 
 function toWeb(request: FastifyRequest): WebRequest {
-  return webRequest(request.method, urlOf(request), (name) => {
-    const value = request.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(", ") : value;
-  });
+  return webRequest(request.method, urlOf(request), (name) => headerOf(request, name));
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
 }
 
 function urlOf(request: FastifyRequest): string {
@@ -181,6 +191,12 @@ function urlOf(request: FastifyRequest): string {
 
 function send(reply: FastifyReply, response: WebResponse): FastifyReply {
   reply.code(response.status);
-  for (const [name, value] of response.headers) reply.header(name, value);
+  // `reply.header` replaces a header (only set-cookie accumulates): a repeated one goes as a list.
+  const values = new Map<string, string[]>();
+  for (const [name, value] of response.headers) {
+    const key = name.toLowerCase();
+    values.set(key, [...(values.get(key) ?? []), value]);
+  }
+  for (const [name, list] of values) reply.header(name, list.length === 1 ? list[0] : list);
   return response.body ? reply.send(response.body) : reply.send();
 }

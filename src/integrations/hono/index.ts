@@ -116,9 +116,11 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
 }
 
 /**
- * Middleware for APIs: verifies `Authorization: Bearer` from any configured
- * provider and sets `c.get("idswitch").principal`; answers 401/403/503 with an
- * RFC 6750 challenge otherwise.
+ * Middleware for APIs: verifies `Authorization: Bearer` — or
+ * `Authorization: DPoP` with its `DPoP` proof (RFC 9449; option `dpop`) —
+ * from any configured provider and sets `c.get("idswitch").principal`;
+ * answers 401/403/503 with RFC 6750 / RFC 9449 challenges otherwise. The
+ * proof is checked against the method and `c.req.url`.
  *
  * @example
  * app.use("/api/*", bearerAuth({ identity, audience: { entra: "api://orders", eu: "orders" }, realm: "orders" }));
@@ -127,7 +129,12 @@ export function idswitch(options: WebOptionsInput): HonoIdswitch {
 export function bearerAuth(options: BearerOptionsInput): MiddlewareHandler<IdswitchEnv> {
   const bearer = new BearerAuth(options, "idswitch/hono.bearerAuth");
   return async (c, next) => {
-    const outcome = await bearer.verify(c.req.header("authorization"));
+    const outcome = await bearer.verify({
+      authorization: c.req.header("authorization"),
+      dpop: c.req.header("dpop"),
+      method: c.req.method,
+      url: c.req.url,
+    });
     if ("response" in outcome) return toResponse(outcome.response);
     c.set("idswitch", { ...c.get("idswitch"), principal: outcome.principal });
     await next();

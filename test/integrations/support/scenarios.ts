@@ -12,6 +12,7 @@
  * - GET /api/other-audience (bearer for audience "someone-else") → { ok: true }.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DPOP_ALGORITHMS } from "../../../src/index.js";
 import { signInWithPassword } from "../../../src/testing/index.js";
 import { newUser, realmAdmin, type TestUser } from "../../support/keycloak-env.js";
 import { ISSUER, PUSH_SECRET } from "../../support/ssf-fakes.js";
@@ -503,7 +504,8 @@ export function webScenarios(framework: string, start: StartApp): void {
     it("rejects a missing token with a bare challenge and a foreign one as invalid_token, never echoing it", async () => {
       const none = await app.dispatch(new Request(`${app.origin}/api/orders`));
       expect(none.status).toBe(401);
-      expect(none.headers.get("www-authenticate")).toBe("Bearer");
+      // Both schemes are offered (bearerAuth's dpop: "allowed", the default).
+      expect(none.headers.get("www-authenticate")).toBe(`Bearer, DPoP algs="${DPOP_ALGORITHMS.join(" ")}"`);
       const [header, payload, signature] = (await world.entraApiToken()).split(".");
       const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<
         string,
@@ -534,6 +536,33 @@ export function webScenarios(framework: string, start: StartApp): void {
       expect(response.headers.get("www-authenticate")).toContain(
         'error_description="the token is not meant for this API"',
       );
+    });
+
+    it("a Keycloak DPoP-bound token: accepted with its proof (DPoP header), refused replayed, without a proof or as a bearer token", async () => {
+      const { token, proof } = await world.keycloakDpopToken();
+      const url = `${app.origin}/api/orders`;
+      const call = (headers: Record<string, string>) => app.dispatch(new Request(url, { headers }));
+      const first = await proof("GET", url);
+      const ok = await call({ authorization: `DPoP ${token}`, dpop: first });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ provider: "eu" });
+
+      const replayed = await call({ authorization: `DPoP ${token}`, dpop: first });
+      expect(replayed.status).toBe(401);
+      expect(replayed.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_dpop_proof"/);
+
+      const noProof = await call({ authorization: `DPoP ${token}` });
+      expect(noProof.status).toBe(401);
+      expect(noProof.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_dpop_proof"/);
+
+      const asBearer = await call({ authorization: `Bearer ${token}`, dpop: await proof("GET", url) });
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_token"/);
+
+      const elsewhere = await call({ authorization: `DPoP ${token}`, dpop: await proof("POST", url) });
+      expect(elsewhere.status).toBe(401);
+      expect(elsewhere.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_dpop_proof"/);
+      expect(await elsewhere.text()).not.toContain(token.slice(0, 40));
     });
 
     it("a valid token without a required scope is 403 insufficient_scope", async () => {

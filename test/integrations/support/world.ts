@@ -30,6 +30,11 @@ export interface World {
   entraApiToken(): Promise<string>;
   /** A Keycloak service-account token for `api`. */
   keycloakApiToken(): Promise<string>;
+  /**
+   * A Keycloak service-account token for `api` bound to a DPoP key (Keycloak binds any client's
+   * tokens when the request carries a proof), and proofs of that key for requests with it.
+   */
+  keycloakDpopToken(): Promise<{ token: string; proof(method: string, url: string): Promise<string> }>;
   newEntraUser(): { oid: string; username: string; password: string };
   /**
    * The logout tokens Keycloak posted for the apps' clients (each client's
@@ -93,6 +98,20 @@ export async function startWorld(): Promise<World> {
         clientSecret: "service-secret",
       } as KeycloakProviderOptions);
       return (await provider.clientCredentials()).accessToken;
+    },
+    async keycloakDpopToken() {
+      const provider = keycloak({
+        id: "eu",
+        issuer: `${keycloakUrl}/realms/idswitch`,
+        clientId: "service",
+        clientSecret: "service-secret",
+        dpop: true,
+      } as KeycloakProviderOptions);
+      const tokens = await provider.clientCredentials();
+      return {
+        token: tokens.accessToken,
+        proof: (method, url) => provider.dpopProof(tokens, { method, url }),
+      };
     },
     nextLogoutToken: () => capture.next(),
     newEntraUser() {
