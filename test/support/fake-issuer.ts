@@ -15,7 +15,7 @@ export interface FakeIssuer {
   sign(payload: JWTPayload, header?: { alg?: string; kid?: string; typ?: string | null }): Promise<string>;
   readonly publicJwk: JsonWebKey & { kid: string };
   /** Answers POSTs to the token endpoint; tests set it. */
-  token: (form: URLSearchParams) => Promise<Response>;
+  token: (form: URLSearchParams, headers: Headers) => Promise<Response>;
 }
 
 /**
@@ -53,7 +53,7 @@ export async function createFakeIssuer(
       const url = input instanceof Request ? input.url : String(input);
       requests.push(url);
       if (url === `${issuer}/protocol/openid-connect/token` && init?.method === "POST") {
-        return fake.token(new URLSearchParams(String(init.body)));
+        return fake.token(new URLSearchParams(String(init.body)), new Headers(init.headers));
       }
       const body = documents[url];
       if (!body) return new Response("not found", { status: 404 });
