@@ -181,14 +181,7 @@ export async function checkDpopBinding(
     if (request.scheme === "DPoP") throw invalid(provider, "dpop_proof", "the DPoP proof is missing");
     throw invalid(provider, "dpop_binding", "the token is DPoP-bound but came with no DPoP proof");
   }
-  const proof = await verifyProof(request.proof, request, accessToken, context);
-  if (proof.jkt !== jkt) {
-    throw invalid(
-      provider,
-      "dpop_binding",
-      "the DPoP proof was signed by another key than the token is bound to",
-    );
-  }
+  const proof = await verifyProof(request.proof, request, accessToken, jkt, context);
   // §11.1: a proof is good once. Namespaced by the key, so one client cannot spend another's jti.
   if (!(await context.remember(`${proof.jkt}:${proof.jti}`, proof.ttlMs))) {
     throw invalid(provider, "dpop_proof", "the DPoP proof was used before");
@@ -202,7 +195,12 @@ function boundKey(claims: Claims, provider: string | undefined): string | undefi
   if (typeof cnf !== "object" || Array.isArray(cnf)) {
     throw invalid(provider, "dpop_binding", "the token's cnf claim is not an object");
   }
-  if (!Object.hasOwn(cnf, "jkt")) return undefined; // bound otherwise (mTLS `x5t#S256`), not by DPoP
+  if (!Object.hasOwn(cnf, "jkt")) {
+    // Bound by another method (mTLS `x5t#S256`, RFC 8705; a `jwk`): nothing here can check it, and
+    // taking the token as a bearer token would let whoever stole it use it. Fail closed.
+    if (Object.keys(cnf).length === 0) return undefined;
+    throw invalid(provider, "dpop_binding", "the token is bound to a key by another method than DPoP");
+  }
   const jkt = (cnf as Record<string, unknown>).jkt;
   if (typeof jkt !== "string" || jkt.length === 0) {
     throw invalid(provider, "dpop_binding", "the token's cnf.jkt is not a thumbprint");
@@ -217,11 +215,20 @@ interface CheckedProof {
   readonly ttlMs: number;
 }
 
-/** RFC 9449 §4.3 checks 1–12 (all but the binding to the token's key, which the caller compares). */
+/**
+ * RFC 9449 §4.3 checks 1–12 and the binding to the token's key, cheapest
+ * first: whoever holds a stolen token can send proofs by the thousand, each
+ * with a key of their own (an RSA key of any size), so a proof of another key
+ * than `jkt`, or for another request, is refused from its thumbprint and its
+ * claims before any key is imported or signature checked. The claims read
+ * before the signature are the very bytes it covers (`peekJwt` parses the
+ * signed segment strictly; jose verifies the same segment).
+ */
 async function verifyProof(
   proof: string,
   request: DpopRequest,
   accessToken: string,
+  boundJkt: string,
   context: DpopContext,
 ): Promise<CheckedProof> {
   const provider = context.provider;
@@ -234,8 +241,9 @@ async function verifyProof(
   if (!COMPACT_JWS.test(proof)) throw refuse("the DPoP proof is not a compact JWS");
   // Check 2: well formed (canonical base64url, JSON objects without duplicate members).
   let header: jose.JWTHeaderParameters;
+  let payload: jose.JWTPayload;
   try {
-    header = peekJwt(proof, provider).header;
+    ({ header, payload } = peekJwt(proof, provider));
   } catch (err) {
     throw refuse("the DPoP proof is not a well-formed JWT", err);
   }
@@ -257,31 +265,18 @@ async function verifyProof(
   if (jwk.kty === "oct" || PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
     throw refuse("the DPoP proof's jwk is not a public key");
   }
-  // Hashed while the signature is checked: both are WebCrypto jobs, which run off the main thread.
-  const expectedAth = accessTokenHash(accessToken);
-  expectedAth.catch(() => {}); // awaited below, unless the proof is refused first
-  // Check 7: the signature, with that key.
-  let payload: jose.JWTPayload;
-  let embedded: EmbeddedKey | undefined;
+  // The binding, from the thumbprint alone (a hash of the public members): no import, no signature.
+  let jkt: string;
   try {
-    ({ payload } = await jose.jwtVerify(
-      proof,
-      async (protectedHeader, token) => {
-        embedded = await embeddedKey(protectedHeader, token);
-        return embedded.key;
-      },
-      {
-        algorithms: algorithms as string[],
-        typ: "dpop+jwt",
-        currentDate: new Date(context.now),
-        clockTolerance: context.clockToleranceSeconds,
-      },
-    ));
+    jkt = await jose.calculateJwkThumbprint(jwk as jose.JWK, "sha256");
   } catch (err) {
-    const signature = err instanceof jose.errors.JWSSignatureVerificationFailed;
-    throw refuse(
-      signature ? "the DPoP proof signature is invalid" : "the DPoP proof could not be verified",
-      err,
+    throw refuse("the DPoP proof's jwk is not a usable key", err);
+  }
+  if (jkt !== boundJkt) {
+    throw invalid(
+      provider,
+      "dpop_binding",
+      "the DPoP proof was signed by another key than the token is bound to",
     );
   }
   // Check 3: the claims every proof has.
@@ -292,12 +287,14 @@ async function verifyProof(
   if (typeof iat !== "number" || !Number.isFinite(iat)) throw refuse("the DPoP proof has no iat");
   // Check 8: the method; check 9: the URL, both without query and fragment.
   if (htm !== request.method) throw refuse("the DPoP proof htm does not match the request method");
-  const target = comparableUrl(request.url);
+  // The request's own URL may not have dot segments; the proof's htu is normalised as RFC 3986 §6 says.
+  const target =
+    typeof request.url === "string" && hasDotSegment(request.url) ? undefined : comparableUrl(request.url);
   if (target === undefined || comparableUrl(htu) !== target) {
     throw refuse("the DPoP proof htu does not match the request URL");
   }
   // Check 12 (with a token): ath is the hash of this very token.
-  if (payload.ath !== (await expectedAth)) {
+  if (payload.ath !== (await accessTokenHash(accessToken))) {
     throw refuse("the DPoP proof ath does not match the access token");
   }
   // Check 10: a nonce the server gave, when it gives them.
@@ -316,16 +313,24 @@ async function verifyProof(
   const nowSeconds = Math.floor(context.now / 1000);
   if (iat > nowSeconds + tolerance) throw refuse("the DPoP proof was issued in the future");
   if (nowSeconds - iat > maxAge + tolerance) throw refuse("the DPoP proof is too old");
-  const jkt = (embedded as EmbeddedKey).jkt;
+  // Check 7, last: the signature, with the key the token is bound to.
+  try {
+    await jose.jwtVerify(proof, (protectedHeader, token) => embeddedKey(protectedHeader, token), {
+      algorithms: algorithms as string[],
+      typ: "dpop+jwt",
+      currentDate: new Date(context.now),
+      clockTolerance: context.clockToleranceSeconds,
+    });
+  } catch (err) {
+    const signature = err instanceof jose.errors.JWSSignatureVerificationFailed;
+    throw refuse(
+      signature ? "the DPoP proof signature is invalid" : "the DPoP proof could not be verified",
+      err,
+    );
+  }
   // Accepted until `now - iat` exceeds `maxAge + tolerance` (in whole seconds): remembered that long.
   const ttlMs = (iat + maxAge + tolerance + 1) * 1000 - context.now;
   return { jkt, jti, ttlMs: Math.max(1000, Math.ceil(ttlMs)) };
-}
-
-interface EmbeddedKey {
-  readonly key: jose.CryptoKey;
-  /** RFC 7638 SHA-256 thumbprint of the jwk. */
-  readonly jkt: string;
 }
 
 /** Clients keep their key for as long as their tokens live: far more than enough for the busiest server. */
@@ -335,15 +340,17 @@ const MAX_CACHED_KEYS = 1000;
  * Each proof key imported, by the algorithm and the jwk exactly as sent:
  * importing a key costs about as much as checking the signature, and a
  * client signs every request with the same one. A hit is a key jose's
- * `EmbeddedJWK` accepted for that very (alg, jwk) before; least recently used
- * keys are forgotten first.
+ * `EmbeddedJWK` accepted for that very (alg, jwk) before; only keys some
+ * token is bound to get here (their thumbprint was compared first), so a
+ * flood of made-up keys cannot push real clients' keys out. Least recently
+ * used keys are forgotten first.
  */
-const embeddedKeys = new Map<string, EmbeddedKey>();
+const embeddedKeys = new Map<string, jose.CryptoKey>();
 
 async function embeddedKey(
   header: jose.JWSHeaderParameters,
   token: jose.FlattenedJWSInput,
-): Promise<EmbeddedKey> {
+): Promise<jose.CryptoKey> {
   const id = `${String(header.alg)}\n${JSON.stringify(header.jwk)}`;
   const known = embeddedKeys.get(id);
   if (known !== undefined) {
@@ -353,11 +360,9 @@ async function embeddedKey(
   }
   // jose's checks: a JSON object, its `use` "sig" and its `alg` the header's when present, a public key.
   const key = await jose.EmbeddedJWK(header, token);
-  const jkt = await jose.calculateJwkThumbprint(header.jwk as jose.JWK, "sha256");
-  const entry = { key, jkt };
   if (embeddedKeys.size >= MAX_CACHED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
-  embeddedKeys.set(id, entry);
-  return entry;
+  embeddedKeys.set(id, key);
+  return key;
 }
 
 /** RFC 7515 §4.1.9: compared case-insensitively, the `application/` prefix may be left out. */
@@ -391,6 +396,21 @@ function comparableUrl(value: string | URL): string | undefined {
   });
   const userinfo = url.username || url.password ? `${url.username}:${url.password}@` : "";
   return `${url.protocol}//${userinfo}${url.host}${path}`;
+}
+
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * Whether the path of an absolute URL, as written, has a `.` or `..`
+ * segment, plain or percent-encoded. A request URL with one matches no
+ * proof: the URL parser resolves `/x/%2e%2e/y` to `/y`, while a router
+ * matches `/x/:id/y` with `id` "..", so a proof for one resource would pass
+ * for another.
+ */
+function hasDotSegment(url: string): boolean {
+  const afterAuthority = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "");
+  const path = afterAuthority.split(/[?#]/, 1)[0] ?? "";
+  return path.split(/\/|\\/).some((segment) => DOT_SEGMENT.test(segment));
 }
 
 /** `ath` (RFC 9449 §4.2): base64url(SHA-256(ASCII(access token))). */

@@ -186,8 +186,14 @@ describe("checkDpopBinding: an unbound token", () => {
     await passes(unbound, request(undefined, { scheme: "Bearer" }));
     await passes(unbound, request(undefined, { scheme: "Bearer", policy: "allowed" }));
     await passes(unbound, undefined);
-    // A token bound otherwise (mTLS) is not DPoP-bound.
-    await passes({ cnf: { "x5t#S256": "abc" } }, request(undefined, { scheme: "Bearer" }));
+    await passes({ sub: "u-1", cnf: {} }, undefined); // an empty cnf binds nothing
+  });
+
+  it("a token bound by another method (mTLS x5t#S256) is refused: nothing here checks that binding", async () => {
+    for (const dpop of [request(undefined, { scheme: "Bearer" }), undefined]) {
+      const error = await refused({ sub: "u-1", cnf: { "x5t#S256": "abc" } }, dpop);
+      expect(error.reason).toBe("dpop_binding");
+    }
   });
 
   it("is refused under policy required (dpop_binding)", async () => {
@@ -551,5 +557,39 @@ describe("property: htu matches the same resource however the URL is spelt, and 
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("checkDpopBinding: what a holder of a stolen token can send (review findings)", () => {
+  it("a request path with a dot segment, plain or percent-encoded, matches no proof", async () => {
+    const forY = await proof({ claims: { htu: "https://api.example/y" } });
+    for (const url of [
+      "https://api.example/x/%2e%2e/y",
+      "https://api.example/x/../y",
+      "https://api.example/x/%2E%2e/y",
+    ]) {
+      const error = await refused(bound(), request(forY, { url }));
+      expect(error.reason).toBe("dpop_proof");
+    }
+    await passes(
+      bound(),
+      request(await proof({ claims: { htu: "https://api.example/y" } }), { url: "https://api.example/y" }),
+    );
+  });
+
+  it("a proof of another key is refused from its thumbprint, before its signature is looked at", async () => {
+    // Signed by b but showing a's jwk: the signature is bad; yet the key is b's-token-foreign first.
+    const otherKey = await proof({ signer: b });
+    const badSignatureOtherKey = `${otherKey.split(".").slice(0, 2).join(".")}.${otherKey.split(".")[2]?.slice(0, -4)}AAAA`;
+    const error = await refused(bound(), request(badSignatureOtherKey));
+    expect(error.reason).toBe("dpop_binding");
+  });
+
+  it("a proof for another request is refused from its claims, before its signature is looked at", async () => {
+    const forPost = await proof({ claims: { htm: "POST" } });
+    const parts = forPost.split(".");
+    const tampered = `${parts[0]}.${parts[1]}.${parts[2]?.slice(0, -4)}AAAA`;
+    const error = await refused(bound(), request(tampered));
+    expect(error.message).toMatch(/htm/);
   });
 });
