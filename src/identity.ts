@@ -9,7 +9,7 @@ import { IdSwitchError, invalid } from "./core/errors.js";
 import { EventBus, type IdentityEventName, type IdentityListener } from "./core/events.js";
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
-import type { Principal, Session, TokenSet } from "./core/types.js";
+import type { Claims, Principal, Session, TokenSet } from "./core/types.js";
 import { ExchangeCache, exchangeKey } from "./identity/exchange-cache.js";
 import { GuardedStateStore } from "./identity/guarded-state.js";
 import { type IdentityOptionsInput, identityOptionsSchema } from "./identity/options.js";
@@ -223,6 +223,10 @@ export class Identity {
   readonly #events = new EventBus();
   readonly #cache: VerifiedTokenCache | undefined;
   readonly #exchanges: ExchangeCache;
+  /** Proofs' jtis this process spent, beside the shared store (dpop-state.ts says why); with `state` only. */
+  readonly #spentProofs: StateStore | undefined;
+  /** DPoP-bound tokens whose proof this instance checked: only those may be exchanged (until their `exp`). */
+  readonly #provenTokens = new Map<string, number>();
   readonly #now: () => number;
   readonly #unsubscribe: (() => void)[] = [];
   #telemetry: Telemetry = noTelemetry;
@@ -252,6 +256,7 @@ export class Identity {
     this.#memoryLinksWarning = options.links === undefined;
     this.#cache = options.tokenCache ? new VerifiedTokenCache(options.tokenCache, this.#now) : undefined;
     this.#exchanges = new ExchangeCache(this.#now);
+    this.#spentProofs = options.state ? new MemoryStateStore({ now: this.#now }) : undefined;
     this.#linker = new Linker(this.#links, {
       claim: options.linking.claim,
       emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
@@ -348,7 +353,8 @@ export class Identity {
       { operation: "verifyAccessToken", for: "verification", provider: issuer.id },
       (p) => verifiedWithKey(p, token, verify, peeked),
     );
-    const principal = frozenPrincipal(verified.principal);
+    // The binding is the token's own `cnf`, whatever claims a provider's rules handed back.
+    const principal = frozenPrincipal(withTokenBinding(verified.principal, peeked.payload));
     // Cached before the proof is checked: the token itself is good whatever this request's proof is.
     this.#cache?.set(token, principal, verified.keyThumbprint, audience, options.requiredScopes);
     return unbound(principal, options.dpop)
@@ -367,9 +373,26 @@ export class Identity {
       now: this.#now(),
       // A proof's `iat` is judged as the provider's tokens' times are.
       clockToleranceSeconds: this.#providerById.get(principal.provider)?.clockToleranceSeconds ?? 30,
-      remember: rememberIn(this.#state),
+      remember: rememberIn(this.#state, this.#spentProofs),
     });
+    if (dpop !== undefined && principal.claims.cnf !== undefined) this.#proven(token, principal.expiresAt);
     return principal;
+  }
+
+  /** Whether this instance checked a proof of `token`, which has not expired since. */
+  #provenHere(token: string): boolean {
+    const expiresAt = this.#provenTokens.get(token);
+    return expiresAt !== undefined && expiresAt * 1000 > this.#now();
+  }
+
+  /** Remembers a bound token whose proof was checked (bounded: the least recently proven goes first). */
+  #proven(token: string, expiresAt: number | undefined): void {
+    this.#provenTokens.delete(token);
+    this.#provenTokens.set(token, expiresAt ?? 0);
+    if (this.#provenTokens.size > 1_000) {
+      const oldest = this.#provenTokens.keys().next().value;
+      if (oldest !== undefined) this.#provenTokens.delete(oldest);
+    }
   }
 
   /**
@@ -405,9 +428,20 @@ export class Identity {
       if (!(request.audience || request.scope || request.resource)) {
         throw new TypeError(`exchange: no downstream API is named for provider "${issuer.id}"`);
       }
-      return this.#exchanges.get(exchangeKey(issuer.id, subjectToken, request), () =>
-        this.#router.call({ operation: "exchange", for: "verification", provider: issuer.id }, (p, signal) =>
-          (p.exchange as NonNullable<Provider["exchange"]>).call(p, subjectToken, { ...request, signal }),
+      const expires = typeof peeked.payload.exp === "number" ? peeked.payload.exp : undefined;
+      if (peeked.payload.cnf !== undefined && !this.#provenHere(subjectToken)) {
+        // A stolen bound token must not come back unbound: only one whose proof this API checked.
+        throw invalid(
+          issuer.id,
+          "dpop_binding",
+          "a DPoP-bound token is exchanged only after verifyAccessToken checked its proof here",
+        );
+      }
+      return this.#exchanges.get(exchangeKey(issuer.id, subjectToken, request), expires, () =>
+        this.#router.call(
+          { operation: "exchange", for: "verification", provider: issuer.id, surface: "token" },
+          (p, signal) =>
+            (p.exchange as NonNullable<Provider["exchange"]>).call(p, subjectToken, { ...request, signal }),
         ),
       );
     });
@@ -423,7 +457,7 @@ export class Identity {
    * const proof = await identity.dpopProof(session, { method: "GET", url });
    * const answer = await fetch(url, { headers: { authorization: `DPoP ${session.tokens.accessToken}`, dpop: proof } });
    */
-  async dpopProof(session: Session, request: DpopProofRequest): Promise<string> {
+  async dpopProof(session: Pick<Session, "provider" | "tokens">, request: DpopProofRequest): Promise<string> {
     const provider = this.#router.provider(session.provider);
     if (!provider.dpopProof) throw new TypeError(`provider "${provider.id}" does not make DPoP proofs`);
     return provider.dpopProof(session.tokens, request);
@@ -890,6 +924,16 @@ function revoked(provider: string): IdSwitchError {
 function issuerOf(providers: readonly Provider[], unverified: VerifiedJwt["payload"]): Provider | undefined {
   for (const provider of providers) if (provider.isIssuerOf(unverified)) return provider;
   return undefined;
+}
+
+/**
+ * The principal with the `cnf` of the token it came from: the facade decides
+ * whether a token is bound from the token itself, never from claims a
+ * provider's rules (a custom provider, an enrichment) may have rebuilt.
+ */
+function withTokenBinding(principal: Principal, token: Claims): Principal {
+  if (token.cnf === principal.claims.cnf) return principal;
+  return { ...principal, claims: { ...principal.claims, cnf: token.cnf } };
 }
 
 /** The common case — no DPoP asked for, a token bound to nothing — decided without a promise: the hot path stays as it was. */

@@ -21,10 +21,19 @@ export class ExchangeCache {
     this.#now = now;
   }
 
-  /** The cached token for `key`, else the one `exchange` gets (once, however many ask at the same time). */
-  async get(key: string, exchange: () => Promise<TokenSet>): Promise<TokenSet> {
+  /**
+   * The cached token for `key`, else the one `exchange` gets (once, however
+   * many ask at the same time). `subjectExpiresAt` (epoch seconds): the
+   * subject token's `exp` — past it, nothing is answered for it from here.
+   * What it hands out is frozen: every caller gets the same object.
+   */
+  async get(
+    key: string,
+    subjectExpiresAt: number | undefined,
+    exchange: () => Promise<TokenSet>,
+  ): Promise<TokenSet> {
     const cached = this.#entries.get(key);
-    if (cached && this.#fresh(cached)) {
+    if (cached && this.#fresh(cached, subjectExpiresAt)) {
       this.#entries.delete(key); // refreshes its place: least recently used goes first
       this.#entries.set(key, cached);
       return cached;
@@ -33,8 +42,12 @@ export class ExchangeCache {
     const pending = this.#pending.get(key);
     if (pending) return pending;
     const request = exchange()
-      .then((tokens) => {
-        if (this.#fresh(tokens)) this.#remember(key, tokens);
+      .then((answer) => {
+        const tokens = Object.freeze({
+          ...answer,
+          ...(answer.dpop ? { dpop: Object.freeze({ ...answer.dpop }) } : {}),
+        });
+        if (this.#fresh(tokens, subjectExpiresAt)) this.#remember(key, tokens);
         return tokens;
       })
       .finally(() => this.#pending.delete(key));
@@ -47,8 +60,10 @@ export class ExchangeCache {
   }
 
   /** A token without `expires_in` is never cached: nothing says how long it lives. */
-  #fresh(tokens: TokenSet): boolean {
-    return tokens.expiresAt !== undefined && tokens.expiresAt - MARGIN_SECONDS > this.#now() / 1000;
+  #fresh(tokens: TokenSet, subjectExpiresAt: number | undefined): boolean {
+    const now = this.#now() / 1000;
+    if (subjectExpiresAt !== undefined && subjectExpiresAt <= now) return false;
+    return tokens.expiresAt !== undefined && tokens.expiresAt - MARGIN_SECONDS > now;
   }
 
   #remember(key: string, tokens: TokenSet): void {

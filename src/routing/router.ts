@@ -75,7 +75,13 @@ export type ProviderCall =
       readonly appUserId?: string | undefined;
       readonly provider?: string | undefined;
     }
-  | { readonly operation: string; readonly for: "verification"; readonly provider: string };
+  | {
+      readonly operation: string;
+      readonly for: "verification";
+      readonly provider: string;
+      /** Which surface an outage is booked on: `keys` (default), or `token` for a token-endpoint call (an exchange). */
+      readonly surface?: "keys" | "token";
+    };
 
 /**
  * One provider as {@link Identity.health} sees it: the probe, plus routing's own state (breaker, suspension, state store).
@@ -187,7 +193,7 @@ export class Router {
       case "app":
         return this.#routed(call.operation, undefined, run);
       case "verification":
-        return this.#verifying(this.provider(call.provider), run);
+        return this.#verifying(this.provider(call.provider), run, call.surface ?? "keys");
       case "person":
         if (call.provider === undefined) return this.#routed(call.operation, call.appUserId, run);
         return this.#bound(call.operation, this.provider(call.provider), call.appUserId, run);
@@ -468,13 +474,17 @@ export class Router {
    * the breaker; a success says nothing of the provider (cached keys may
    * have answered), and a bad token is the caller's, not the provider's.
    */
-  async #verifying<T>(provider: Provider, run: (provider: Provider) => Promise<T>): Promise<T> {
+  async #verifying<T>(
+    provider: Provider,
+    run: (provider: Provider) => Promise<T>,
+    surface: "keys" | "token",
+  ): Promise<T> {
     try {
       return await run(provider);
     } catch (err) {
       const error = this.#classify(provider, err);
       if (error.code === "provider_unavailable")
-        this.#breakers.failed(provider.id, error.code, error.reason, "keys");
+        this.#breakers.failed(provider.id, error.code, error.reason, surface);
       throw error;
     }
   }

@@ -27,11 +27,11 @@ describe("the exchange cache", () => {
     const cache = new ExchangeCache(() => now);
     let asked = 0;
     const exchange = async () => tokens(`t${++asked}`, now / 1000 + 300);
-    expect((await cache.get("k", exchange)).accessToken).toBe("t1");
+    expect((await cache.get("k", undefined, exchange)).accessToken).toBe("t1");
     now += 269_000;
-    expect((await cache.get("k", exchange)).accessToken).toBe("t1");
+    expect((await cache.get("k", undefined, exchange)).accessToken).toBe("t1");
     now += 2_000; // 29 s left
-    expect((await cache.get("k", exchange)).accessToken).toBe("t2");
+    expect((await cache.get("k", undefined, exchange)).accessToken).toBe("t2");
   });
 
   it("makes one request for concurrent identical exchanges, and keeps no failure", async () => {
@@ -46,33 +46,47 @@ describe("the exchange cache", () => {
       await gate;
       return tokens("shared", 600);
     };
-    const both = Promise.all([cache.get("k", slow), cache.get("k", slow)]);
+    const both = Promise.all([cache.get("k", undefined, slow), cache.get("k", undefined, slow)]);
     release();
     const [a, b] = await both;
     expect(a.accessToken).toBe("shared");
     expect(b).toBe(a);
     expect(asked).toBe(1);
-    await expect(cache.get("x", () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
-    expect((await cache.get("x", async () => tokens("after", 600))).accessToken).toBe("after");
+    await expect(cache.get("x", undefined, () => Promise.reject(new Error("refused")))).rejects.toThrow(
+      "refused",
+    );
+    expect((await cache.get("x", undefined, async () => tokens("after", 600))).accessToken).toBe("after");
   });
 
   it("never keeps a token whose lifetime it was not told", async () => {
     const cache = new ExchangeCache(() => 0);
     let asked = 0;
     const exchange = async () => tokens(`t${++asked}`, undefined);
-    await cache.get("k", exchange);
-    await cache.get("k", exchange);
+    await cache.get("k", undefined, exchange);
+    await cache.get("k", undefined, exchange);
     expect(asked).toBe(2);
     expect(cache.size).toBe(0);
   });
 
   it("stays bounded: the least recently used entry goes first", async () => {
     const cache = new ExchangeCache(() => 0);
-    for (let i = 0; i < 1_001; i++) await cache.get(`k${i}`, async () => tokens(`t${i}`, 600));
+    for (let i = 0; i < 1_001; i++) await cache.get(`k${i}`, undefined, async () => tokens(`t${i}`, 600));
     expect(cache.size).toBe(1_000);
     let asked = 0;
-    await cache.get("k0", async () => tokens(`again${++asked}`, 600));
+    await cache.get("k0", undefined, async () => tokens(`again${++asked}`, 600));
     expect(asked).toBe(1); // k0 was the oldest: gone
+  });
+
+  it("answers nothing for a subject token past its exp, and hands out frozen answers", async () => {
+    let now = 1_000_000_000_000;
+    const cache = new ExchangeCache(() => now);
+    const subjectExp = now / 1000 + 60;
+    let asked = 0;
+    const exchange = async () => tokens(`t${++asked}`, now / 1000 + 3600);
+    const first = await cache.get("k", subjectExp, exchange);
+    expect(Object.isFrozen(first)).toBe(true);
+    now += 61_000; // the subject token has expired; the exchanged one has not
+    expect((await cache.get("k", subjectExp, exchange)).accessToken).toBe("t2");
   });
 
   it("keys on the provider, the subject token and every word naming the downstream API", () => {
@@ -160,6 +174,14 @@ describe("the dpop option", () => {
     const jwk = decodeProtectedHeader(proof).jwk;
     const { calculateJwkThumbprint } = await import("jose");
     expect(await calculateJwkThumbprint(jwk as never)).toBe(key.jkt);
+  });
+
+  it("the client key (client credentials, exchanges) stays in the provider: tokens carry its thumbprint only", async () => {
+    const keys = new DpopKeys(true, "eu");
+    const { key } = await keys.forClient();
+    expect(key.jwk).toBeUndefined();
+    expect((await keys.forTokens({ jkt: key.jkt })).key.jkt).toBe(key.jkt);
+    await expect(new DpopKeys(true, "eu").forTokens({ jkt: key.jkt })).rejects.toThrow(/does not hold/);
   });
 
   it("an app's key: tokens carry its thumbprint only, and a session bound to another key is refused", async () => {

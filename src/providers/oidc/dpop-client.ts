@@ -39,12 +39,20 @@ export class DpopKeys {
     return { keyPair, key: { jkt: await calculateJwkThumbprint(publicPart(jwk)), jwk: strings(jwk) } };
   }
 
-  /** The key of the application's own tokens (client credentials): one per provider instance. */
+  /**
+   * The key of the application's own tokens (client credentials, exchanges):
+   * one per provider instance, kept here — the tokens carry its thumbprint
+   * only, so a token set that is logged or cached does not leak the key
+   * behind every token the app holds.
+   */
   forClient(): Promise<{ keyPair: CryptoKeyPair; key: DpopKey }> {
-    this.#client ??= this.forNewSession().catch((err: unknown) => {
-      this.#client = undefined;
-      throw err;
-    });
+    this.#client ??= this.forNewSession().then(
+      ({ keyPair, key }) => ({ keyPair, key: { jkt: key.jkt } }),
+      (err: unknown) => {
+        this.#client = undefined;
+        throw err;
+      },
+    );
     return this.#client;
   }
 
@@ -56,10 +64,10 @@ export class DpopKeys {
   async forTokens(key: DpopKey | undefined): Promise<{ keyPair: CryptoKeyPair; key: DpopKey }> {
     if (key === undefined) return this.forNewSession();
     if (key.jwk === undefined) {
-      if (this.#setting === true) throw this.#lost();
-      const supplied = await this.#supplied(this.#setting.keyPair);
-      if (supplied.key.jkt !== key.jkt) throw this.#lost();
-      return supplied;
+      // The app's key, or this instance's client key: the only keys tokens carry no private part of.
+      const held = this.#setting === true ? await this.#client : await this.#supplied(this.#setting.keyPair);
+      if (held?.key.jkt !== key.jkt) throw this.#lost();
+      return held;
     }
     return { keyPair: await importKeyPair(key.jwk), key };
   }

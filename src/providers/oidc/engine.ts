@@ -150,6 +150,7 @@ export class OidcProvider implements Provider {
   #ready: Discovered | undefined;
   /** The DPoP keys, with `dpop` on. */
   readonly #dpop: DpopKeys | undefined;
+  readonly #dpopHandles = new WeakMap<CryptoKeyPair, client.DPoPHandle>();
   /** Where proofs' `jti`s are remembered: the facade's store once attached. */
   #state: StateStore;
 
@@ -400,6 +401,7 @@ export class OidcProvider implements Provider {
     // Stop polling once the code is dead, even if the provider never says so.
     const deadline = AbortSignal.timeout((remaining + handle.interval + 5) * 1000);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const dpop = await this.#dpop?.forNewSession();
     const response = await this.#call(() =>
       settleOnAbort(
         client.pollDeviceAuthorizationGrant(
@@ -412,14 +414,14 @@ export class OidcProvider implements Provider {
             interval: handle.interval,
           },
           undefined,
-          { signal },
+          { signal, ...this.#dpopOptions(config, dpop) },
         ),
         signal,
       ).catch((err: unknown) => {
         throw deadline.aborted ? this.#deviceCodeExpired() : err;
       }),
     );
-    const tokens = toTokenSet(response, this.runtime.now());
+    const tokens = this.#bound(toTokenSet(response, this.runtime.now()), dpop);
     return { provider: this.id, principal: await this.#principalFrom(tokens, idTokenOf(response)), tokens };
   }
 
@@ -769,11 +771,22 @@ export class OidcProvider implements Provider {
     return this.normalizeClaims(sameSubject ? { ...access.payload, ...id.payload } : id.payload);
   }
 
+  /**
+   * openid-client's DPoP handle for a key: one per key pair, so the nonce a
+   * server gave (`DPoP-Nonce`) is sent again on that key's next request
+   * instead of costing a refused round trip each time.
+   */
   #dpopOptions(
     config: client.Configuration,
     dpop: { readonly keyPair: CryptoKeyPair } | undefined,
   ): client.DPoPOptions | undefined {
-    return dpop ? { DPoP: client.getDPoPHandle(config, dpop.keyPair) } : undefined;
+    if (!dpop) return undefined;
+    let handle = this.#dpopHandles.get(dpop.keyPair);
+    if (!handle) {
+      handle = client.getDPoPHandle(config, dpop.keyPair);
+      this.#dpopHandles.set(dpop.keyPair, handle);
+    }
+    return { DPoP: handle };
   }
 
   /** Tokens with the key they are bound to; a provider that answered with bearer tokens binds nothing. */

@@ -57,6 +57,8 @@ export const OAUTH_RULES: readonly ErrorRule[] = [
   { error: "invalid_scope", code: "config_invalid", reason: "invalid_scope" },
   { error: "invalid_request", code: "config_invalid", reason: "invalid_request" },
   { error: "unsupported_grant_type", code: "config_invalid", reason: "unsupported_grant_type" },
+  // RFC 8693 §2.2.2: the server will not issue a token for the downstream API asked for.
+  { error: "invalid_target", code: "access_blocked", reason: "invalid_target" },
   { error: "unsupported_response_type", code: "config_invalid", reason: "unsupported_response_type" },
 ];
 
@@ -171,6 +173,7 @@ export function withClaimsChallenge(error: IdSwitchError): IdSwitchError {
     provider: error.provider,
     reason: error.reason,
     retryable: error.retryable,
+    retryAfter: error.retryAfter,
     cause: error.cause,
     claimsChallenge: claims,
   });

@@ -26,7 +26,7 @@ import {
   rejectionOf,
   type TestUser,
 } from "../../support/keycloak-env.js";
-import { signInThroughLoginForm } from "../../support/keycloak-login.js";
+import { approveDeviceLogin, signInThroughLoginForm } from "../../support/keycloak-login.js";
 
 const URL_ORDERS = "https://orders.example.eu/orders";
 
@@ -130,6 +130,24 @@ describe("DPoP-bound tokens from the real Keycloak (the client side)", () => {
     }).clientCredentials();
     expect((decodeJwt(tokens.accessToken).cnf as { jkt?: string }).jkt).toBe(jkt);
     expect(tokens.dpop).toEqual({ jkt }); // the key stays with the app, not in the tokens
+  });
+
+  it("a public client's device sign-in: bound tokens, and a refresh token bound to the same key — only that key refreshes it", async () => {
+    const cli = () => keycloak({ id: "eu", issuer: issuerOf(), clientId: "cli", dpop: true });
+    const provider = cli();
+    const handle = await provider.beginDeviceLogin({ scope: "openid" });
+    const polling = provider.completeDeviceLogin(handle);
+    await approveDeviceLogin(handle.verificationUriComplete as string, user);
+    const device = await polling;
+    expect(device.tokens.tokenType.toLowerCase()).toBe("dpop");
+    expect((decodeJwt(device.tokens.accessToken).cnf as { jkt?: string }).jkt).toBe(device.tokens.dpop?.jkt);
+    // A public client's refresh token is bound (RFC 9449 §5): the session's key, read back from JSON, refreshes it…
+    const restored = JSON.parse(JSON.stringify(device));
+    const refreshed = await cli().refresh(restored);
+    expect(refreshed.tokens.dpop?.jkt).toBe(device.tokens.dpop?.jkt);
+    // …and a thief with the refresh token but another key does not.
+    const { dpop: _key, ...stolen } = refreshed.tokens;
+    await expect(cli().refresh({ ...refreshed, tokens: stolen })).rejects.toMatchObject({ provider: "eu" });
   });
 
   it("Keycloak's own userinfo takes the token with a proof from dpopProof, and refuses it as a bearer token", async () => {
