@@ -119,17 +119,28 @@ export class BearerAuth {
     return {
       proof: request.dpop,
       method: request.method,
-      url: request.url,
+      url: this.#publicUrl(request.url),
       scheme,
       policy,
       nonces: this.#nonces(),
     };
   }
 
+  /** The request URL with the configured public origin in place of the one the request named. */
+  #publicUrl(url: string): string {
+    const origin = this.options.origin;
+    if (origin === undefined) return url;
+    // The path as sent (its dot segments too: the check refuses them), from the first "/" after the authority.
+    const path = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "");
+    return `${origin.replace(/\/$/, "")}${path.startsWith("/") ? path : `/${path}`}`;
+  }
+
   /** The nonces accepted now (the first is the current one), or undefined when the app gives none. */
   #nonces(): readonly string[] | undefined {
     const nonces = this.options.dpopNonces?.();
-    if (nonces === undefined) return undefined;
+    // None given, or none current (a list emptied while rotating): no nonce is asked for, rather than
+    // every proof refused with no `DPoP-Nonce` to retry with.
+    if (nonces === undefined || (Array.isArray(nonces) && nonces.length === 0)) return undefined;
     if (!Array.isArray(nonces) || !nonces.every((n) => typeof n === "string" && NONCE.test(n))) {
       throw new TypeError(
         "dpopNonces must return a list of nonces (RFC 9449 §8.1: printable ASCII, no quote or backslash)",

@@ -156,6 +156,26 @@ export const bearerOptionsSchema = z.strictObject({
     .refine((v) => !v.includes('"'), "must not contain quotes")
     .optional(),
   /**
+   * The API's public origin as clients address it (`https://api.example.eu`):
+   * a DPoP proof's `htu` is compared with it and the request's path. Without
+   * it the origin comes from the request (the `Host` header, and the scheme
+   * as the framework sees it), which the client chooses: a proof made for
+   * another server that shares this API's audience would then pass here.
+   */
+  origin: z
+    .string()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (
+          (url.protocol === "https:" || url.protocol === "http:") && url.origin === value.replace(/\/$/, "")
+        );
+      } catch {
+        return false;
+      }
+    }, "must be an origin: scheme://host[:port], no path")
+    .optional(),
+  /**
    * DPoP (RFC 9449): `"allowed"` (default) takes `Authorization: DPoP` with a
    * `DPoP` proof as well as `Bearer`, and refuses a DPoP-bound token that
    * comes without the proof of its key; `"required"` takes DPoP-bound tokens
