@@ -95,6 +95,14 @@ export const KEYCLOAK_ERROR_RULES: readonly ErrorRule[] = [
     code: "config_invalid",
     reason: "dpop_required",
   },
+  // A bound refresh token (a public client's) with a proof of another key: the session's key is not
+  // the one it was bound to — lost, or the token is in someone else's hands. Sign in again.
+  {
+    error: "invalid_grant",
+    description: "DPoP confirmation doesn't match DPoP proof",
+    code: "session_revoked",
+    reason: "dpop_key_mismatch",
+  },
   // The tenant: the realm disabled, or gone.
   {
     status: 403,

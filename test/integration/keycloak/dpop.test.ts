@@ -147,7 +147,8 @@ describe("DPoP-bound tokens from the real Keycloak (the client side)", () => {
     expect(refreshed.tokens.dpop?.jkt).toBe(device.tokens.dpop?.jkt);
     // …and a thief with the refresh token but another key does not.
     const { dpop: _key, ...stolen } = refreshed.tokens;
-    await expect(cli().refresh({ ...refreshed, tokens: stolen })).rejects.toMatchObject({ provider: "eu" });
+    const refused = await rejectionOf(cli().refresh({ ...refreshed, tokens: stolen }));
+    expect(refused).toMatchObject({ code: "session_revoked", reason: "dpop_key_mismatch", provider: "eu" });
   });
 
   it("Keycloak's own userinfo takes the token with a proof from dpopProof, and refuses it as a bearer token", async () => {
