@@ -8,8 +8,9 @@
  * docs/reference/keycloak.md §8 and §9 describe each setting.
  */
 import { randomUUID } from "node:crypto";
+import { type KeycloakProvider, type KeycloakProviderOptions, keycloak } from "../../src/index.js";
 import type { KeycloakAdmin, Representation } from "./keycloak-admin.js";
-import { REDIRECT_URI } from "./keycloak-env.js";
+import { issuerOf, REDIRECT_URI } from "./keycloak-env.js";
 
 export interface ExchangeClients {
   /** The web app people sign in to; its tokens carry `orders` in their audience. */
@@ -94,4 +95,19 @@ export async function createExchangeClients(admin: KeycloakAdmin): Promise<Excha
       for (const id of ids) await admin.deleteClient(id).catch(() => {});
     },
   };
+}
+
+/** A provider `eu` for one of these clients (the web app's sign-in, an API's exchanges). */
+export function clientProvider(
+  client: { readonly clientId: string; readonly secret?: string },
+  extra: Partial<KeycloakProviderOptions> = {},
+): KeycloakProvider {
+  return keycloak({
+    id: "eu",
+    issuer: issuerOf(),
+    clientId: client.clientId,
+    ...(client.secret ? { clientSecret: client.secret } : {}),
+    redirectUri: REDIRECT_URI,
+    ...extra,
+  } as KeycloakProviderOptions);
 }

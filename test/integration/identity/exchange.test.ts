@@ -12,7 +12,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, entraId, type Identity, keycloak } from "../../../src/index.js";
 import type { EntraApp } from "../../../src/testing/index.js";
-import { createExchangeClients, type ExchangeClients } from "../../support/keycloak-downstream.js";
+import {
+  clientProvider,
+  createExchangeClients,
+  type ExchangeClients,
+} from "../../support/keycloak-downstream.js";
 import { issuerOf, masterAdmin, newUser, REDIRECT_URI, rejectionOf } from "../../support/keycloak-env.js";
 import { signInAt, type TwoProviders, twoProviders } from "./two-providers.js";
 
@@ -55,13 +59,7 @@ function webApp(): Identity {
   return createIdentity({
     providers: [
       world.entraWeb({ scope: `openid profile email ${orders.identifierUri}/access_as_user` }),
-      keycloak({
-        id: "eu",
-        issuer: issuerOf(),
-        clientId: clients.web.clientId,
-        clientSecret: clients.web.secret,
-        redirectUri: REDIRECT_URI,
-      }),
+      clientProvider(clients.web),
     ],
     routing: { order: ["entra", "eu"], breaker: { consecutiveFailures: 1, openMs: 60_000 } },
   });

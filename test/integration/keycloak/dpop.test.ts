@@ -15,9 +15,14 @@ import {
   type Identity,
   type IdentitySession,
   type KeycloakProvider,
+  type KeycloakProviderOptions,
   keycloak,
 } from "../../../src/index.js";
-import { createExchangeClients, type ExchangeClients } from "../../support/keycloak-downstream.js";
+import {
+  clientProvider,
+  createExchangeClients,
+  type ExchangeClients,
+} from "../../support/keycloak-downstream.js";
 import {
   issuerOf,
   masterAdmin,
@@ -37,16 +42,8 @@ let session: IdentitySession;
 /** The API: verifies tokens for audience `orders`, DPoP-bound or not. */
 let api: Identity;
 
-function dpopProvider(overrides: Partial<Parameters<typeof keycloak>[0]> = {}): KeycloakProvider {
-  return keycloak({
-    id: "eu",
-    issuer: issuerOf(),
-    clientId: clients.dpop.clientId,
-    clientSecret: clients.dpop.secret,
-    redirectUri: REDIRECT_URI,
-    dpop: true,
-    ...overrides,
-  });
+function dpopProvider(overrides: Partial<KeycloakProviderOptions> = {}): KeycloakProvider {
+  return clientProvider(clients.dpop, { dpop: true, ...overrides });
 }
 
 async function signInAt(identity: Identity): Promise<IdentitySession> {
@@ -271,15 +268,7 @@ describe("an API verifying Keycloak's DPoP-bound tokens (RFC 9449 §4.3, §7.1)"
 
   it('one API, both kinds: a Keycloak bearer token passes under "allowed", not under "required"', async () => {
     const bearer = await createIdentity({
-      providers: [
-        keycloak({
-          id: "eu",
-          issuer: issuerOf(),
-          clientId: clients.web.clientId,
-          clientSecret: clients.web.secret,
-          redirectUri: REDIRECT_URI,
-        }),
-      ],
+      providers: [clientProvider(clients.web)],
     });
     const plain = await signInAt(bearer);
     const request = { proof: undefined, method: "GET", url: URL_ORDERS, scheme: "Bearer" } as const;

@@ -9,13 +9,16 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, type Identity, keycloak } from "../../../src/index.js";
-import { createExchangeClients, type ExchangeClients } from "../../support/keycloak-downstream.js";
+import {
+  clientProvider,
+  createExchangeClients,
+  type ExchangeClients,
+} from "../../support/keycloak-downstream.js";
 import {
   appProvider,
   issuerOf,
   masterAdmin,
   newUser,
-  REDIRECT_URI,
   realmAdmin,
   rejectionOf,
   signIn,
@@ -53,13 +56,7 @@ function api(client: { clientId: string; secret?: string }): Identity {
 beforeAll(async () => {
   clients = await createExchangeClients(masterAdmin());
   user = await newUser();
-  const web = keycloak({
-    id: "eu",
-    issuer: issuerOf(),
-    clientId: clients.web.clientId,
-    clientSecret: clients.web.secret,
-    redirectUri: REDIRECT_URI,
-  });
+  const web = clientProvider(clients.web);
   const session = await signIn(web, user);
   adaToken = session.tokens.accessToken;
   adaSubject = session.principal.subject;
@@ -137,18 +134,7 @@ describe("exchange at Keycloak (standard token exchange v2)", () => {
     expect(error).toMatchObject({ code: "token_invalid", reason: "subject_token", provider: "eu" });
     // The person disabled after the orders API accepted their token: Keycloak says the same.
     const disabled = await newUser();
-    const token = (
-      await signIn(
-        keycloak({
-          id: "eu",
-          issuer: issuerOf(),
-          clientId: clients.web.clientId,
-          clientSecret: clients.web.secret,
-          redirectUri: REDIRECT_URI,
-        }),
-        disabled,
-      )
-    ).tokens.accessToken;
+    const token = (await signIn(clientProvider(clients.web), disabled)).tokens.accessToken;
     await realmAdmin().setUserEnabled(disabled.id, false);
     const refused = await rejectionOf(
       api(clients.orders).exchange(token, { audience: clients.stock.clientId }),
