@@ -265,10 +265,13 @@ async function verifyProof(
   if (jwk.kty === "oct" || PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
     throw refuse("the DPoP proof's jwk is not a public key");
   }
+  // Hashed meanwhile: both digests are WebCrypto jobs, which run off the main thread.
+  const expectedAth = accessTokenHash(accessToken);
+  expectedAth.catch(() => {}); // awaited below, unless the proof is refused first
   // The binding, from the thumbprint alone (a hash of the public members): no import, no signature.
   let jkt: string;
   try {
-    jkt = await jose.calculateJwkThumbprint(jwk as jose.JWK, "sha256");
+    jkt = await thumbprintOf(jwk as jose.JWK);
   } catch (err) {
     throw refuse("the DPoP proof's jwk is not a usable key", err);
   }
@@ -294,7 +297,7 @@ async function verifyProof(
     throw refuse("the DPoP proof htu does not match the request URL");
   }
   // Check 12 (with a token): ath is the hash of this very token.
-  if (payload.ath !== (await accessTokenHash(accessToken))) {
+  if (payload.ath !== (await expectedAth)) {
     throw refuse("the DPoP proof ath does not match the access token");
   }
   // Check 10: a nonce the server gave, when it gives them.
@@ -363,6 +366,23 @@ async function embeddedKey(
   if (embeddedKeys.size >= MAX_CACHED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
   embeddedKeys.set(id, key);
   return key;
+}
+
+/**
+ * RFC 7638 thumbprints by the jwk as sent: a client sends the same key with
+ * every proof. Made-up keys can push entries out, which costs a real client
+ * one more hash, never a wrong answer: a thumbprint is a function of the jwk.
+ */
+const thumbprints = new Map<string, string>();
+
+async function thumbprintOf(jwk: jose.JWK): Promise<string> {
+  const id = JSON.stringify(jwk);
+  const known = thumbprints.get(id);
+  if (known !== undefined) return known;
+  const jkt = await jose.calculateJwkThumbprint(jwk, "sha256");
+  if (thumbprints.size >= MAX_CACHED_KEYS) thumbprints.delete(thumbprints.keys().next().value as string);
+  thumbprints.set(id, jkt);
+  return jkt;
 }
 
 /** RFC 7515 §4.1.9: compared case-insensitively, the `application/` prefix may be left out. */
