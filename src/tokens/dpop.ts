@@ -57,7 +57,9 @@ export interface DpopRequest {
   /**
    * The URL the client addressed (compared with `htu` without query and
    * fragment, RFC 9449 §4.3, after normalisation per RFC 3986 §6: scheme and
-   * host case, default port, percent-encoding case).
+   * host case, default port, percent-encoding case). Give the string the
+   * request line had: a path with a dot segment (`..`, `%2e%2e`) then matches
+   * no proof — a `URL` object has resolved them already.
    */
   readonly url: string | URL;
   /** The Authorization scheme the token came with. */
@@ -318,12 +320,14 @@ async function verifyProof(
   if (nowSeconds - iat > maxAge + tolerance) throw refuse("the DPoP proof is too old");
   // Check 7, last: the signature, with the key the token is bound to.
   try {
-    await jose.jwtVerify(proof, (protectedHeader, token) => embeddedKey(protectedHeader, token), {
+    const key = await proofKey(header.alg, jwk as jose.JWK, jkt);
+    await jose.jwtVerify(proof, key.key, {
       algorithms: algorithms as string[],
       typ: "dpop+jwt",
       currentDate: new Date(context.now),
       clockTolerance: context.clockToleranceSeconds,
     });
+    key.keep(); // only a key that verified a proof of a bound token is kept
   } catch (err) {
     const signature = err instanceof jose.errors.JWSSignatureVerificationFailed;
     throw refuse(
@@ -340,32 +344,54 @@ async function verifyProof(
 const MAX_CACHED_KEYS = 1000;
 
 /**
- * Each proof key imported, by the algorithm and the jwk exactly as sent:
- * importing a key costs about as much as checking the signature, and a
- * client signs every request with the same one. A hit is a key jose's
- * `EmbeddedJWK` accepted for that very (alg, jwk) before; only keys some
- * token is bound to get here (their thumbprint was compared first), so a
- * flood of made-up keys cannot push real clients' keys out. Least recently
- * used keys are forgotten first.
+ * Proof keys imported, by algorithm and RFC 7638 thumbprint: importing a key
+ * costs about as much as checking the signature, and a client signs every
+ * request with the same one. The key is imported from its required members
+ * only (what the thumbprint covers), so other spellings of the same key —
+ * an added `kid`, members reordered — are one entry, and an entry is kept
+ * only once it verified a signature: a flood of proofs showing a real
+ * client's public key, or made-up keys, cannot push real keys out. Least
+ * recently used keys are forgotten first.
  */
-const embeddedKeys = new Map<string, jose.CryptoKey>();
+const proofKeys = new Map<string, jose.CryptoKey>();
 
-async function embeddedKey(
-  header: jose.JWSHeaderParameters,
-  token: jose.FlattenedJWSInput,
-): Promise<jose.CryptoKey> {
-  const id = `${String(header.alg)}\n${JSON.stringify(header.jwk)}`;
-  const known = embeddedKeys.get(id);
+/** How many proof keys are kept (for tests: a flood must not fill the cache). Not exported from the package. */
+export function keptProofKeys(): number {
+  return proofKeys.size;
+}
+
+async function proofKey(
+  alg: string,
+  jwk: jose.JWK,
+  jkt: string,
+): Promise<{ readonly key: jose.CryptoKey; keep(): void }> {
+  // jose's EmbeddedJWK checks, made here — for every proof, cached key or not: `use` "sig" and `alg`
+  // the header's when present.
+  if (jwk.use !== undefined && jwk.use !== "sig") throw new TypeError("the jwk is not a signing key");
+  if (jwk.alg !== undefined && jwk.alg !== alg) throw new TypeError("the jwk is for another algorithm");
+  const id = `${alg}\n${jkt}`;
+  const known = proofKeys.get(id);
   if (known !== undefined) {
-    embeddedKeys.delete(id);
-    embeddedKeys.set(id, known);
-    return known;
+    proofKeys.delete(id);
+    proofKeys.set(id, known);
+    return { key: known, keep: () => {} };
   }
-  // jose's checks: a JSON object, its `use` "sig" and its `alg` the header's when present, a public key.
-  const key = await jose.EmbeddedJWK(header, token);
-  if (embeddedKeys.size >= MAX_CACHED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
-  embeddedKeys.set(id, key);
-  return key;
+  const members = PUBLIC_MEMBERS[String(jwk.kty)];
+  if (members === undefined) throw new TypeError("the jwk is not an EC, RSA or OKP key");
+  const required = Object.fromEntries(
+    members.filter((m) => m in jwk).map((m) => [m, jwk[m as keyof jose.JWK]]),
+  );
+  const key = await jose.importJWK(required as jose.JWK, alg);
+  if (!(typeof key === "object" && "type" in key && key.type === "public")) {
+    throw new TypeError("the jwk is not a public key");
+  }
+  return {
+    key,
+    keep: () => {
+      if (proofKeys.size >= MAX_CACHED_KEYS) proofKeys.delete(proofKeys.keys().next().value as string);
+      proofKeys.set(id, key);
+    },
+  };
 }
 
 /**

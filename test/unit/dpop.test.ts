@@ -13,6 +13,7 @@ import {
   DPOP_ALGORITHMS,
   type DpopContext,
   type DpopRequest,
+  keptProofKeys,
 } from "../../src/tokens/dpop.js";
 import { idSwitchErrorOf } from "../support/rejection.js";
 
@@ -593,3 +594,27 @@ describe("checkDpopBinding: what a holder of a stolen token can send (review fin
     expect(error.message).toMatch(/htm/);
   });
 });
+
+describe("the proof-key cache under a flood (re-review finding)", () => {
+  it("keeps no key for proofs that fail their signature, however the bound key's jwk is spelt", async () => {
+    const c = await key("ES256");
+    const before = keptProofKeys();
+    for (let i = 0; i < 50; i++) {
+      // The client's public key (it is in every proof), with a made-up kid, and a forged signature.
+      const spelt = await proof({ signer: c, header: { jwk: { ...c.jwk, kid: `k-${i}` } } });
+      const forged = `${spelt.split(".").slice(0, 2).join(".")}.${b64(`forged-${i}`)}`;
+      await refused(bound(c.jkt), request(forged));
+    }
+    expect(keptProofKeys()).toBe(before);
+    await passes(
+      bound(c.jkt),
+      request(await proof({ signer: c, header: { jwk: { ...c.jwk, kid: "any" } } })),
+    );
+    await passes(bound(c.jkt), request(await proof({ signer: c })));
+    expect(keptProofKeys()).toBe(before + 1); // one key, whatever its spelling
+  });
+});
+
+function b64(text: string): string {
+  return jose.base64url.encode(new TextEncoder().encode(text.padEnd(64, "x")));
+}
