@@ -40,8 +40,8 @@ import {
   type SignalReceiverDeps,
   type SignalsOptions,
 } from "./signals/index.js";
-import { checkDpopBinding, type DpopRequest } from "./tokens/dpop.js";
-import { DPOP_CHECKED_BY_CALLER, rememberIn } from "./tokens/dpop-state.js";
+import { checkDpopBinding, type DpopContext, type DpopRequest } from "./tokens/dpop.js";
+import { DPOP_CHECKED_BY_CALLER, ProofMemory, rememberIn } from "./tokens/dpop-state.js";
 import { logoutTokenClaims } from "./tokens/logout-token.js";
 import { peekJwt, type VerifiedJwt } from "./tokens/verify-jwt.js";
 
@@ -223,8 +223,8 @@ export class Identity {
   readonly #events = new EventBus();
   readonly #cache: VerifiedTokenCache | undefined;
   readonly #exchanges: ExchangeCache;
-  /** Proofs' jtis this process spent, beside the shared store (dpop-state.ts says why); with `state` only. */
-  readonly #spentProofs: StateStore | undefined;
+  /** Proofs' jtis this process spent; with `state`, the shared store's too (dpop-state.ts says why). */
+  readonly #spentProofs: DpopContext["remember"];
   /** DPoP-bound tokens whose proof this instance checked: only those may be exchanged (until their `exp`). */
   readonly #provenTokens = new Map<string, number>();
   readonly #now: () => number;
@@ -256,7 +256,9 @@ export class Identity {
     this.#memoryLinksWarning = options.links === undefined;
     this.#cache = options.tokenCache ? new VerifiedTokenCache(options.tokenCache, this.#now) : undefined;
     this.#exchanges = new ExchangeCache(this.#now);
-    this.#spentProofs = options.state ? new MemoryStateStore({ now: this.#now }) : undefined;
+    // Without a shared store the process's own memory is all there is (and, unlike the memory state
+    // store, it forgets dead proofs without being asked for them again).
+    this.#spentProofs = rememberIn(new ProofMemory(this.#now), options.state ? this.#state : undefined);
     this.#linker = new Linker(this.#links, {
       claim: options.linking.claim,
       emailLookup: options.linking.dangerouslyLinkByVerifiedEmail,
@@ -373,7 +375,7 @@ export class Identity {
       now: this.#now(),
       // A proof's `iat` is judged as the provider's tokens' times are.
       clockToleranceSeconds: this.#providerById.get(principal.provider)?.clockToleranceSeconds ?? 30,
-      remember: rememberIn(this.#state, this.#spentProofs),
+      remember: this.#spentProofs,
     });
     if (dpop !== undefined && principal.claims.cnf !== undefined) this.#proven(token, principal.expiresAt);
     return principal;

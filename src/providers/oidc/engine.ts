@@ -8,12 +8,11 @@
 import * as client from "openid-client";
 import { IdSwitchError, invalid } from "../../core/errors.js";
 import { guardedFetch } from "../../core/http.js";
-import { MemoryStateStore } from "../../core/memory-state-store.js";
 import type { Runtime } from "../../core/runtime.js";
 import type { StateStore } from "../../core/state-store.js";
 import type { Claims, DpopKey, Principal, ProviderHealth, Session, TokenSet } from "../../core/types.js";
-import { checkDpopBinding, createDpopProof } from "../../tokens/dpop.js";
-import { DPOP_CHECKED_BY_CALLER, rememberIn } from "../../tokens/dpop-state.js";
+import { checkDpopBinding, createDpopProof, type DpopContext } from "../../tokens/dpop.js";
+import { DPOP_CHECKED_BY_CALLER, ProofMemory, rememberIn } from "../../tokens/dpop-state.js";
 import type { KeyResolution } from "../../tokens/key-set.js";
 import { type JwtCheck, peekJwt, type VerifiedJwt, verifyJwt } from "../../tokens/verify-jwt.js";
 import type {
@@ -151,8 +150,9 @@ export class OidcProvider implements Provider {
   /** The DPoP keys, with `dpop` on. */
   readonly #dpop: DpopKeys | undefined;
   readonly #dpopHandles = new WeakMap<CryptoKeyPair, client.DPoPHandle>();
-  /** Where proofs' `jti`s are remembered: the facade's store once attached. */
-  #state: StateStore;
+  /** Proofs' jtis: this provider's own memory, and the facade's store once attached. */
+  #spentProofs: DpopContext["remember"];
+  readonly #proofMemory: ProofMemory;
 
   constructor(options: OidcOptions, runtime: Runtime, rules: ProviderRules) {
     this.id = options.id;
@@ -165,7 +165,8 @@ export class OidcProvider implements Provider {
     this.#expectedIssuer = expectedIssuer ?? options.issuer;
     this.fetch = guardedFetch(runtime, options.id);
     this.#discover = this.#discoverer(undefined);
-    this.#state = new MemoryStateStore({ now: runtime.now });
+    this.#proofMemory = new ProofMemory(runtime.now);
+    this.#spentProofs = rememberIn(this.#proofMemory);
     const dpop = options.dpop;
     this.#dpop = dpop
       ? new DpopKeys(dpop === true ? true : { keyPair: dpop.keyPair }, options.id)
@@ -473,7 +474,7 @@ export class OidcProvider implements Provider {
         provider: this.id,
         now: this.runtime.now(),
         clockToleranceSeconds: this.options.clockToleranceSeconds,
-        remember: rememberIn(this.#state),
+        remember: this.#spentProofs,
       });
     }
     return { principal: await this.#enriched(principal), keyThumbprint: verified.keyThumbprint };
@@ -502,7 +503,7 @@ export class OidcProvider implements Provider {
    * next discovery on (the facade attaches its store before the first request).
    */
   attachState(state: StateStore): void {
-    this.#state = state;
+    this.#spentProofs = rememberIn(this.#proofMemory, state);
     const seconds = this.options.lastKnownGoodKeysSeconds;
     this.#discover = this.#discoverer(lastKnownGood(state, this.issuer, seconds));
   }
