@@ -20,8 +20,28 @@ export interface BearerRequest {
   /** The `DPoP` header (several joined by ", ", as Node and `Headers` join them): the proof. */
   readonly dpop: string | undefined;
   readonly method: string;
-  /** The absolute URL as the client addressed it (scheme and host as the app sees them). */
+  /** The absolute URL as the client addressed it (scheme and host as the app sees them; see {@link requestUrl}). */
   readonly url: string;
+  /**
+   * The request-target as the request line had it (path and query, `/…`):
+   * with the `origin` option, what a DPoP proof is checked against after
+   * that origin — never cut out of `url`, whose host part the client wrote.
+   */
+  readonly target?: string | undefined;
+}
+
+/** A host as RFC 3986 §3.2.2 allows it (a name, IPv4, or a bracketed IPv6 literal), with an optional port. */
+const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The absolute URL of a request for the DPoP check, from the framework's
+ * protocol, the `Host` header and the request-target. A `Host` that is not a
+ * host (`x/orders/42?` would move the real path into the query) becomes
+ * `invalid.invalid`: such a request matches no proof.
+ */
+export function requestUrl(protocol: string, host: string | undefined, target: string): string {
+  const authority = host !== undefined && HOST.test(host) ? host : "invalid.invalid";
+  return `${protocol}://${authority}${target}`;
 }
 
 type Scheme = "Bearer" | "DPoP";
@@ -119,20 +139,25 @@ export class BearerAuth {
     return {
       proof: request.dpop,
       method: request.method,
-      url: this.#publicUrl(request.url),
+      url: this.#publicUrl(request),
       scheme,
       policy,
       nonces: this.#nonces(),
     };
   }
 
-  /** The request URL with the configured public origin in place of the one the request named. */
-  #publicUrl(url: string): string {
+  /**
+   * The URL a proof must name: the configured public origin and the
+   * request-target when `origin` is set (the target as sent — its dot
+   * segments too: the check refuses them), else the request's own URL.
+   */
+  #publicUrl(request: BearerRequest): string {
     const origin = this.options.origin;
-    if (origin === undefined) return url;
-    // The path as sent (its dot segments too: the check refuses them), from the first "/" after the authority.
-    const path = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "");
-    return `${origin.replace(/\/$/, "")}${path.startsWith("/") ? path : `/${path}`}`;
+    if (origin === undefined) return request.url;
+    const target = request.target ?? targetOf(request.url);
+    // An absolute-form or authority-form target (or none) names no path of this origin: it matches nothing.
+    if (target === undefined || !target.startsWith("/") || target.startsWith("//")) return "invalid:";
+    return `${origin.replace(/\/$/, "")}${target}`;
   }
 
   /** The nonces accepted now (the first is the current one), or undefined when the app gives none. */
@@ -221,4 +246,14 @@ export class BearerAuth {
 function schemeOf(word: string | undefined): Scheme | undefined {
   const lower = word?.toLowerCase();
   return lower === "bearer" ? "Bearer" : lower === "dpop" ? "DPoP" : undefined;
+}
+
+/** Path and query of a URL the standard parser built (Hono's `c.req.url`): its host was already parsed as a host. */
+function targetOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,7 +18,7 @@
  */
 
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
-import { BearerAuth } from "../core/bearer.js";
+import { BearerAuth, requestUrl } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
@@ -149,7 +149,9 @@ export function bearerAuth(options: BearerOptionsInput): RequestHandler {
       authorization: req.get("authorization"),
       dpop: req.get("dpop"),
       method: req.method,
-      url: urlOf(req),
+      // `req.protocol` honours the app's `trust proxy` setting; the target is the request line's.
+      url: requestUrl(req.protocol, req.get("host"), req.originalUrl),
+      target: req.originalUrl,
     });
     if ("response" in outcome) return send(res, outcome.response);
     req.idswitch = { ...req.idswitch, principal: outcome.principal };

@@ -23,7 +23,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from "fastify";
-import { BearerAuth } from "../core/bearer.js";
+import { BearerAuth, requestUrl } from "../core/bearer.js";
 import { type IdswitchRequest as RequestIdentity, sessionGuards } from "../core/guard.js";
 import { type WebRequest, type WebResponse, webRequest } from "../core/http.js";
 import type { BearerOptionsInput, WebOptionsInput } from "../core/options.js";
@@ -169,7 +169,8 @@ export function bearerAuth(options: BearerOptionsInput): preHandlerAsyncHookHand
       authorization: request.headers.authorization,
       dpop: headerOf(request, "dpop"),
       method: request.method,
-      url: urlOf(request),
+      url: requestUrl(request.protocol, request.headers.host, request.url),
+      target: request.url,
     });
     if ("response" in outcome) return send(reply, outcome.response);
     request.idswitch = { ...request.idswitch, principal: outcome.principal };
