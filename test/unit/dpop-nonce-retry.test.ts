@@ -6,8 +6,24 @@
  */
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from "jose";
 import { expect, it } from "vitest";
-import { createIdentity, oidc } from "../../src/index.js";
-import { createFakeIssuer } from "../support/fake-issuer.js";
+import { createIdentity, type Identity, oidc } from "../../src/index.js";
+import { createFakeIssuer, type FakeIssuer } from "../support/fake-issuer.js";
+
+/** A confidential client of the fake issuer with DPoP on. */
+function dpopClient(fake: FakeIssuer): Identity {
+  return createIdentity({
+    providers: [
+      oidc({
+        id: "idp",
+        issuer: fake.issuer,
+        clientId: "app",
+        clientSecret: "s3cret",
+        dpop: true,
+        runtime: { fetch: fake.fetch },
+      }),
+    ],
+  });
+}
 
 it("client credentials retry once with the server's nonce, and the token is bound to the proof's key", async () => {
   const fake = await createFakeIssuer();
@@ -35,18 +51,7 @@ it("client credentials retry once with the server's nonce, and the token is boun
       expires_in: 300,
     });
   };
-  const identity = createIdentity({
-    providers: [
-      oidc({
-        id: "idp",
-        issuer: fake.issuer,
-        clientId: "app",
-        clientSecret: "s3cret",
-        dpop: true,
-        runtime: { fetch: fake.fetch },
-      }),
-    ],
-  });
+  const identity = dpopClient(fake);
   const tokens = await identity.clientCredentials();
 
   expect(proofs).toHaveLength(2);
@@ -68,18 +73,7 @@ it("a server that answers bearer tokens to a DPoP client binds nothing: no key i
       token_type: "Bearer",
       expires_in: 300,
     });
-  const identity = createIdentity({
-    providers: [
-      oidc({
-        id: "idp",
-        issuer: fake.issuer,
-        clientId: "app",
-        clientSecret: "s3cret",
-        dpop: true,
-        runtime: { fetch: fake.fetch },
-      }),
-    ],
-  });
+  const identity = dpopClient(fake);
   const tokens = await identity.clientCredentials();
   expect(tokens.dpop).toBeUndefined();
   const session = { provider: "idp", tokens } as never;
