@@ -7,6 +7,7 @@
 import { parseConfig } from "./core/config.js";
 import { IdSwitchError, invalid } from "./core/errors.js";
 import { EventBus, type IdentityEventName, type IdentityListener } from "./core/events.js";
+import { LruMap } from "./core/lru-map.js";
 import { MemoryStateStore } from "./core/memory-state-store.js";
 import type { StateStore } from "./core/state-store.js";
 import type { Claims, Principal, Session, TokenSet } from "./core/types.js";
@@ -226,7 +227,7 @@ export class Identity {
   /** Proofs' jtis this process spent; with `state`, the shared store's too (dpop-state.ts says why). */
   readonly #spentProofs: DpopContext["remember"];
   /** DPoP-bound tokens whose proof this instance checked: only those may be exchanged (until their `exp`). */
-  readonly #provenTokens = new Map<string, number>();
+  readonly #provenTokens = new LruMap<string, number>(1_000);
   readonly #now: () => number;
   readonly #unsubscribe: (() => void)[] = [];
   #telemetry: Telemetry = noTelemetry;
@@ -377,7 +378,9 @@ export class Identity {
       clockToleranceSeconds: this.#providerById.get(principal.provider)?.clockToleranceSeconds ?? 30,
       remember: this.#spentProofs,
     });
-    if (dpop !== undefined && principal.claims.cnf !== undefined) this.#proven(token, principal.expiresAt);
+    if (dpop !== undefined && principal.claims.cnf !== undefined) {
+      this.#provenTokens.set(token, principal.expiresAt ?? 0); // the least recently proven goes first
+    }
     return principal;
   }
 
@@ -385,16 +388,6 @@ export class Identity {
   #provenHere(token: string): boolean {
     const expiresAt = this.#provenTokens.get(token);
     return expiresAt !== undefined && expiresAt * 1000 > this.#now();
-  }
-
-  /** Remembers a bound token whose proof was checked (bounded: the least recently proven goes first). */
-  #proven(token: string, expiresAt: number | undefined): void {
-    this.#provenTokens.delete(token);
-    this.#provenTokens.set(token, expiresAt ?? 0);
-    if (this.#provenTokens.size > 1_000) {
-      const oldest = this.#provenTokens.keys().next().value;
-      if (oldest !== undefined) this.#provenTokens.delete(oldest);
-    }
   }
 
   /**
@@ -443,7 +436,12 @@ export class Identity {
         this.#router.call(
           { operation: "exchange", for: "verification", provider: issuer.id, surface: "token" },
           (p, signal) =>
-            (p.exchange as NonNullable<Provider["exchange"]>).call(p, subjectToken, { ...request, signal }),
+            (p.exchange as NonNullable<Provider["exchange"]>).call(
+              p,
+              subjectToken,
+              { ...request, signal },
+              peeked,
+            ),
         ),
       );
     });

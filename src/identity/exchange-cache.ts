@@ -6,6 +6,7 @@
  * recently used goes first), in memory only: the tokens never leave the
  * process, and nothing here outlives a restart.
  */
+import { LruMap } from "../core/lru-map.js";
 import type { TokenSet } from "../core/types.js";
 
 /** How long before expiry an exchanged token stops being handed out: time for the downstream call itself. */
@@ -13,7 +14,7 @@ const MARGIN_SECONDS = 30;
 const MAX_ENTRIES = 1_000;
 
 export class ExchangeCache {
-  readonly #entries = new Map<string, TokenSet>();
+  readonly #entries = new LruMap<string, TokenSet>(MAX_ENTRIES);
   readonly #pending = new Map<string, Promise<TokenSet>>();
   readonly #now: () => number;
 
@@ -33,11 +34,7 @@ export class ExchangeCache {
     exchange: () => Promise<TokenSet>,
   ): Promise<TokenSet> {
     const cached = this.#entries.get(key);
-    if (cached && this.#fresh(cached, subjectExpiresAt)) {
-      this.#entries.delete(key); // refreshes its place: least recently used goes first
-      this.#entries.set(key, cached);
-      return cached;
-    }
+    if (cached && this.#fresh(cached, subjectExpiresAt)) return cached;
     if (cached) this.#entries.delete(key);
     const pending = this.#pending.get(key);
     if (pending) return pending;
@@ -47,7 +44,7 @@ export class ExchangeCache {
           ...answer,
           ...(answer.dpop ? { dpop: Object.freeze({ ...answer.dpop }) } : {}),
         });
-        if (this.#fresh(tokens, subjectExpiresAt)) this.#remember(key, tokens);
+        if (this.#fresh(tokens, subjectExpiresAt)) this.#entries.set(key, tokens);
         return tokens;
       })
       .finally(() => this.#pending.delete(key));
@@ -64,14 +61,6 @@ export class ExchangeCache {
     const now = this.#now() / 1000;
     if (subjectExpiresAt !== undefined && subjectExpiresAt <= now) return false;
     return tokens.expiresAt !== undefined && tokens.expiresAt - MARGIN_SECONDS > now;
-  }
-
-  #remember(key: string, tokens: TokenSet): void {
-    this.#entries.set(key, tokens);
-    if (this.#entries.size > MAX_ENTRIES) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
   }
 }
 

@@ -297,8 +297,10 @@ export interface Provider {
    * A token for a downstream API, for the person of `subjectToken` (an access
    * token this provider issued): Keycloak's standard token exchange (RFC
    * 8693), Entra's on-behalf-of grant. Only at this provider, never another.
+   * `unverified` is the token already decoded by a caller that had to peek at
+   * it (the facade, to pick this provider), as for `verifyAccessToken`.
    */
-  exchange?(subjectToken: string, options: ExchangeOptions): Promise<TokenSet>;
+  exchange?(subjectToken: string, options: ExchangeOptions, unverified?: UnverifiedJwt): Promise<TokenSet>;
   /** The DPoP proof to send `tokens` (bound to a key this provider holds) with to a resource. */
   dpopProof?(tokens: TokenSet, request: DpopProofRequest): Promise<string>;
   /** Starts a device sign-in (RFC 8628). */

@@ -9,6 +9,7 @@
  */
 import * as jose from "jose";
 import { type IdSwitchError, invalid } from "../core/errors.js";
+import { LruMap } from "../core/lru-map.js";
 import type { Claims } from "../core/types.js";
 import { peekJwt } from "./verify-jwt.js";
 
@@ -353,7 +354,7 @@ const MAX_CACHED_KEYS = 1000;
  * client's public key, or made-up keys, cannot push real keys out. Least
  * recently used keys are forgotten first.
  */
-const proofKeys = new Map<string, jose.CryptoKey>();
+const proofKeys = new LruMap<string, jose.CryptoKey>(MAX_CACHED_KEYS);
 
 /** How many proof keys are kept (for tests: a flood must not fill the cache). Not exported from the package. */
 export function keptProofKeys(): number {
@@ -371,26 +372,16 @@ async function proofKey(
   if (jwk.alg !== undefined && jwk.alg !== alg) throw new TypeError("the jwk is for another algorithm");
   const id = `${alg}\n${jkt}`;
   const known = proofKeys.get(id);
-  if (known !== undefined) {
-    proofKeys.delete(id);
-    proofKeys.set(id, known);
-    return { key: known, keep: () => {} };
-  }
-  const members = PUBLIC_MEMBERS[String(jwk.kty)];
-  if (members === undefined) throw new TypeError("the jwk is not an EC, RSA or OKP key");
-  const required = Object.fromEntries(
-    members.filter((m) => m in jwk).map((m) => [m, jwk[m as keyof jose.JWK]]),
-  );
-  const key = await jose.importJWK(required as jose.JWK, alg);
+  if (known !== undefined) return { key: known, keep: () => {} };
+  const required = publicMembers(jwk);
+  if (required === undefined) throw new TypeError("the jwk is not an EC, RSA or OKP key");
+  const key = await jose.importJWK(required, alg);
   if (!(typeof key === "object" && "type" in key && key.type === "public")) {
     throw new TypeError("the jwk is not a public key");
   }
   return {
     key,
-    keep: () => {
-      if (proofKeys.size >= MAX_CACHED_KEYS) proofKeys.delete(proofKeys.keys().next().value as string);
-      proofKeys.set(id, key);
-    },
+    keep: () => proofKeys.set(id, key),
   };
 }
 
@@ -399,14 +390,13 @@ async function proofKey(
  * every proof. Made-up keys can push entries out, which costs a real client
  * one more hash, never a wrong answer: a thumbprint is a function of the jwk.
  */
-const thumbprints = new Map<string, string>();
+const thumbprints = new LruMap<string, string>(MAX_CACHED_KEYS);
 
 async function thumbprintOf(jwk: jose.JWK): Promise<string> {
   const id = JSON.stringify(jwk);
   const known = thumbprints.get(id);
   if (known !== undefined) return known;
   const jkt = await jose.calculateJwkThumbprint(jwk, "sha256");
-  if (thumbprints.size >= MAX_CACHED_KEYS) thumbprints.delete(thumbprints.keys().next().value as string);
   thumbprints.set(id, jkt);
   return jkt;
 }
@@ -490,18 +480,26 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   OKP: ["kty", "crv", "x"],
 };
 
+/**
+ * The members of a public key an RFC 7638 thumbprint covers — all a DPoP
+ * proof's `jwk` carries, all a proof key is imported from — or undefined for
+ * a key type other than EC, RSA and OKP.
+ */
+export function publicMembers(jwk: Readonly<jose.JWK>): jose.JWK | undefined {
+  const members = PUBLIC_MEMBERS[String(jwk.kty)];
+  if (members === undefined) return undefined;
+  return Object.fromEntries(members.filter((m) => m in jwk).map((m) => [m, jwk[m as keyof jose.JWK]]));
+}
+
 /** Each public key's JWK, exported once. */
 const publicJwks = new WeakMap<CryptoKey, jose.JWK>();
 
 async function publicJwkOf(key: CryptoKey): Promise<jose.JWK> {
   let jwk = publicJwks.get(key);
   if (jwk === undefined) {
-    const exported: Readonly<Record<string, unknown>> = await jose.exportJWK(key);
-    const members = PUBLIC_MEMBERS[String(exported.kty)];
+    const members = publicMembers(await jose.exportJWK(key));
     if (members === undefined) throw new TypeError("createDpopProof: the key is not an EC, RSA or OKP key");
-    jwk = Object.freeze(
-      Object.fromEntries(members.filter((m) => m in exported).map((m) => [m, exported[m]])),
-    ) as jose.JWK;
+    jwk = Object.freeze(members);
     publicJwks.set(key, jwk);
   }
   return jwk;

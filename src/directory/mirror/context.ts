@@ -4,6 +4,8 @@
  * StateStore. Every write goes through `write()`, so plan and apply walk
  * exactly the same path.
  */
+
+import { LruMap } from "../../core/lru-map.js";
 import type { StateValue } from "../../core/state-store.js";
 import type { ResumePoint } from "../types.js";
 import { type DisableRule, disableRule, type MirrorOptions } from "./options.js";
@@ -36,7 +38,7 @@ export class RunContext {
   writes = 0;
   processed = 0;
   #phase: MirrorProgress["phase"] = "setup";
-  readonly #ids = new Map<string, string>();
+  readonly #ids = new LruMap<string, string>(ID_CACHE_LIMIT);
   /** What happens to a disable at the source (`disables`, or the earlier `policy`). */
   readonly disables: DisableRule;
   /** When this run started (epoch ms): the next run's audit-log window starts here. */
@@ -82,7 +84,6 @@ export class RunContext {
   }
 
   rememberId(key: string, id: string): void {
-    if (this.#ids.size >= ID_CACHE_LIMIT) this.#ids.delete(this.#ids.keys().next().value as string);
     this.#ids.set(key, id);
   }
 

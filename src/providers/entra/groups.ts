@@ -11,6 +11,8 @@
  * of Graph calls. Its time to live bounds how long a removal from a group
  * can go unnoticed — keep it short where groups gate access.
  */
+
+import { LruMap } from "../../core/lru-map.js";
 import type { GraphClient, GraphPage } from "./graph.js";
 
 /** Requests per `$batch` (Graph's limit). */
@@ -34,12 +36,13 @@ interface Entry {
 export class GroupResolver {
   readonly #graph: GraphClient;
   readonly #options: GroupResolverOptions;
-  readonly #cache = new Map<string, Entry>();
+  readonly #cache: LruMap<string, Entry>;
   readonly #pending = new Map<string, Promise<readonly string[]>>();
 
   constructor(graph: GraphClient, options: GroupResolverOptions) {
     this.#graph = graph;
     this.#options = options;
+    this.#cache = new LruMap(options.maxEntries);
   }
 
   /** The ids of every group `oid` belongs to, directly or through nesting. */
@@ -110,13 +113,7 @@ export class GroupResolver {
   }
 
   #remember(key: string, groups: readonly string[]): void {
-    this.#cache.delete(key);
     this.#cache.set(key, { groups, expiresAt: this.#options.now() + this.#options.ttlSeconds * 1000 });
-    while (this.#cache.size > this.#options.maxEntries) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.#cache.delete(oldest);
-    }
   }
 }
 

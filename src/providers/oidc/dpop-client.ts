@@ -14,6 +14,7 @@
 import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from "jose";
 import * as client from "openid-client";
 import type { DpopKey } from "../../core/types.js";
+import { publicMembers } from "../../tokens/dpop.js";
 
 /** ES256: every DPoP server supports it (Keycloak 26 lists it in `dpop_signing_alg_values_supported`). */
 const ALG = "ES256";
@@ -92,10 +93,11 @@ export async function importKeyPair(jwk: Readonly<Record<string, string>>): Prom
   return { privateKey, publicKey };
 }
 
-/** The public members of an EC, OKP or RSA JWK (RFC 7638 §3.2). */
-function publicPart(jwk: JWK | Readonly<Record<string, string>>): JWK {
-  const { kty, crv, x, y, n, e } = jwk as JWK;
-  return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined));
+/** The public members of a JWK this file made or was given (EC, OKP or RSA: RFC 7638 §3.2). */
+function publicPart(jwk: JWK): JWK {
+  const members = publicMembers(jwk);
+  if (members === undefined) throw new TypeError(`DPoP key of type ${String(jwk.kty)}: not EC, RSA or OKP`);
+  return members;
 }
 
 function strings(jwk: JWK): Record<string, string> {

@@ -147,6 +147,8 @@ export class OidcProvider implements Provider {
   readonly #listeners = new Set<(event: ProviderEvent) => void>();
   #discover: () => Promise<Discovered>;
   #ready: Discovered | undefined;
+  /** `exchange`'s own error answers first, then the provider's. */
+  readonly #exchangeRules: readonly ErrorRule[];
   /** The DPoP keys, with `dpop` on. */
   readonly #dpop: DpopKeys | undefined;
   readonly #dpopHandles = new WeakMap<CryptoKeyPair, client.DPoPHandle>();
@@ -165,12 +167,11 @@ export class OidcProvider implements Provider {
     this.#expectedIssuer = expectedIssuer ?? options.issuer;
     this.fetch = guardedFetch(runtime, options.id);
     this.#discover = this.#discoverer(undefined);
+    this.#exchangeRules = [...(rules.exchangeErrorRules ?? []), ...rules.errorRules];
     this.#proofMemory = new ProofMemory(runtime.now);
     this.#spentProofs = rememberIn(this.#proofMemory);
     const dpop = options.dpop;
-    this.#dpop = dpop
-      ? new DpopKeys(dpop === true ? true : { keyPair: dpop.keyPair }, options.id)
-      : undefined;
+    this.#dpop = dpop ? new DpopKeys(dpop, options.id) : undefined;
   }
 
   get loginTimeoutSeconds(): number {
@@ -245,7 +246,7 @@ export class OidcProvider implements Provider {
       ? {}
       : { expectedNonce: state.nonce, idTokenExpected: true };
     const dpop = await this.#dpop?.forNewSession();
-    const response = await this.#call(async () =>
+    const response = await this.#call(() =>
       // openid-client checks state, `iss` (RFC 9207, required when the provider
       // advertises it), the error parameters, PKCE and the ID token's claims.
       client.authorizationCodeGrant(
@@ -336,11 +337,15 @@ export class OidcProvider implements Provider {
    * // The orders API calls the stock API as the person whose token it received.
    * const { accessToken } = await eu.exchange(bearer, { audience: "stock" });
    */
-  async exchange(subjectToken: string, options: ExchangeOptions): Promise<TokenSet> {
+  async exchange(
+    subjectToken: string,
+    options: ExchangeOptions,
+    unverified?: VerifiedJwt,
+  ): Promise<TokenSet> {
     if (!options || !(options.audience || options.scope || options.resource)) {
       throw new TypeError("exchange: name the downstream API (audience, scope or resource)");
     }
-    const peeked = peekJwt(subjectToken, this.id);
+    const peeked = unverified ?? peekJwt(subjectToken, this.id);
     if (!this.isIssuerOf(peeked.payload)) {
       // A token of another provider never leaves for this one: it would be handed to a stranger.
       throw invalid(this.id, "issuer", "the subject token was not issued by this provider");
@@ -349,19 +354,17 @@ export class OidcProvider implements Provider {
     const discovered = await this.#discovered();
     const config = options.signal ? discovered.abortable(options.signal) : discovered.config;
     const dpop = await this.#dpop?.forClient();
-    const exchangeRules = this.#rules.exchangeErrorRules ?? [];
-    const rules = [...exchangeRules, ...this.#rules.errorRules];
-    try {
-      const response = await client.genericGrantRequest(
-        config,
-        request.grantType,
-        { ...request.parameters },
-        this.#dpopOptions(config, dpop),
-      );
-      return this.#bound(toTokenSet(response, this.runtime.now()), dpop);
-    } catch (err) {
-      throw withClaimsChallenge(classifyOidcError(await withAnswerBody(err), this.id, rules));
-    }
+    const response = await this.#call(
+      () =>
+        client.genericGrantRequest(
+          config,
+          request.grantType,
+          { ...request.parameters },
+          this.#dpopOptions(config, dpop),
+        ),
+      this.#exchangeRules,
+    );
+    return this.#bound(toTokenSet(response, this.runtime.now()), dpop);
   }
 
   /**
@@ -597,7 +600,16 @@ export class OidcProvider implements Provider {
   }
 
   classifyError(error: unknown): IdSwitchError {
-    return classifyOidcError(error, this.id, this.#rules.errorRules);
+    return this.#classified(error, this.#rules.errorRules);
+  }
+
+  /**
+   * A failure in the taxonomy by `rules`; an `interaction_required` one with
+   * the claims the provider's answer demanded (any call: an exchange, a
+   * refresh under Conditional Access).
+   */
+  #classified(error: unknown, rules: readonly ErrorRule[]): IdSwitchError {
+    return withClaimsChallenge(classifyOidcError(error, this.id, rules));
   }
 
   async health(): Promise<ProviderHealth> {
@@ -707,11 +719,11 @@ export class OidcProvider implements Provider {
   }
 
   /** The choke point: every protocol call's failure leaves here as an `IdSwitchError`. */
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
+  async #call<T>(operation: () => Promise<T>, rules = this.#rules.errorRules): Promise<T> {
     try {
       return await operation();
     } catch (err) {
-      throw this.classifyError(await withAnswerBody(err));
+      throw this.#classified(await withAnswerBody(err), rules);
     }
   }
 

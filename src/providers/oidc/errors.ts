@@ -167,13 +167,18 @@ export function classifyOidcError(
  * caller can pass it on to the person's client.
  */
 export function withClaimsChallenge(error: IdSwitchError): IdSwitchError {
+  // Only the provider's own answer: a browser-borne error (anyone can write one) demands nothing.
+  if (error.code !== "interaction_required" || error.frontChannel || error.claimsChallenge !== undefined) {
+    return error;
+  }
   const claims = error.providerAnswer?.details?.claims;
-  if (error.code !== "interaction_required" || typeof claims !== "string" || claims === "") return error;
+  if (typeof claims !== "string" || claims === "") return error;
   return new IdSwitchError(error.code, error.message, {
     provider: error.provider,
     reason: error.reason,
     retryable: error.retryable,
     retryAfter: error.retryAfter,
+    alternatives: error.alternatives,
     cause: error.cause,
     claimsChallenge: claims,
   });
