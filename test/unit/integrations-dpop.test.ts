@@ -175,6 +175,12 @@ describe("bearerAuth and DPoP: what reaches verifyAccessToken", () => {
     expect(calls.map((c) => c.options.dpop?.nonces)).toEqual([["n-1"], ["n-2", "n-1"]]);
   });
 
+  it("an empty nonce list (none current while rotating) asks for no nonce, rather than refusing every proof", async () => {
+    const { bearer, calls } = world({ dpopNonces: () => [] });
+    await principalOf(bearer, req(`DPoP ${BOUND}`, await proofFor(BOUND)));
+    expect(calls[0]?.options.dpop?.nonces).toBeUndefined();
+  });
+
   it("`disabled` passes no dpop option, and takes the DPoP scheme for another one", async () => {
     const { bearer, calls } = world({ dpop: "disabled" });
     await principalOf(bearer, req(`Bearer ${PLAIN}`));
